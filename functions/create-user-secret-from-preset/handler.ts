@@ -1,0 +1,12 @@
+import { valueDeps } from '../../lib/deps.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { PRESET_NAMES } from '../../lib/secrets/presets.js';
+import { CreateFromPresetBody } from '../../lib/secrets/user-secret-schemas.js';
+import { createUserSecret } from '../../lib/secrets/user-secrets.js';
+import { created } from '../../lib/secrets/user-secret-responses.js';
+
+const deps = valueDeps();
+
+export const handler = defineRoute({ family: 'v1', body: CreateFromPresetBody }, async ({ body, caller }) =>
+  created(await createUserSecret(deps, caller.sub, { name: PRESET_NAMES[body.provider]!, provider: body.provider, value: body.value })),
+);

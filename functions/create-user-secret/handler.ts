@@ -1,0 +1,11 @@
+import { valueDeps } from '../../lib/deps.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { CreateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
+import { createUserSecret } from '../../lib/secrets/user-secrets.js';
+import { created } from '../../lib/secrets/user-secret-responses.js';
+
+const deps = valueDeps();
+
+export const handler = defineRoute({ family: 'v1', body: CreateUserSecretBody }, async ({ body, caller }) =>
+  created(await createUserSecret(deps, caller.sub, body)),
+);

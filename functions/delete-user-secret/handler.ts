@@ -1,0 +1,12 @@
+import { storeDeps } from '../../lib/deps.js';
+import { noContent, parseIfMatch } from '../../lib/http/responses.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
+import { deleteUserSecret } from '../../lib/secrets/user-secrets.js';
+
+const deps = storeDeps();
+
+export const handler = defineRoute({ family: 'v1', path: SecretIdPath }, async ({ path, headers, caller }) => {
+  await deleteUserSecret(deps, caller.sub, path.id, parseIfMatch(headers['if-match']));
+  return noContent();
+});

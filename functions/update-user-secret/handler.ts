@@ -1,0 +1,14 @@
+import { valueDeps } from '../../lib/deps.js';
+import { parseIfMatch } from '../../lib/http/responses.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { SecretIdPath, UpdateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
+import { updateUserSecret } from '../../lib/secrets/user-secrets.js';
+import { withEtag } from '../../lib/secrets/user-secret-responses.js';
+
+const deps = valueDeps();
+
+export const handler = defineRoute(
+  { family: 'v1', path: SecretIdPath, body: UpdateUserSecretBody },
+  async ({ path, body, headers, caller }) =>
+    withEtag(await updateUserSecret(deps, caller.sub, path.id, body.value, parseIfMatch(headers['if-match']))),
+);

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ROUTES } from '../routes.js';
+import { loadDevIssuer, type DevIssuer } from './dev-issuer.js';
+import { ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
+import { startGateway } from './gateway.js';
+import { DEFAULT_KEY_ALIAS, type LocalKms, startLocalKms } from './kms-server.js';
+
+/**
+ * The embedded local default: DynamoDB Local (data on disk), a local KMS endpoint and the
+ * gateway, wired through the same environment variables the Lambda functions read in AWS.
+ */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
+
+export interface LocalStackOptions {
+  dataDir?: string;
+  /** Gateway port; 0 picks a free one. */
+  port?: number;
+  dynamoDbPort?: number;
+  kmsPort?: number;
+  /** Use an already running DynamoDB-compatible endpoint instead of starting one. */
+  dynamoDbEndpoint?: string;
+  tableName?: string;
+  minClientVersion?: string;
+}
+
+export interface LocalStack {
+  url: string;
+  dataDir: string;
+  tableName: string;
+  dynamoDbEndpoint: string;
+  kms: LocalKms;
+  issuer: DevIssuer;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const tableName = options.tableName ?? 'secrets-service';
+  const dynamo = options.dynamoDbEndpoint
+    ? undefined
+    : await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), port: options.dynamoDbPort ?? 8000 });
+  const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamo!.endpoint;
+  const stops: (() => Promise<void>)[] = dynamo ? [dynamo.stop] : [];
+  try {
+    await ensureTable(dynamoDbEndpoint, tableName);
+    const kms = await startLocalKms({ keyFile: join(dataDir, 'kms', 'master-keys.json'), port: options.kmsPort ?? 0 });
+    stops.unshift(kms.close);
+
+    // The handler modules read these at import, exactly as they read their Lambda environment.
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamoDbEndpoint,
+      KMS_ENDPOINT: kms.endpoint,
+      KMS_KEY_ID: DEFAULT_KEY_ALIAS,
+      MIN_CLIENT_VERSION: options.minClientVersion ?? process.env.MIN_CLIENT_VERSION ?? '1.0.0',
+    });
+    const issuer = loadDevIssuer(dataDir);
+    const gateway = await startGateway({ routes: ROUTES, issuer, port: options.port ?? 3000 });
+    stops.unshift(gateway.close);
+    return { url: gateway.url, dataDir, tableName, dynamoDbEndpoint, kms, issuer, stop: () => stopAll(stops) };
+  } catch (error) {
+    await stopAll(stops);
+    throw error;
+  }
+}
+
+async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+  for (const stop of stops) await stop().catch(() => undefined);
+}

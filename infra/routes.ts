@@ -1,0 +1,61 @@
+import type { ApiFamily } from '../lib/http/envelopes.js';
+
+/**
+ * The one route table. The local gateway routes from it and the CDK API stack makes one
+ * function per entry from it, with exactly the grants listed here — so a new route is one
+ * entry plus its handler, and neither the gateway nor the stacks change.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** DynamoDB actions a route performs (transactions are authorised per contained action). */
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+export type KmsAction = 'GenerateDataKey' | 'Decrypt';
+
+export interface RouteDefinition {
+  method: HttpMethod;
+  path: string;
+  /** Directory under `functions/` holding `handler.ts`. */
+  function: string;
+  family: ApiFamily;
+  table: TableAction[];
+  /** KMS use, limited by IAM to data keys whose encryption context names a tenant of this kind. */
+  kms: KmsAction[];
+  tenantKind: 'USER' | 'ENV';
+  /** Needs the GSI1 index (not only the base table). */
+  index?: boolean;
+}
+
+const USER_SECRETS = '/api/v1/user/secrets';
+
+export const ROUTES: readonly RouteDefinition[] = [
+  {
+    method: 'POST', path: USER_SECRETS, function: 'create-user-secret', family: 'v1', tenantKind: 'USER',
+    table: ['GetItem', 'PutItem', 'UpdateItem'], kms: ['GenerateDataKey', 'Decrypt'],
+  },
+  {
+    method: 'POST', path: `${USER_SECRETS}/preset`, function: 'create-user-secret-from-preset', family: 'v1', tenantKind: 'USER',
+    table: ['GetItem', 'PutItem', 'UpdateItem'], kms: ['GenerateDataKey', 'Decrypt'],
+  },
+  {
+    method: 'GET', path: USER_SECRETS, function: 'list-user-secrets', family: 'v1', tenantKind: 'USER',
+    table: ['Query', 'GetItem'], kms: [],
+  },
+  {
+    method: 'GET', path: `${USER_SECRETS}/env`, function: 'inject-user-secrets', family: 'v1', tenantKind: 'USER',
+    table: ['Query', 'GetItem', 'PutItem'], kms: ['Decrypt'],
+  },
+  {
+    method: 'GET', path: `${USER_SECRETS}/{id}`, function: 'get-user-secret', family: 'v1', tenantKind: 'USER',
+    table: ['GetItem'], kms: [],
+  },
+  {
+    method: 'PUT', path: `${USER_SECRETS}/{id}`, function: 'update-user-secret', family: 'v1', tenantKind: 'USER',
+    table: ['GetItem', 'UpdateItem'], kms: ['Decrypt'],
+  },
+  {
+    method: 'DELETE', path: `${USER_SECRETS}/{id}`, function: 'delete-user-secret', family: 'v1', tenantKind: 'USER',
+    table: ['GetItem', 'DeleteItem', 'UpdateItem'], kms: [],
+  },
+];
+
+export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>): string => `${route.method} ${route.path}`;

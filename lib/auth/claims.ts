@@ -1,0 +1,40 @@
+import * as z from 'zod/mini';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { ForbiddenError, UnauthorizedError } from '../http/errors.js';
+
+/** Who is calling, as the API Gateway JWT authorizer vouched for it. */
+export interface Caller {
+  sub: string;
+  scopes: ReadonlySet<string>;
+}
+
+export const INJECT_SCOPE = 'secrets:inject';
+
+const ClaimsSchema = z.object({
+  sub: z.string().check(z.minLength(1), z.maxLength(256)),
+  scope: z.optional(z.union([z.string(), z.array(z.string())])),
+  scp: z.optional(z.union([z.string(), z.array(z.string())])),
+});
+
+/**
+ * Reads the caller from `requestContext.authorizer.jwt.claims`. The authorizer has already
+ * checked the signature; this guards against a route deployed without one.
+ */
+export function callerFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller {
+  const parsed = ClaimsSchema.safeParse(event.requestContext?.authorizer?.jwt?.claims);
+  if (!parsed.success) throw new UnauthorizedError();
+  const { sub, scope, scp } = parsed.data;
+  const scopes = new Set([...scopeList(scope), ...scopeList(scp), ...(event.requestContext.authorizer.jwt.scopes ?? [])]);
+  return { sub, scopes };
+}
+
+function scopeList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : value.split(/\s+/).filter(Boolean);
+}
+
+export function requireScope(caller: Caller, scope: string): void {
+  if (!caller.scopes.has(scope)) {
+    throw new ForbiddenError(`This token lacks the ${scope} scope`, { hint: `Request a token with scope ${scope}.` });
+  }
+}

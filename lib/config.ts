@@ -1,0 +1,46 @@
+import * as z from 'zod/mini';
+
+/**
+ * Runtime settings, read from the environment so the same code runs in Lambda and on the
+ * local stack. Endpoints are only set locally; in AWS the SDK picks the regional ones.
+ */
+const ConfigSchema = z.object({
+  AWS_REGION: z._default(z.string(), 'us-east-1'),
+  TABLE_NAME: z._default(z.string().check(z.minLength(3)), 'secrets-service'),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  KMS_ENDPOINT: z.optional(z.url()),
+  KMS_KEY_ID: z._default(z.string().check(z.minLength(1)), 'alias/secrets-service'),
+  DATA_KEY_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(300)), 300),
+  AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
+  UPSTREAM_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.minimum(100)), 3000),
+});
+
+export type Config = {
+  region: string;
+  tableName: string;
+  dynamoDbEndpoint?: string;
+  kmsEndpoint?: string;
+  kmsKeyId: string;
+  dataKeyCacheMs: number;
+  auditRetentionDays: number;
+  upstreamTimeoutMs: number;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+    throw new Error(`Invalid service configuration in: ${fields}`);
+  }
+  const c = parsed.data;
+  return {
+    region: c.AWS_REGION,
+    tableName: c.TABLE_NAME,
+    dynamoDbEndpoint: c.DYNAMODB_ENDPOINT,
+    kmsEndpoint: c.KMS_ENDPOINT,
+    kmsKeyId: c.KMS_KEY_ID,
+    dataKeyCacheMs: c.DATA_KEY_CACHE_SECONDS * 1000,
+    auditRetentionDays: c.AUDIT_RETENTION_DAYS,
+    upstreamTimeoutMs: c.UPSTREAM_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,25 @@
+import { BadGatewayError, GatewayTimeoutError, HttpError, InternalError, RateLimitedError } from './errors.js';
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'LimitExceededException',
+]);
+const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/**
+ * Maps anything thrown to the error the caller sees. AWS SDK failures (DynamoDB, KMS)
+ * become 429/502/504; anything unknown is a bare 500 with no internals.
+ */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (!(error instanceof Error)) return new InternalError();
+  const code = (error as { code?: string }).code;
+  if (THROTTLING.has(error.name)) return new RateLimitedError(1);
+  if (TIMEOUTS.has(error.name) || code === 'ETIMEDOUT') return new GatewayTimeoutError();
+  if ('$metadata' in error || '$fault' in error || (code && NETWORK_CODES.has(code))) return new BadGatewayError();
+  return new InternalError();
+}

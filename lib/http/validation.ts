@@ -1,0 +1,67 @@
+import * as z from 'zod/mini';
+import { type FieldIssue, type HttpErrorOptions, InternalError, ValidationError } from './errors.js';
+import { logger } from '../log.js';
+
+export type Schema<T> = z.ZodMiniType<T>;
+export type InputLocation = 'body' | 'query' | 'path' | 'header';
+
+/** Parses caller input; every problem becomes a located issue (`loc: ["body", "name"]`). */
+export function parseInput<T>(schema: Schema<T>, input: unknown, location: InputLocation, options?: HttpErrorOptions): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(result.error.issues.flatMap((issue) => toFieldIssues(issue, location)), options);
+}
+
+/**
+ * Parses an item read back from the table. A malformed item is our fault, not the caller's:
+ * it is logged by field path only (never by value) and answered as a plain 500.
+ */
+export function parseRecord<T>(schema: Schema<T>, item: unknown, recordType: string): T {
+  const result = schema.safeParse(item);
+  if (result.success) return result.data;
+  logger.error('stored record failed validation', {
+    recordType,
+    fields: result.error.issues.map((issue) => issue.path.join('.')),
+  });
+  throw new InternalError();
+}
+
+type Issue = z.core.$ZodIssue;
+
+function toFieldIssues(issue: Issue, location: InputLocation): FieldIssue[] {
+  const loc = [location, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ loc: [...loc, key], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }));
+  }
+  return [{ loc, ...describe(issue) }];
+}
+
+/** Messages and types in the style callers of the v1 API already know (`missing`, `string_type`…). */
+function describe(issue: Issue): { msg: string; type: string } {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined
+        ? { msg: 'Field required', type: 'missing' }
+        : { msg: `Input should be a valid ${issue.expected}`, type: `${issue.expected}_type` };
+    case 'too_small':
+      return issue.origin === 'string'
+        ? { msg: customOr(issue.message, `String should have at least ${issue.minimum} characters`), type: 'string_too_short' }
+        : { msg: `Input should be greater than or equal to ${issue.minimum}`, type: 'greater_than_equal' };
+    case 'too_big':
+      return issue.origin === 'string'
+        ? { msg: customOr(issue.message, `String should have at most ${issue.maximum} characters`), type: 'string_too_long' }
+        : { msg: `Input should be less than or equal to ${issue.maximum}`, type: 'less_than_equal' };
+    case 'invalid_format':
+      if (issue.format === 'uuid' || issue.format === 'guid') return { msg: 'Input should be a valid UUID', type: 'uuid_parsing' };
+      return { msg: customOr(issue.message, 'String does not match the expected format'), type: 'string_pattern_mismatch' };
+    case 'invalid_value':
+      return { msg: `Input should be ${issue.values.map((v) => `'${String(v)}'`).join(' or ')}`, type: 'enum' };
+    default:
+      return { msg: customOr(issue.message, 'Invalid value'), type: 'value_error' };
+  }
+}
+
+/** zod/mini ships no locale, so its own message is the bare "Invalid input"; ours are better. */
+function customOr(message: string | undefined, fallback: string): string {
+  return message && message !== 'Invalid input' ? message : fallback;
+}

@@ -1,0 +1,13 @@
+import type { APIGatewayProxyStructuredResultV2 as HttpResult } from 'aws-lambda';
+import { etag, json } from '../http/responses.js';
+import type { VersionedMetadata } from './user-secrets.js';
+
+export function withEtag({ metadata, version }: VersionedMetadata, status = 200): HttpResult {
+  return json(status, metadata, { etag: etag(version) });
+}
+
+export function created(secret: VersionedMetadata): HttpResult {
+  const response = withEtag(secret, 201);
+  response.headers = { ...response.headers, location: `/api/v1/user/secrets/${secret.metadata.id}` };
+  return response;
+}

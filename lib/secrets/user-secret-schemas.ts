@@ -1,0 +1,77 @@
+import * as z from 'zod/mini';
+import { secretValueSchema, variableNameSchema } from './names.js';
+import { PRESET_PROVIDERS } from './presets.js';
+
+/** Request and record shapes of the v1 user secrets API (snake_case on the wire). */
+
+export const providerSchema = z.string().check(
+  z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, { error: 'Provider must be a lowercase slug of at most 32 characters' }),
+);
+
+export const CreateUserSecretBody = z.strictObject({
+  name: variableNameSchema,
+  provider: z._default(providerSchema, 'custom'),
+  value: secretValueSchema,
+});
+export type CreateUserSecretBody = z.infer<typeof CreateUserSecretBody>;
+
+export const CreateFromPresetBody = z.strictObject({
+  provider: z.enum(PRESET_PROVIDERS as [string, ...string[]]),
+  value: secretValueSchema,
+});
+export type CreateFromPresetBody = z.infer<typeof CreateFromPresetBody>;
+
+export const UpdateUserSecretBody = z.strictObject({ value: secretValueSchema });
+export type UpdateUserSecretBody = z.infer<typeof UpdateUserSecretBody>;
+
+export const SecretIdPath = z.object({
+  id: z.pipe(z.guid(), z.transform((id) => id.toLowerCase())),
+});
+
+export const ListUserSecretsQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+  cursor: z.optional(z.string().check(z.maxLength(1024))),
+});
+export type ListUserSecretsQuery = z.infer<typeof ListUserSecretsQuery>;
+
+/** Metadata as stored on both the secret item and its name index entry. */
+export const UserSecretMetadataRecord = z.object({
+  id: z.guid(),
+  name: z.string().check(z.minLength(1)),
+  provider: z.string(),
+  masked_value: z.string(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+
+export const UserSecretRecord = z.object({
+  ...UserSecretMetadataRecord.shape,
+  version: z.int().check(z.positive()),
+});
+export type UserSecretRecord = z.infer<typeof UserSecretRecord>;
+
+export const UserSecretValueRecord = z.object({
+  id: z.guid(),
+  name: z.string().check(z.minLength(1)),
+  kv: z.int().check(z.positive()),
+  ct: z.instanceof(Uint8Array),
+});
+
+/** The response body: metadata only, never the value. */
+export interface UserSecretMetadata {
+  id: string;
+  name: string;
+  provider: string;
+  masked_value: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toMetadata(record: z.infer<typeof UserSecretMetadataRecord>): UserSecretMetadata {
+  const { id, name, provider, masked_value, created_at, updated_at } = record;
+  return { id, name, provider, masked_value, created_at, updated_at };
+}
+
+/** Metadata attributes, so reads of metadata never fetch ciphertext. */
+export const METADATA_PROJECTION = 'id, #name, provider, masked_value, created_at, updated_at, version';
+export const METADATA_PROJECTION_NAMES = { '#name': 'name' };

@@ -1,0 +1,23 @@
+import { ValidationError } from '../http/errors.js';
+
+/**
+ * Opaque list cursors: the sort key to resume after, base64url-encoded. The partition key is
+ * never in the cursor — it always comes from the caller — so a cursor cannot reach another tenant.
+ */
+export function encodeCursor(sortKey: string): string {
+  return Buffer.from(JSON.stringify({ after: sortKey })).toString('base64url');
+}
+
+/** The sort key to resume after, or `undefined` for the first page. Rejects cursors of another list. */
+export function decodeCursor(cursor: string | undefined, prefix: string): string | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof after === 'string' && after.startsWith(prefix)) return after;
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }], {
+    hint: 'Pass the next_cursor of the previous page unchanged.',
+  });
+}

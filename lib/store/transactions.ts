@@ -1,0 +1,40 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** A transaction whose own conditions failed; `failed` holds the positions of the failing items. */
+export class TransactionConditionFailed extends Error {
+  constructor(readonly failed: number[]) {
+    super('Transaction condition failed');
+    this.name = 'TransactionConditionFailed';
+  }
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * All-or-nothing write. Conflicts with a concurrent transaction on the same items are retried
+ * with jittered backoff; a failed condition surfaces as TransactionConditionFailed so the
+ * caller can answer 404/409/412 without another read.
+ */
+export async function transactWrite(ddb: DynamoDBDocumentClient, items: TransactItem[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ddb.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const failed = reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+      if (failed.length > 0) {
+        throw new TransactionConditionFailed(failed);
+      }
+      const conflicted =
+        (error as Error).name === 'TransactionConflictException' ||
+        reasons.some((reason) => reason.Code === 'TransactionConflict');
+      if (!conflicted || attempt >= MAX_ATTEMPTS) throw error;
+      await sleep(Math.random() * 10 * 2 ** attempt);
+    }
+  }
+}
