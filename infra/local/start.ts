@@ -2,6 +2,8 @@ import { JAVA_PACKAGE_HINT } from './dynamodb.js';
 import { startLocalStack } from './stack.js';
 
 /** `npm start`: the whole service on this machine, no AWS account and no Docker. */
+// The Lambda runtime is Node 22; this machine may run Node 20, which the SDK warns about.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = Number(process.env.PORT ?? 3000);
 try {
   const stack = await startLocalStack({

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as-is instead of JSON-encoding `body`. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface TestStack extends LocalStack {
+  token(sub: string, scope?: string, ttlSeconds?: number): Promise<string>;
+  call<T = any>(method: string, path: string, options?: CallOptions): Promise<CallResult<T>>;
+}
+
+/**
+ * The local stack for one test file: its own table and KMS key file on the run's shared
+ * DynamoDB Local, the real gateway on an ephemeral port, and the real handler modules.
+ */
+export async function startTestStack(options: { minClientVersion?: string } = {}): Promise<TestStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'secrets-stack-'));
+  const stack = await startLocalStack({
+    dataDir,
+    port: 0,
+    dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+    tableName: `test-${randomUUID()}`,
+    minClientVersion: options.minClientVersion,
+  });
+  return {
+    ...stack,
+    stop: async () => {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    token: (sub, scope, ttlSeconds) => stack.issuer.sign({ sub, scope, ttlSeconds }),
+    call: async (method, path, { token, body, rawBody, headers = {} } = {}) => {
+      const sent: Record<string, string> = { ...headers };
+      if (token) sent.authorization = `Bearer ${token}`;
+      if (body !== undefined && !sent['content-type']) sent['content-type'] = 'application/json';
+      const response = await fetch(`${stack.url}${path}`, {
+        method,
+        headers: sent,
+        body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+      });
+      const text = await response.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: response.status, headers: response.headers, body: parsed as never, text };
+    },
+  };
+}

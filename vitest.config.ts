@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three projects: fast unit tests; integration tests over real HTTP against the local
+ * stack (one DynamoDB Local for the run, a table and gateway per file); CDK template tests,
+ * which synthesize whole stacks and so get a longer timeout of their own.
+ */
+export default defineConfig({
+  test: {
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    reporters: ['default', ['json', { outputFile: '.test-results.json' }]],
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-dynamodb.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          env: { LOG_LEVEL: 'silent', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        },
+      },
+      { test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'], testTimeout: 180_000 } },
+    ],
+  },
+});
