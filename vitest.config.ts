@@ -5,9 +5,11 @@ import { defineConfig } from 'vitest/config';
  * stack (one DynamoDB Local for the run, a table and gateway per file); CDK template tests,
  * which synthesize whole stacks and so get a longer timeout of their own.
  */
+// The Lambda runtime is Node 22; the SDK's notice about older Node versions is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 export default defineConfig({
   test: {
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     reporters: ['default', ['json', { outputFile: '.test-results.json' }]],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
@@ -18,7 +20,7 @@ export default defineConfig({
           globalSetup: ['test/support/global-dynamodb.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          env: { LOG_LEVEL: 'silent', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          env: { LOG_LEVEL: 'silent' },
         },
       },
       { test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'], testTimeout: 180_000 } },

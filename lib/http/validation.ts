@@ -9,7 +9,7 @@ export type InputLocation = 'body' | 'query' | 'path' | 'header';
 export function parseInput<T>(schema: Schema<T>, input: unknown, location: InputLocation, options?: HttpErrorOptions): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ValidationError(result.error.issues.flatMap((issue) => toFieldIssues(issue, location)), options);
+  throw new ValidationError(result.error.issues.flatMap((issue) => toFieldIssues(issue, input, location)), options);
 }
 
 /**
@@ -28,19 +28,26 @@ export function parseRecord<T>(schema: Schema<T>, item: unknown, recordType: str
 
 type Issue = z.core.$ZodIssue;
 
-function toFieldIssues(issue: Issue, location: InputLocation): FieldIssue[] {
+function toFieldIssues(issue: Issue, input: unknown, location: InputLocation): FieldIssue[] {
   const loc = [location, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({ loc: [...loc, key], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }));
   }
-  return [{ loc, ...describe(issue) }];
+  return [{ loc, ...describe(issue, valueAt(input, issue.path)) }];
+}
+
+/** zod/mini does not report the offending input, so "missing" is told from the input itself. */
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const segment of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[segment] : undefined;
+  return value;
 }
 
 /** Messages and types in the style callers of the v1 API already know (`missing`, `string_type`…). */
-function describe(issue: Issue): { msg: string; type: string } {
+function describe(issue: Issue, value: unknown): { msg: string; type: string } {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined
+      return value === undefined
         ? { msg: 'Field required', type: 'missing' }
         : { msg: `Input should be a valid ${issue.expected}`, type: `${issue.expected}_type` };
     case 'too_small':
