@@ -50,7 +50,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   {
     method: 'PUT', path: `${USER_SECRETS}/{id}`, function: 'update-user-secret', family: 'v1', tenantKind: 'USER',
-    table: ['GetItem', 'UpdateItem'], kms: ['Decrypt'],
+    table: ['GetItem', 'UpdateItem', 'ConditionCheckItem'], kms: ['Decrypt'],
   },
   {
     method: 'DELETE', path: `${USER_SECRETS}/{id}`, function: 'delete-user-secret', family: 'v1', tenantKind: 'USER',

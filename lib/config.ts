@@ -13,6 +13,9 @@ const ConfigSchema = z.object({
   DATA_KEY_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(300)), 300),
   AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
   UPSTREAM_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.minimum(100)), 3000),
+  EVENT_BUS_NAME: z._default(z.string().check(z.minLength(1)), 'secrets-rotation'),
+  KEY_MAX_AGE_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 90),
+  SECRET_MAX_AGE_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 90),
 });
 
 export type Config = {
@@ -24,6 +27,10 @@ export type Config = {
   dataKeyCacheMs: number;
   auditRetentionDays: number;
   upstreamTimeoutMs: number;
+  /** Rotation: where its events go, and the ages that make keys and secrets due. */
+  eventBusName: string;
+  keyMaxAgeDays: number;
+  secretMaxAgeDays: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -42,5 +49,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataKeyCacheMs: c.DATA_KEY_CACHE_SECONDS * 1000,
     auditRetentionDays: c.AUDIT_RETENTION_DAYS,
     upstreamTimeoutMs: c.UPSTREAM_TIMEOUT_MS,
+    eventBusName: c.EVENT_BUS_NAME,
+    keyMaxAgeDays: c.KEY_MAX_AGE_DAYS,
+    secretMaxAgeDays: c.SECRET_MAX_AGE_DAYS,
   };
 }

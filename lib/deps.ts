@@ -1,6 +1,10 @@
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { loadConfig } from './config.js';
 import { createKeyring } from './crypto/keyring.js';
 import { createKmsClient } from './crypto/kms.js';
+import { type EventPublisher, eventBridgePublisher } from './rotation/events.js';
+import type { RotationDeps } from './rotation/rotate-tenant.js';
 import type { StoreDeps, ValueDeps } from './secrets/user-secrets.js';
 import { createDocumentClient } from './store/dynamodb.js';
 
@@ -10,7 +14,7 @@ import { createDocumentClient } from './store/dynamodb.js';
  * metadata ask for `storeDeps` and never load KMS.
  */
 let store: StoreDeps | undefined;
-let values: ValueDeps | undefined;
+let values: (ValueDeps & { kms: KMSClient }) | undefined;
 
 export function storeDeps(): StoreDeps {
   if (!store) {
@@ -20,10 +24,21 @@ export function storeDeps(): StoreDeps {
   return store;
 }
 
-export function valueDeps(): ValueDeps {
+export function valueDeps(): ValueDeps & { kms: KMSClient } {
   if (!values) {
     const { config, ddb } = storeDeps();
-    values = { config, ddb, keyring: createKeyring({ ddb, config, kms: createKmsClient(config) }) };
+    const kms = createKmsClient(config);
+    values = { config, ddb, kms, keyring: createKeyring({ ddb, config, kms }) };
   }
   return values;
+}
+
+/** Rotation publishes to EventBridge unless given another publisher (the local CLI prints). */
+export function rotationDeps(events?: EventPublisher): RotationDeps {
+  const deps = valueDeps();
+  const config = deps.config;
+  return {
+    ...deps,
+    events: events ?? eventBridgePublisher(new EventBridgeClient({ region: config.region, maxAttempts: 3 }), config.eventBusName),
+  };
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROUTES } from '../routes.js';
@@ -12,6 +13,28 @@ import { DEFAULT_KEY_ALIAS, type LocalKms, startLocalKms } from './kms-server.js
  */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
+
+export const ENDPOINTS_FILE = 'local-endpoints.json';
+
+export interface LocalEndpoints {
+  dynamoDbEndpoint: string;
+  kmsEndpoint: string;
+  tableName: string;
+  url: string;
+}
+
+/** The environment under which service code talks to a local stack, exactly as in Lambda. */
+export function localServiceEnv(endpoints: Omit<LocalEndpoints, 'url'>): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    TABLE_NAME: endpoints.tableName,
+    DYNAMODB_ENDPOINT: endpoints.dynamoDbEndpoint,
+    KMS_ENDPOINT: endpoints.kmsEndpoint,
+    KMS_KEY_ID: DEFAULT_KEY_ALIAS,
+  };
+}
 
 export interface LocalStackOptions {
   dataDir?: string;
@@ -50,18 +73,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The handler modules read these at import, exactly as they read their Lambda environment.
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      TABLE_NAME: tableName,
-      DYNAMODB_ENDPOINT: dynamoDbEndpoint,
-      KMS_ENDPOINT: kms.endpoint,
-      KMS_KEY_ID: DEFAULT_KEY_ALIAS,
+      ...localServiceEnv({ tableName, dynamoDbEndpoint, kmsEndpoint: kms.endpoint }),
       MIN_CLIENT_VERSION: options.minClientVersion ?? process.env.MIN_CLIENT_VERSION ?? '1.0.0',
     });
     const issuer = loadDevIssuer(dataDir);
     const gateway = await startGateway({ routes: ROUTES, issuer, port: options.port ?? 3000 });
     stops.unshift(gateway.close);
+    // Lets local tools (such as `npm run rotate`) reach this running stack.
+    const endpoints: LocalEndpoints = { dynamoDbEndpoint, kmsEndpoint: kms.endpoint, tableName, url: gateway.url };
+    writeFileSync(join(dataDir, ENDPOINTS_FILE), JSON.stringify(endpoints));
     return { url: gateway.url, dataDir, tableName, dynamoDbEndpoint, kms, issuer, stop: () => stopAll(stops) };
   } catch (error) {
     await stopAll(stops);

@@ -3,8 +3,8 @@ import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Config } from '../config.js';
 import { parseRecord } from '../http/validation.js';
-import { keys } from '../store/keys.js';
-import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
+import { dataKeyIndex, keys } from '../store/keys.js';
+import { type TransactItem, TransactionConditionFailed, transactWrite } from '../store/transactions.js';
 import { dataKeyContext } from './kms.js';
 
 /** A tenant's plaintext data key of one version. Lives in memory only. */
@@ -19,6 +19,8 @@ export interface Keyring {
   active(tenant: string): Promise<DataKey>;
   /** A given version, for reading values written under it. */
   version(tenant: string, version: number): Promise<DataKey>;
+  /** Forgets the cached active version, after a write found the tenant's key rotated. */
+  invalidate(tenant: string): void;
 }
 
 export interface KeyringDeps {
@@ -33,7 +35,7 @@ export const DataKeyRecordSchema = z.object({
   version: z.int().check(z.positive()),
   wrapped_key: z.instanceof(Uint8Array),
   kms_key_id: z.string(),
-  status: z.enum(['active', 'retired']),
+  status: z.enum(['active', 'retiring', 'retired']),
   created_at: z.string(),
 });
 export type DataKeyRecord = z.infer<typeof DataKeyRecordSchema>;
@@ -86,25 +88,10 @@ export function createKeyring({ ddb, kms, config }: KeyringDeps): Keyring {
   const version = (tenant: string, v: number): Promise<DataKey> => cached(`${tenant}\u0000${v}`, () => unwrap(tenant, v));
 
   const createFirst = async (tenant: string): Promise<DataKey | undefined> => {
-    const generated = await kms.send(
-      new GenerateDataKeyCommand({ KeyId: config.kmsKeyId, KeySpec: 'AES_256', EncryptionContext: dataKeyContext(tenant) }),
-    );
+    const generated = await generateDataKey({ kms, config }, tenant, 1);
     try {
       await transactWrite(ddb, [
-        {
-          Put: {
-            TableName: config.tableName,
-            Item: {
-              ...keys.dataKey(tenant, 1),
-              version: 1,
-              wrapped_key: generated.CiphertextBlob,
-              kms_key_id: generated.KeyId,
-              status: 'active',
-              created_at: new Date().toISOString(),
-            },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
-        },
+        { Put: { TableName: config.tableName, Item: generated.item, ConditionExpression: 'attribute_not_exists(PK)' } },
         {
           Update: {
             TableName: config.tableName,
@@ -120,7 +107,7 @@ export function createKeyring({ ddb, kms, config }: KeyringDeps): Keyring {
       if (error instanceof TransactionConditionFailed) return undefined;
       throw error;
     }
-    return remember(`${tenant}\u00001`, { tenant, version: 1, key: takeKey(generated.Plaintext) });
+    return remember(`${tenant}\u00001`, generated.dataKey);
   };
 
   const loadActive = async (tenant: string): Promise<DataKey> => {
@@ -139,6 +126,53 @@ export function createKeyring({ ddb, kms, config }: KeyringDeps): Keyring {
   return {
     active: (tenant) => cached(`${tenant}\u0000active`, () => loadActive(tenant)),
     version,
+    invalidate: (tenant) => {
+      cache.delete(`${tenant}\u0000active`);
+    },
+  };
+}
+
+/**
+ * Writes under a data key carry this condition on the tenant's META item, so no value can land
+ * under a version that rotation has already moved away from (a stale cache retries instead).
+ */
+export const ACTIVE_KEY_CONDITION = 'key_version = :kv';
+
+export function activeKeyCheck(tableName: string, tenant: string, version: number): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: keys.tenantMeta(tenant),
+      ConditionExpression: ACTIVE_KEY_CONDITION,
+      ExpressionAttributeValues: { ':kv': version },
+    },
+  };
+}
+
+/**
+ * A new data key version from KMS: the plaintext to use now and the item that stores it
+ * wrapped. Active keys sit in the sparse GSI1 so rotation can find them by age.
+ */
+export async function generateDataKey(
+  { kms, config }: Pick<KeyringDeps, 'kms' | 'config'>,
+  tenant: string,
+  version: number,
+): Promise<{ dataKey: DataKey; item: Record<string, unknown> }> {
+  const generated = await kms.send(
+    new GenerateDataKeyCommand({ KeyId: config.kmsKeyId, KeySpec: 'AES_256', EncryptionContext: dataKeyContext(tenant) }),
+  );
+  const createdAt = new Date().toISOString();
+  return {
+    dataKey: { tenant, version, key: takeKey(generated.Plaintext) },
+    item: {
+      ...keys.dataKey(tenant, version),
+      ...dataKeyIndex.entry('active', createdAt, tenant),
+      version,
+      wrapped_key: generated.CiphertextBlob,
+      kms_key_id: generated.KeyId,
+      status: 'active',
+      created_at: createdAt,
+    },
   };
 }
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
-import type { Keyring } from '../crypto/keyring.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors.js';
 import { parseRecord } from '../http/validation.js';
 import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
+import { ACTIVE_KEY_CONDITION, activeKeyCheck, type Keyring } from '../crypto/keyring.js';
 import { nowTimestamp } from '../time.js';
 import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import { recordAudit } from '../audit.js';
@@ -49,7 +49,6 @@ export async function createUserSecret(deps: ValueDeps, sub: string, input: Crea
   const tenant = userTenant(sub);
   const id = randomUUID();
   const now = nowTimestamp();
-  const dataKey = await keyring.active(tenant);
   const metadata: UserSecretMetadata = {
     id,
     name: input.name,
@@ -58,44 +57,50 @@ export async function createUserSecret(deps: ValueDeps, sub: string, input: Crea
     created_at: now,
     updated_at: now,
   };
-  const ct = sealValue(dataKey.key, input.value, { tenant, recordId: id, keyVersion: dataKey.version });
-  try {
-    await transactWrite(ddb, [
-      {
-        Put: {
-          TableName: config.tableName,
-          Item: { ...keys.userSecretName(tenant, input.name), ...metadata },
-          ConditionExpression: 'attribute_not_exists(PK)',
+  for (let attempt = 1; ; attempt++) {
+    const dataKey = await keyring.active(tenant);
+    const ct = sealValue(dataKey.key, input.value, { tenant, recordId: id, keyVersion: dataKey.version });
+    try {
+      await transactWrite(ddb, [
+        {
+          Put: {
+            TableName: config.tableName,
+            Item: { ...keys.userSecretName(tenant, input.name), ...metadata },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
         },
-      },
-      {
-        Put: {
-          TableName: config.tableName,
-          Item: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
-          ConditionExpression: 'attribute_not_exists(PK)',
+        {
+          Put: {
+            TableName: config.tableName,
+            Item: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
         },
-      },
-      {
-        Update: {
-          TableName: config.tableName,
-          Key: keys.tenantMeta(tenant),
-          UpdateExpression: 'ADD #total :one',
-          ExpressionAttributeNames: { '#total': 'total' },
-          ExpressionAttributeValues: { ':one': 1 },
+        {
+          Update: {
+            TableName: config.tableName,
+            Key: keys.tenantMeta(tenant),
+            UpdateExpression: 'ADD #total :one',
+            ConditionExpression: ACTIVE_KEY_CONDITION,
+            ExpressionAttributeNames: { '#total': 'total' },
+            ExpressionAttributeValues: { ':one': 1, ':kv': dataKey.version },
+          },
         },
-      },
-    ]);
-  } catch (error) {
-    if (error instanceof TransactionConditionFailed) {
+      ]);
+      return { metadata, version: 1 };
+    } catch (error) {
+      if (!(error instanceof TransactionConditionFailed)) throw error;
+      if (error.failed.includes(2) && attempt < MAX_WRITE_ATTEMPTS) {
+        keyring.invalidate(tenant);
+        continue;
+      }
       throw new ConflictError(`A secret named ${input.name} already exists`, {
         code: 'SECRET_EXISTS',
         field: 'name',
         hint: 'Update the existing secret with PUT, or choose another name.',
       });
     }
-    throw error;
   }
-  return { metadata, version: 1 };
 }
 
 export async function getUserSecret({ ddb, config }: StoreDeps, sub: string, id: string): Promise<VersionedMetadata> {
@@ -191,14 +196,17 @@ export async function updateUserSecret(
             ExpressionAttributeValues: { ':masked': masked, ':now': now, ':id': id },
           },
         },
+        activeKeyCheck(config.tableName, tenant, dataKey.version),
       ]);
       return {
         metadata: { ...current.metadata, masked_value: masked, updated_at: now },
         version: current.version + 1,
       };
     } catch (error) {
-      // Someone else wrote in between: re-read, so a precondition is judged on the new version.
+      // Someone else wrote in between, or the tenant key was rotated: re-read and retry, so a
+      // precondition is judged on the new version and the value lands under the active key.
       if (!(error instanceof TransactionConditionFailed) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      if (error.failed.includes(2)) keyring.invalidate(tenant);
     }
   }
 }

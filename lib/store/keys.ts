@@ -8,6 +8,11 @@
  *                                  sort right after it as SECRET#<id>#V#<n>
  *     SK = NAME#<name>             index entry for a user secret name: uniqueness + sorted list
  *     SK = AUDIT#<ulid>            audit event, expires via TTL
+ *
+ * GSI1 (sparse):
+ *   GSI1PK = DATAKEYS#<status>, GSI1SK = <created_at>#<tenant>   data keys that are active or
+ *                                                                retiring, oldest first: how
+ *                                                                rotation finds its tenants
  */
 export type Key = { PK: string; SK: string };
 
@@ -20,6 +25,9 @@ export const SK_PREFIX = {
 
 export const userTenant = (sub: string): string => `USER#${sub}`;
 
+/** Tenant ids are `USER#<sub>` or `ENV#<id>`; KMS encryption contexts and IAM conditions use them. */
+export const TENANT_PATTERN = /^(USER|ENV)#.+$/;
+
 const pad = (version: number): string => String(version).padStart(6, '0');
 
 export const keys = {
@@ -28,4 +36,14 @@ export const keys = {
   userSecret: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.userSecret}${id}` }),
   userSecretName: (tenant: string, name: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.userSecretName}${name}` }),
   audit: (tenant: string, eventId: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.audit}${eventId}` }),
+};
+
+export type DataKeyIndexStatus = 'active' | 'retiring';
+
+export const dataKeyIndex = {
+  partition: (status: DataKeyIndexStatus): string => `DATAKEYS#${status}`,
+  entry: (status: DataKeyIndexStatus, createdAt: string, tenant: string) => ({
+    GSI1PK: dataKeyIndex.partition(status),
+    GSI1SK: `${createdAt}#${tenant}`,
+  }),
 };

@@ -1,0 +1,295 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand, type KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import type { Config } from '../config.js';
+import { openValue, sealValue } from '../crypto/envelope.js';
+import { type DataKey, DataKeyRecordSchema, generateDataKey, type Keyring } from '../crypto/keyring.js';
+import { dataKeyContext } from '../crypto/kms.js';
+import { parseRecord } from '../http/validation.js';
+import { dataKeyIndex, keys, SK_PREFIX } from '../store/keys.js';
+import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
+import type { EventPublisher } from './events.js';
+
+/**
+ * Rotation of one tenant's data key, in three persisted phases so any crash can be resumed:
+ *   1. start:  new key version stored and made active, old one marked `retiring` (one transaction);
+ *   2. sweep:  every value not yet under the new version is re-encrypted with a conditional
+ *              write on the version it read, so a concurrent PUT/PATCH is never overwritten;
+ *   3. finish: once a sweep finds nothing left, the old version is marked `retired`.
+ * Writes check the tenant's active version at commit (see ACTIVE_KEY_CONDITION), so no value
+ * lands under the old version after phase 1. Retired keys stay unwrappable for reads.
+ */
+export interface RotationDeps {
+  ddb: DynamoDBDocumentClient;
+  kms: KMSClient;
+  config: Config;
+  keyring: Keyring;
+  events: EventPublisher;
+}
+
+export type RotationProgress = (progress: { tenant: string; done: number; total: number }) => void;
+
+export interface TenantRotation {
+  tenant: string;
+  outcome: 'rotated' | 'already-rotated' | 'no-key';
+  fromVersion?: number;
+  toVersion?: number;
+  reencrypted: number;
+  secrets: number;
+}
+
+const TenantMetaSchema = z.object({
+  key_version: z.optional(z.int().check(z.positive())),
+  rotating_from: z.optional(z.int().check(z.positive())),
+  rotation_id: z.optional(z.string()),
+});
+
+/** The parts of any tenant's value item (user or environment secret) that rotation touches. */
+const ValueItemSchema = z.object({
+  SK: z.string().check(z.startsWith(SK_PREFIX.userSecret)),
+  kv: z.int().check(z.positive()),
+  ct: z.instanceof(Uint8Array),
+  version: z.int().check(z.positive()),
+});
+type ValueItem = z.infer<typeof ValueItemSchema>;
+
+const SWEEP_CONCURRENCY = 8;
+const MAX_SWEEPS = 3;
+
+export async function rotateTenantKey(
+  deps: RotationDeps,
+  tenant: string,
+  options: { rotationId: string; onProgress?: RotationProgress },
+): Promise<TenantRotation> {
+  const meta = await readTenantMeta(deps, tenant);
+  if (!meta.key_version) return { tenant, outcome: 'no-key', reencrypted: 0, secrets: 0 };
+  if (!meta.rotating_from && meta.rotation_id === options.rotationId) {
+    // A redelivered event: this rotation already finished.
+    return { tenant, outcome: 'already-rotated', toVersion: meta.key_version, reencrypted: 0, secrets: 0 };
+  }
+  const plan = meta.rotating_from
+    ? { from: meta.rotating_from, to: meta.key_version, newKey: undefined }
+    : await startRotation(deps, tenant, meta.key_version, options.rotationId);
+  const newKey = plan.newKey ?? (await deps.keyring.version(tenant, plan.to));
+  deps.keyring.invalidate(tenant);
+
+  let reencrypted = 0;
+  let secrets = 0;
+  for (let sweep = 1; ; sweep++) {
+    const result = await sweepValues(deps, tenant, newKey, options.onProgress);
+    reencrypted += result.reencrypted;
+    secrets = result.secrets;
+    if (result.stale === 0) break;
+    if (sweep >= MAX_SWEEPS) throw new Error(`Rotation of ${tenant} left ${result.stale} values under old keys; rerun to resume`);
+  }
+  await finishRotation(deps, tenant, plan.from);
+  await deps.events.publish([
+    { type: 'TenantKeyRotated', detail: { tenant, fromVersion: plan.from, toVersion: plan.to, reencrypted, secrets } },
+  ]);
+  return { tenant, outcome: 'rotated', fromVersion: plan.from, toVersion: plan.to, reencrypted, secrets };
+}
+
+async function readTenantMeta({ ddb, config }: RotationDeps, tenant: string) {
+  const { Item } = await ddb.send(
+    new GetCommand({
+      TableName: config.tableName,
+      Key: keys.tenantMeta(tenant),
+      ConsistentRead: true,
+      ProjectionExpression: 'key_version, rotating_from, rotation_id',
+    }),
+  );
+  return parseRecord(TenantMetaSchema, Item ?? {}, 'tenant-meta');
+}
+
+async function startRotation(deps: RotationDeps, tenant: string, from: number, rotationId: string) {
+  const to = from + 1;
+  const generated = await generateDataKey(deps, tenant, to);
+  const { tableName } = deps.config;
+  try {
+    await transactWrite(deps.ddb, [
+      { Put: { TableName: tableName, Item: generated.item, ConditionExpression: 'attribute_not_exists(PK)' } },
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.dataKey(tenant, from),
+          UpdateExpression: 'SET #status = :retiring, GSI1PK = :partition',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':retiring': 'retiring', ':partition': dataKeyIndex.partition('retiring') },
+        },
+      },
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.tenantMeta(tenant),
+          UpdateExpression: 'SET key_version = :to, rotating_from = :from, rotation_id = :id',
+          ConditionExpression: 'key_version = :from AND attribute_not_exists(rotating_from)',
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':id': rotationId },
+        },
+      },
+    ]);
+    return { from, to, newKey: generated.dataKey as DataKey | undefined };
+  } catch (error) {
+    if (!(error instanceof TransactionConditionFailed)) throw error;
+    // Another run started this tenant's rotation first: join it.
+    const meta = await readTenantMeta(deps, tenant);
+    if (!meta.rotating_from || !meta.key_version) throw new Error(`Rotation of ${tenant} raced and could not be joined`);
+    return { from: meta.rotating_from, to: meta.key_version, newKey: undefined };
+  }
+}
+
+/** One pass over the tenant's values; `stale` counts values that were still under an old key. */
+async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, onProgress?: RotationProgress) {
+  const items: ValueItem[] = [];
+  const pages = paginateQuery(
+    { client: deps.ddb, pageSize: 500 },
+    {
+      TableName: deps.config.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.userSecret },
+      ProjectionExpression: 'SK, kv, ct, version',
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) items.push(parseRecord(ValueItemSchema, item, 'secret-value'));
+
+  const stale = items.filter((item) => item.kv !== newKey.version);
+  let done = 0;
+  let reencrypted = 0;
+  onProgress?.({ tenant, done, total: stale.length });
+  let next = 0;
+  const worker = async () => {
+    while (next < stale.length) {
+      const item = stale[next++]!;
+      if (await reencryptValue(deps, tenant, newKey, item)) reencrypted++;
+      onProgress?.({ tenant, done: ++done, total: stale.length });
+    }
+  };
+  await Promise.all(Array.from({ length: SWEEP_CONCURRENCY }, worker));
+  return { secrets: items.length, stale: stale.length, reencrypted };
+}
+
+/** Re-encrypts one value unless someone else changed it first; returns whether it wrote. */
+async function reencryptValue(deps: RotationDeps, tenant: string, newKey: DataKey, read: ValueItem): Promise<boolean> {
+  let item: ValueItem | undefined = read;
+  while (item && item.kv !== newKey.version) {
+    const recordId = item.SK.slice(SK_PREFIX.userSecret.length);
+    const oldKey = await deps.keyring.version(tenant, item.kv);
+    const value = openValue(oldKey.key, item.ct, { tenant, recordId, keyVersion: item.kv });
+    const ct = sealValue(newKey.key, value, { tenant, recordId, keyVersion: newKey.version });
+    try {
+      await deps.ddb.send(
+        new UpdateCommand({
+          TableName: deps.config.tableName,
+          Key: { PK: tenant, SK: item.SK },
+          UpdateExpression: 'SET ct = :ct, kv = :to',
+          ConditionExpression: 'version = :version AND kv = :from',
+          ExpressionAttributeValues: { ':ct': ct, ':to': newKey.version, ':version': item.version, ':from': item.kv },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A concurrent write or delete won; look again at what is there now.
+      const current: Record<string, unknown> | undefined = (
+        await deps.ddb.send(
+          new GetCommand({
+            TableName: deps.config.tableName,
+            Key: { PK: tenant, SK: item.SK },
+            ConsistentRead: true,
+            ProjectionExpression: 'SK, kv, ct, version',
+          }),
+        )
+      ).Item;
+      item = current ? parseRecord(ValueItemSchema, current, 'secret-value') : undefined;
+    }
+  }
+  return false;
+}
+
+async function finishRotation({ ddb, config }: RotationDeps, tenant: string, from: number): Promise<void> {
+  try {
+    await transactWrite(ddb, [
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.dataKey(tenant, from),
+          UpdateExpression: 'SET #status = :retired, retired_at = :now REMOVE GSI1PK, GSI1SK',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':retired': 'retired', ':now': new Date().toISOString() },
+        },
+      },
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.tenantMeta(tenant),
+          UpdateExpression: 'REMOVE rotating_from',
+          ConditionExpression: 'rotating_from = :from',
+          ExpressionAttributeValues: { ':from': from },
+        },
+      },
+    ]);
+  } catch (error) {
+    // A concurrent run finished it already.
+    if (!(error instanceof TransactionConditionFailed)) throw error;
+  }
+}
+
+/** The ARN new data keys are wrapped under, from the configured key id or alias. */
+export async function currentKmsKeyArn({ kms, config }: Pick<RotationDeps, 'kms' | 'config'>): Promise<string> {
+  const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: config.kmsKeyId }));
+  if (!KeyMetadata?.Arn) throw new Error('The configured KMS key has no ARN');
+  return KeyMetadata.Arn;
+}
+
+/**
+ * After a change of KMS key: re-wraps every data key of the tenant still under another KMS key
+ * with ReEncrypt, so plaintext keys never leave KMS and no value is touched.
+ */
+export async function rewrapTenantDataKeys(deps: RotationDeps, tenant: string, targetKeyArn: string): Promise<number> {
+  const { ddb, kms, config } = deps;
+  let rewrapped = 0;
+  const pages = paginateQuery(
+    { client: ddb },
+    {
+      TableName: config.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.dataKey },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      const record = parseRecord(DataKeyRecordSchema, item, 'data-key');
+      if (record.kms_key_id === targetKeyArn) continue;
+      const context = dataKeyContext(tenant);
+      const result = await kms.send(
+        new ReEncryptCommand({
+          CiphertextBlob: record.wrapped_key,
+          SourceKeyId: record.kms_key_id,
+          SourceEncryptionContext: context,
+          DestinationKeyId: targetKeyArn,
+          DestinationEncryptionContext: context,
+        }),
+      );
+      try {
+        await ddb.send(
+          new UpdateCommand({
+            TableName: config.tableName,
+            Key: keys.dataKey(tenant, record.version),
+            UpdateExpression: 'SET wrapped_key = :wrapped, kms_key_id = :key',
+            ConditionExpression: 'wrapped_key = :old',
+            ExpressionAttributeValues: { ':wrapped': result.CiphertextBlob, ':key': result.KeyId, ':old': record.wrapped_key },
+          }),
+        );
+        rewrapped++;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+  }
+  if (rewrapped > 0) await deps.events.publish([{ type: 'DataKeysRewrapped', detail: { tenant, rewrapped, kmsKeyId: targetKeyArn } }]);
+  return rewrapped;
+}

@@ -1,0 +1,129 @@
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import { parseRecord } from '../http/validation.js';
+import { logger } from '../log.js';
+import { dataKeyIndex, type DataKeyIndexStatus, SK_PREFIX, TENANT_PATTERN } from '../store/keys.js';
+import type { RotationEvent } from './events.js';
+import {
+  currentKmsKeyArn,
+  rewrapTenantDataKeys,
+  type RotationDeps,
+  type RotationProgress,
+  rotateTenantKey,
+  type TenantRotation,
+} from './rotate-tenant.js';
+
+/**
+ * The events that trigger rotation: the EventBridge schedule and the custom events
+ * `RotateTenantKey` (one tenant) and `RotateAll`, in EventBridge's own envelope.
+ */
+export const RotationTriggerSchema = z.discriminatedUnion('detail-type', [
+  z.object({
+    id: z.string().check(z.minLength(1)),
+    'detail-type': z.literal('RotateTenantKey'),
+    detail: z.object({ tenant: z.string().check(z.regex(TENANT_PATTERN)) }),
+  }),
+  z.object({ id: z.string().check(z.minLength(1)), 'detail-type': z.literal('RotateAll') }),
+  z.object({ id: z.string().check(z.minLength(1)), 'detail-type': z.literal('Scheduled Event') }),
+]);
+export type RotationTrigger = z.infer<typeof RotationTriggerSchema>;
+
+export interface RotationSummary {
+  trigger: RotationTrigger['detail-type'];
+  tenants: number;
+  rotated: number;
+  reencrypted: number;
+  rewrapped: number;
+  due: number;
+  failed: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+export async function runRotation(deps: RotationDeps, trigger: RotationTrigger, onProgress?: RotationProgress): Promise<RotationSummary> {
+  const summary: RotationSummary = { trigger: trigger['detail-type'], tenants: 0, rotated: 0, reencrypted: 0, rewrapped: 0, due: 0, failed: [] };
+  const targetKeyArn = await currentKmsKeyArn(deps);
+  const now = Date.now();
+
+  const toRotate = new Set<string>();
+  if (trigger['detail-type'] === 'RotateTenantKey') toRotate.add(trigger.detail.tenant);
+  else if (trigger['detail-type'] === 'RotateAll') {
+    for (const tenant of await tenantsWithKeys(deps, 'active')) toRotate.add(tenant);
+    for (const tenant of await tenantsWithKeys(deps, 'retiring')) toRotate.add(tenant);
+  } else {
+    // Scheduled: resume interrupted rotations, rotate keys past their age.
+    for (const tenant of await tenantsWithKeys(deps, 'retiring')) toRotate.add(tenant);
+    const cutoff = new Date(now - deps.config.keyMaxAgeDays * DAY_MS).toISOString();
+    for (const tenant of await tenantsWithKeys(deps, 'active', cutoff)) toRotate.add(tenant);
+  }
+
+  const everyTenant = trigger['detail-type'] === 'RotateTenantKey' ? [...toRotate] : await allTenants(deps);
+  for (const tenant of new Set([...everyTenant, ...toRotate])) {
+    summary.tenants++;
+    try {
+      summary.rewrapped += await rewrapTenantDataKeys(deps, tenant, targetKeyArn);
+      if (toRotate.has(tenant)) {
+        const result: TenantRotation = await rotateTenantKey(deps, tenant, { rotationId: trigger.id, onProgress });
+        if (result.outcome === 'rotated') summary.rotated++;
+        summary.reencrypted += result.reencrypted;
+      }
+      if (trigger['detail-type'] === 'Scheduled Event') summary.due += await announceDueSecrets(deps, tenant, now);
+    } catch (error) {
+      // One tenant's failure must not stop the others; the run still fails so it is retried.
+      summary.failed.push(tenant);
+      logger.error('tenant rotation failed', { tenant, error: error instanceof Error ? error.name : 'unknown' });
+    }
+  }
+  logger.info('rotation finished', { ...summary, failed: summary.failed });
+  return summary;
+}
+
+/** Tenants whose data key of the given status was created before `createdBefore`, via the sparse GSI1. */
+async function tenantsWithKeys(deps: RotationDeps, status: DataKeyIndexStatus, createdBefore?: string): Promise<string[]> {
+  const tenants: string[] = [];
+  const pages = paginateQuery(
+    { client: deps.ddb },
+    {
+      TableName: deps.config.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: createdBefore ? 'GSI1PK = :pk AND GSI1SK < :before' : 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': dataKeyIndex.partition(status), ...(createdBefore ? { ':before': createdBefore } : {}) },
+      ProjectionExpression: 'PK',
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) tenants.push(String(item.PK));
+  return tenants;
+}
+
+async function allTenants(deps: RotationDeps): Promise<string[]> {
+  return [...new Set([...(await tenantsWithKeys(deps, 'active')), ...(await tenantsWithKeys(deps, 'retiring'))])];
+}
+
+const DueItemSchema = z.object({ SK: z.string(), name: z.optional(z.string()), updated_at: z.optional(z.string()), updatedAt: z.optional(z.string()) });
+
+/** Emits `SecretRotationDue` for each value unchanged for longer than the configured age. */
+async function announceDueSecrets(deps: RotationDeps, tenant: string, now: number): Promise<number> {
+  const due: RotationEvent[] = [];
+  const pages = paginateQuery(
+    { client: deps.ddb },
+    {
+      TableName: deps.config.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.userSecret },
+      ProjectionExpression: 'SK, #name, updated_at, updatedAt',
+      ExpressionAttributeNames: { '#name': 'name' },
+    },
+  );
+  for await (const page of pages) {
+    for (const raw of page.Items ?? []) {
+      const item = parseRecord(DueItemSchema, raw, 'secret-age');
+      const updatedAt = item.updated_at ?? item.updatedAt;
+      const ageDays = updatedAt ? Math.floor((now - Date.parse(updatedAt)) / DAY_MS) : 0;
+      if (ageDays < deps.config.secretMaxAgeDays) continue;
+      const recordId = item.SK.slice(SK_PREFIX.userSecret.length);
+      due.push({ type: 'SecretRotationDue', detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays } });
+    }
+  }
+  await deps.events.publish(due);
+  return due.length;
+}

@@ -1,0 +1,256 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/local/stack.js';
+import { createKeyring } from '../../lib/crypto/keyring.js';
+import { rotationDeps, valueDeps } from '../../lib/deps.js';
+import type { RotationEvent } from '../../lib/rotation/events.js';
+import type { RotationDeps } from '../../lib/rotation/rotate-tenant.js';
+import { createRotationHandler } from '../../lib/rotation/rotation-handler.js';
+import { createUserSecret } from '../../lib/secrets/user-secrets.js';
+import { keys, userTenant } from '../../lib/store/keys.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+const SECRETS = '/api/v1/user/secrets';
+let stack: TestStack;
+let published: RotationEvent[];
+let deps: RotationDeps;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Rotation dependencies with a cold keyring of their own, as a fresh Lambda container has. */
+function freshDeps(overrides: Partial<RotationDeps['config']> = {}): RotationDeps {
+  const base = valueDeps();
+  const config = { ...base.config, ...overrides };
+  published = [];
+  deps = {
+    ...rotationDeps({ publish: async (events) => void published.push(...events) }),
+    config,
+    keyring: createKeyring({ ddb: base.ddb, kms: base.kms, config }),
+  };
+  return deps;
+}
+
+const rotateEvent = (tenant: string, id = `evt-${Math.random()}`) => ({ id, source: 'test', 'detail-type': 'RotateTenantKey', detail: { tenant } });
+
+async function seed(sub: string, count: number): Promise<Record<string, string>> {
+  const expected: Record<string, string> = {};
+  const { keyring, ddb, config } = valueDeps();
+  const names = Array.from({ length: count }, (_, i) => `SECRET_${String(i).padStart(5, '0')}`);
+  for (let i = 0; i < names.length; i += 25) {
+    await Promise.all(
+      names.slice(i, i + 25).map(async (name) => {
+        const value = `value-${sub}-${name}-${Math.random().toString(36).slice(2)}`;
+        await createUserSecret({ keyring, ddb, config }, sub, { name, provider: 'custom', value });
+        expected[name] = value;
+      }),
+    );
+  }
+  return expected;
+}
+
+async function inject(sub: string) {
+  const result = await stack.call('GET', `${SECRETS}/env`, { token: await stack.token(sub, 'secrets:inject') });
+  expect(result.status).toBe(200);
+  return result.body.env as Record<string, string>;
+}
+
+async function dataKeyStatus(tenant: string, version: number) {
+  const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.dataKey(tenant, version) }));
+  return Item?.status;
+}
+
+async function keyVersionsInUse(tenant: string): Promise<number[]> {
+  const { Items = [] } = await valueDeps().ddb.send(
+    new QueryCommand({
+      TableName: stack.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+      ExpressionAttributeValues: { ':pk': tenant, ':p': 'SECRET#' },
+      ProjectionExpression: 'kv',
+    }),
+  );
+  return [...new Set(Items.map((item) => item.kv as number))];
+}
+
+/** Simulates the process dying after `writesBeforeCrash` re-encryptions: every later call fails. */
+function crashAfterReencryptions(writesBeforeCrash: number) {
+  const send = DynamoDBDocumentClient.prototype.send;
+  let writes = 0;
+  let crashed = false;
+  vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (this: DynamoDBDocumentClient, command: any, ...rest: any[]) {
+    const reencryption = command instanceof UpdateCommand && String(command.input.UpdateExpression).includes('kv = :to');
+    if (reencryption && writes++ >= writesBeforeCrash) crashed = true;
+    if (crashed) return Promise.reject(new Error('simulated crash'));
+    return (send as any).call(this, command, ...rest);
+  } as any);
+}
+
+describe('rotation through `npm run rotate`', () => {
+  it('rotates a user with 1,000 secrets, keeps every value readable and retires the old key', async () => {
+    const sub = 'bulk-user';
+    const tenant = userTenant(sub);
+    const expected = await seed(sub, 1000);
+    const token = await stack.token(sub);
+    const listBefore = await stack.call('GET', `${SECRETS}?limit=5`, { token });
+
+    const { stdout } = await promisify(execFile)(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['infra/local/rotate.ts', '--tenant', sub], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATA_DIR: stack.dataDir },
+    });
+    expect(stdout).toContain('rotated 1 of 1 tenant(s); 1000 value(s) re-encrypted');
+    expect(stdout).toMatch(/TenantKeyRotated .*"fromVersion":1,"toVersion":2/);
+
+    expect(await inject(sub)).toEqual(expected);
+    expect(await keyVersionsInUse(tenant)).toEqual([2]);
+    expect(await dataKeyStatus(tenant, 1)).toBe('retired');
+    expect(await dataKeyStatus(tenant, 2)).toBe('active');
+    const listAfter = await stack.call('GET', `${SECRETS}?limit=5`, { token });
+    expect(listAfter.body).toEqual(listBefore.body);
+  }, 120_000);
+});
+
+describe('rotation as the event handler', () => {
+  it.each([
+    ['right after the new key is made active', 0],
+    ['after some values', 7],
+    ['after all values, before the old key is retired', 30],
+  ])('resumes after a crash %s, losing nothing', async (_, writesBeforeCrash) => {
+    const sub = `crash-${writesBeforeCrash}`;
+    const tenant = userTenant(sub);
+    const expected = await seed(sub, 30);
+    const handler = createRotationHandler(freshDeps());
+
+    crashAfterReencryptions(writesBeforeCrash);
+    if (writesBeforeCrash === 30) {
+      // Let every re-encryption through, then die on the retiring transaction.
+      vi.restoreAllMocks();
+      const send = DynamoDBDocumentClient.prototype.send;
+      vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (this: any, command: any, ...rest: any[]) {
+        if (command.constructor.name === 'TransactWriteCommand' && JSON.stringify(command.input).includes(':retired')) {
+          return Promise.reject(new Error('simulated crash'));
+        }
+        return (send as any).call(this, command, ...rest);
+      } as any);
+    }
+    await expect(handler(rotateEvent(tenant))).rejects.toThrow(/rerun/);
+    vi.restoreAllMocks();
+    expect(await inject(sub)).toEqual(expected);
+
+    const rerun = await handler(rotateEvent(tenant));
+    expect(rerun.rotated).toBe(1);
+    expect(await inject(sub)).toEqual(expected);
+    expect(await keyVersionsInUse(tenant)).toEqual([2]);
+    expect(await dataKeyStatus(tenant, 1)).toBe('retired');
+    expect(published.filter((e) => e.type === 'TenantKeyRotated')).toHaveLength(1);
+  });
+
+  it('keeps the latest acknowledged value of secrets updated during the rotation', async () => {
+    const sub = 'busy-user';
+    const tenant = userTenant(sub);
+    const expected = await seed(sub, 120);
+    const token = await stack.token(sub);
+    const list = await stack.call('GET', `${SECRETS}?limit=100`, { token });
+    const targets = list.body.secrets.slice(0, 40) as { id: string; name: string }[];
+
+    const rotation = createRotationHandler(freshDeps())(rotateEvent(tenant));
+    const updates = targets.map(async ({ id, name }, i) => {
+      const value = `updated-during-rotation-${i}`;
+      const result = await stack.call('PUT', `${SECRETS}/${id}`, { token, body: { value } });
+      if (result.status === 200) expected[name] = value;
+      return result.status;
+    });
+    const [summary, statuses] = await Promise.all([rotation, Promise.all(updates)]);
+    expect(summary.rotated).toBe(1);
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect(await inject(sub)).toEqual(expected);
+    expect(await keyVersionsInUse(tenant)).toEqual([2]);
+  });
+
+  it('uses at most one GenerateDataKey and one Decrypt per rotated tenant and answers the API the same', async () => {
+    const sub = 'kms-counted';
+    const tenant = userTenant(sub);
+    const expected = await seed(sub, 50);
+    const token = await stack.token(sub);
+    const one = (await stack.call('GET', `${SECRETS}?limit=1`, { token })).body.secrets[0];
+    const before = await stack.call('GET', `${SECRETS}/${one.id}`, { token });
+
+    stack.kms.resetCalls();
+    await createRotationHandler(freshDeps())(rotateEvent(tenant));
+    expect(stack.kms.calls.GenerateDataKey).toBe(1);
+    expect(stack.kms.calls.Decrypt).toBe(1);
+
+    const after = await stack.call('GET', `${SECRETS}/${one.id}`, { token });
+    expect(after.body).toEqual(before.body);
+    expect(after.headers.get('etag')).toBe(before.headers.get('etag'));
+    expect(await inject(sub)).toEqual(expected);
+  });
+
+  it('does nothing more for a redelivered event', async () => {
+    const sub = 'redelivered';
+    const tenant = userTenant(sub);
+    await seed(sub, 3);
+    const handler = createRotationHandler(freshDeps());
+    const event = rotateEvent(tenant, 'same-event-id');
+    expect((await handler(event)).rotated).toBe(1);
+    expect((await handler(event)).rotated).toBe(0);
+    expect(await dataKeyStatus(tenant, 3)).toBeUndefined();
+    expect(await keyVersionsInUse(tenant)).toEqual([2]);
+  });
+
+  it('re-wraps data keys under a new KMS key with ReEncrypt, leaving values untouched', async () => {
+    const sub = 'kms-moved';
+    const tenant = userTenant(sub);
+    const expected = await seed(sub, 5);
+    const { ddb, kms } = valueDeps();
+    const valuesBefore = await ddb.send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)', ExpressionAttributeValues: { ':pk': tenant, ':p': 'SECRET#' } }));
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+
+    stack.kms.resetCalls();
+    const handler = createRotationHandler(freshDeps({ kmsKeyId: KeyMetadata!.KeyId! }));
+    const summary = await handler({ id: 'rewrap-1', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+    expect(summary.rewrapped).toBeGreaterThanOrEqual(1);
+    expect(summary.rotated).toBe(0);
+    expect(stack.kms.calls.ReEncrypt).toBe(summary.rewrapped);
+
+    const dataKey = await ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.dataKey(tenant, 1) }));
+    expect(dataKey.Item!.kms_key_id).toBe(KeyMetadata!.Arn);
+    const valuesAfter = await ddb.send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)', ExpressionAttributeValues: { ':pk': tenant, ':p': 'SECRET#' } }));
+    expect(valuesAfter.Items).toEqual(valuesBefore.Items);
+    expect(published.some((e) => e.type === 'DataKeysRewrapped' && e.detail.tenant === tenant)).toBe(true);
+    expect(await inject(sub)).toEqual(expected);
+  });
+
+  it('on schedule rotates keys past their age and announces secrets past theirs, never with a value', async () => {
+    const oldSub = 'old-key-user';
+    const youngSub = 'young-key-user';
+    const oldExpected = await seed(oldSub, 4);
+    await seed(youngSub, 2);
+    const { ddb } = valueDeps();
+    const longAgo = '2020-01-01T00:00:00.000Z';
+    await ddb.send(new UpdateCommand({ TableName: stack.tableName, Key: keys.dataKey(userTenant(oldSub), 1), UpdateExpression: 'SET GSI1SK = :sk', ExpressionAttributeValues: { ':sk': `${longAgo}#${userTenant(oldSub)}` } }));
+    const stale = (await stack.call('GET', `${SECRETS}?limit=1`, { token: await stack.token(youngSub) })).body.secrets[0];
+    await ddb.send(new UpdateCommand({ TableName: stack.tableName, Key: keys.userSecret(userTenant(youngSub), stale.id), UpdateExpression: 'SET updated_at = :t', ExpressionAttributeValues: { ':t': '2020-01-01T00:00:00Z' } }));
+
+    const summary = await createRotationHandler(freshDeps())({ id: 'schedule-1', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+    expect(await keyVersionsInUse(userTenant(oldSub))).toEqual([2]);
+    expect(await keyVersionsInUse(userTenant(youngSub))).toEqual([1]);
+    expect(summary.rotated).toBeGreaterThanOrEqual(1);
+    const due = published.filter((e) => e.type === 'SecretRotationDue');
+    expect(due).toContainEqual({ type: 'SecretRotationDue', detail: expect.objectContaining({ tenant: userTenant(youngSub), recordId: stale.id, name: stale.name }) });
+    expect(JSON.stringify(published)).not.toMatch(/value-/);
+    expect(await inject(oldSub)).toEqual(oldExpected);
+  });
+
+  it('refuses an event it cannot read', async () => {
+    await expect(createRotationHandler(freshDeps())({ 'detail-type': 'RotateTenantKey', detail: { tenant: 'nobody' } })).rejects.toThrow(/Unreadable/);
+  });
+});
