@@ -206,7 +206,8 @@ function rejectWith(res: ServerResponse, route: RouteDefinition, error: PayloadT
   send(res, status, headers, JSON.stringify(body));
 }
 
+/** Every response carries a request id, including the gateway's own answers. */
 function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body?: Buffer | string) {
-  res.writeHead(status, headers);
+  res.writeHead(status, { 'x-request-id': newRequestId(), ...headers });
   res.end(body);
 }
