@@ -3,7 +3,8 @@ import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand } 
 import type { Config } from '../config.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors.js';
+import { ConflictError, NotFoundError } from '../http/errors.js';
+import { checkPrecondition, type Precondition } from '../http/responses.js';
 import { parseRecord } from '../http/validation.js';
 import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
@@ -38,9 +39,6 @@ export interface VersionedMetadata {
   metadata: UserSecretMetadata;
   version: number;
 }
-
-/** The versions a caller's `If-Match` allows (`undefined`: no precondition). */
-export type Precondition = number[] | 'any' | undefined;
 
 const MAX_WRITE_ATTEMPTS = 5;
 
@@ -270,10 +268,6 @@ export async function injectUserSecrets(deps: ValueDeps, sub: string, requestId:
   }
   await recordAudit(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
   return env;
-}
-
-function checkPrecondition(precondition: Precondition, version: number): void {
-  if (Array.isArray(precondition) && !precondition.includes(version)) throw new PreconditionFailedError();
 }
 
 function secretNotFound(): NotFoundError {

@@ -1,4 +1,12 @@
+import * as z from 'zod/mini';
 import { ValidationError } from '../http/errors.js';
+
+/** Query of every paged list: `limit` (1–100, default 50) and the previous page's cursor. */
+export const PageQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+  cursor: z.optional(z.string().check(z.maxLength(1024))),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
 
 /**
  * Opaque list cursors: the sort key to resume after, base64url-encoded. The partition key is
@@ -18,6 +26,6 @@ export function decodeCursor(cursor: string | undefined, prefix: string): string
     // fall through to the validation error
   }
   throw new ValidationError([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }], {
-    hint: 'Pass the next_cursor of the previous page unchanged.',
+    hint: 'Pass the cursor the previous page returned, unchanged.',
   });
 }
