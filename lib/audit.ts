@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import type { Config } from './config.js';
 import { parseRecord } from './http/validation.js';
 import { ulid } from './http/request-id.js';
-import { decodeCursor, encodeCursor, type PageQuery } from './store/cursor.js';
+import { decodeCursor, type PageQuery, pageOf } from './store/cursor.js';
 import { keys, SK_PREFIX } from './store/keys.js';
 
 /** An access to plaintext: who, which keys, when and under which request. Never a value. */
@@ -67,18 +67,16 @@ export async function listAudit(
       ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.audit },
       ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
       ScanIndexForward: false,
-      // One extra item tells whether another page exists without an empty trailing page.
       Limit: page.limit + 1,
       ConsistentRead: true,
     }),
   );
-  const shown = Items.slice(0, page.limit);
-  const last = shown.at(-1);
+  const { shown, nextCursor } = pageOf(Items, page.limit);
   return {
     events: shown.map((item) => {
       const { action, actor, request_id, keys: accessed, at } = parseRecord(AuditRecord, item, 'audit');
       return { action, actor, keys: accessed, requestId: request_id, at };
     }),
-    nextCursor: Items.length > page.limit && last ? encodeCursor(String(last.SK)) : null,
+    nextCursor,
   };
 }

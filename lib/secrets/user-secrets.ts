@@ -7,9 +7,9 @@ import { ConflictError, NotFoundError } from '../http/errors.js';
 import { checkPrecondition, type Precondition } from '../http/responses.js';
 import { parseRecord } from '../http/validation.js';
 import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
-import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
+import { retryConditionalWrite, TransactionConditionFailed, transactWrite } from '../store/transactions.js';
 import { nowTimestamp } from '../time.js';
-import { decodeCursor, encodeCursor } from '../store/cursor.js';
+import { decodeCursor, pageOf } from '../store/cursor.js';
 import { recordAudit } from '../audit.js';
 import { maskValue } from './masking.js';
 import {
@@ -39,8 +39,6 @@ export interface VersionedMetadata {
   metadata: UserSecretMetadata;
   version: number;
 }
-
-const MAX_WRITE_ATTEMPTS = 5;
 
 export async function createUserSecret(deps: ValueDeps, sub: string, input: CreateUserSecretBody): Promise<VersionedMetadata> {
   const { ddb, config, keyring } = deps;
@@ -136,13 +134,11 @@ export async function listUserSecrets({ ddb, config }: StoreDeps, sub: string, q
       }),
     ),
   ]);
-  const items = page.Items ?? [];
-  const shown = items.slice(0, query.limit);
-  const last = shown.at(-1);
+  const { shown, nextCursor } = pageOf(page.Items ?? [], query.limit);
   return {
     secrets: shown.map((item) => toMetadata(parseRecord(UserSecretMetadataRecord, item, 'user-secret-name'))),
     total: typeof meta.Item?.total === 'number' ? meta.Item.total : 0,
-    next_cursor: items.length > query.limit && last ? encodeCursor(String(last.SK)) : null,
+    next_cursor: nextCursor,
   };
 }
 
@@ -155,91 +151,82 @@ export async function updateUserSecret(
 ): Promise<VersionedMetadata> {
   const { ddb, config, keyring } = deps;
   const tenant = userTenant(sub);
-  for (let attempt = 1; ; attempt++) {
+  // Someone else may write in between: then the write re-runs, judging If-Match on the new version.
+  return retryConditionalWrite(async () => {
     const current = await getUserSecret(deps, sub, id);
     checkPrecondition(precondition, current.version);
     const dataKey = await keyring.active(tenant);
     const now = nowTimestamp();
     const masked = maskValue(value);
     const ct = sealValue(dataKey.key, value, { tenant, recordId: id, keyVersion: dataKey.version });
-    try {
-      await transactWrite(ddb, [
-        {
-          Update: {
-            TableName: config.tableName,
-            Key: keys.userSecret(tenant, id),
-            UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, version = :next',
-            ConditionExpression: 'version = :read',
-            ExpressionAttributeValues: {
-              ':ct': ct,
-              ':kv': dataKey.version,
-              ':masked': masked,
-              ':now': now,
-              ':next': current.version + 1,
-              ':read': current.version,
-            },
+    await transactWrite(ddb, [
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.userSecret(tenant, id),
+          UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, version = :next',
+          ConditionExpression: 'version = :read',
+          ExpressionAttributeValues: {
+            ':ct': ct,
+            ':kv': dataKey.version,
+            ':masked': masked,
+            ':now': now,
+            ':next': current.version + 1,
+            ':read': current.version,
           },
         },
-        {
-          Update: {
-            TableName: config.tableName,
-            Key: keys.userSecretName(tenant, current.metadata.name),
-            UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
-            ConditionExpression: 'id = :id',
-            ExpressionAttributeValues: { ':masked': masked, ':now': now, ':id': id },
-          },
+      },
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.userSecretName(tenant, current.metadata.name),
+          UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
+          ConditionExpression: 'id = :id',
+          ExpressionAttributeValues: { ':masked': masked, ':now': now, ':id': id },
         },
-      ]);
-      return {
-        metadata: { ...current.metadata, masked_value: masked, updated_at: now },
-        version: current.version + 1,
-      };
-    } catch (error) {
-      // Someone else wrote in between: re-read, so a precondition is judged on the new version.
-      if (!(error instanceof TransactionConditionFailed) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-    }
-  }
+      },
+    ]);
+    return {
+      metadata: { ...current.metadata, masked_value: masked, updated_at: now },
+      version: current.version + 1,
+    };
+  });
 }
 
 export async function deleteUserSecret(deps: StoreDeps, sub: string, id: string, precondition: Precondition): Promise<void> {
   const { ddb, config } = deps;
   const tenant = userTenant(sub);
-  for (let attempt = 1; ; attempt++) {
+  await retryConditionalWrite(async () => {
     const current = await getUserSecret(deps, sub, id);
     checkPrecondition(precondition, current.version);
-    try {
-      await transactWrite(ddb, [
-        {
-          Delete: {
-            TableName: config.tableName,
-            Key: keys.userSecret(tenant, id),
-            ConditionExpression: 'version = :read',
-            ExpressionAttributeValues: { ':read': current.version },
-          },
+    await transactWrite(ddb, [
+      {
+        Delete: {
+          TableName: config.tableName,
+          Key: keys.userSecret(tenant, id),
+          ConditionExpression: 'version = :read',
+          ExpressionAttributeValues: { ':read': current.version },
         },
-        {
-          Delete: {
-            TableName: config.tableName,
-            Key: keys.userSecretName(tenant, current.metadata.name),
-            ConditionExpression: 'id = :id',
-            ExpressionAttributeValues: { ':id': id },
-          },
+      },
+      {
+        Delete: {
+          TableName: config.tableName,
+          Key: keys.userSecretName(tenant, current.metadata.name),
+          ConditionExpression: 'id = :id',
+          ExpressionAttributeValues: { ':id': id },
         },
-        {
-          Update: {
-            TableName: config.tableName,
-            Key: keys.tenantMeta(tenant),
-            UpdateExpression: 'ADD #total :minus',
-            ExpressionAttributeNames: { '#total': 'total' },
-            ExpressionAttributeValues: { ':minus': -1 },
-          },
+      },
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.tenantMeta(tenant),
+          UpdateExpression: 'ADD #total :minus',
+          ExpressionAttributeNames: { '#total': 'total' },
+          ExpressionAttributeValues: { ':minus': -1 },
         },
-      ]);
-      return;
-    } catch (error) {
-      if (!(error instanceof TransactionConditionFailed) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-    }
-  }
+      },
+    ]);
+  });
 }
 
 /** Every value of the caller, decrypted, as `{NAME: value}`; audited. */

@@ -29,3 +29,18 @@ export function decodeCursor(cursor: string | undefined, prefix: string): string
     hint: 'Pass the cursor the previous page returned, unchanged.',
   });
 }
+
+/**
+ * Splits the items of a Query asked for `limit + 1` into the page to show and the cursor of
+ * the next page: the extra item tells whether one exists, so there is no empty trailing page.
+ * `sortKey` names the key the Query ran over (`SK`, or an index's sort key).
+ */
+export function pageOf<T extends Record<string, unknown>>(
+  items: T[],
+  limit: number,
+  sortKey = 'SK',
+): { shown: T[]; nextCursor: string | null } {
+  const shown = items.slice(0, limit);
+  const last = shown.at(-1);
+  return { shown, nextCursor: items.length > limit && last ? encodeCursor(String(last[sortKey])) : null };
+}
