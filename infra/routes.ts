@@ -26,6 +26,8 @@ export interface RouteDefinition {
 }
 
 const USER_SECRETS = '/api/v1/user/secrets';
+const ENVIRONMENTS = '/api/environments';
+const ENVIRONMENT_SECRETS = `${ENVIRONMENTS}/{id}/secrets`;
 
 export const ROUTES: readonly RouteDefinition[] = [
   {
@@ -55,6 +57,55 @@ export const ROUTES: readonly RouteDefinition[] = [
   {
     method: 'DELETE', path: `${USER_SECRETS}/{id}`, function: 'delete-user-secret', family: 'v1', tenantKind: 'USER',
     table: ['GetItem', 'DeleteItem', 'UpdateItem'], kms: [],
+  },
+  // Environments: every route first reads the caller's MEMBER# item (GetItem) for the role check.
+  {
+    method: 'POST', path: ENVIRONMENTS, function: 'create-environment', family: 'environments', tenantKind: 'ENV',
+    table: ['PutItem'], kms: [],
+  },
+  {
+    method: 'GET', path: ENVIRONMENTS, function: 'list-environments', family: 'environments', tenantKind: 'ENV',
+    table: ['Query'], kms: [], index: true,
+  },
+  {
+    method: 'PUT', path: `${ENVIRONMENTS}/{id}/members/{userId}`, function: 'put-environment-member', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'PutItem', 'UpdateItem'], kms: [],
+  },
+  {
+    method: 'DELETE', path: `${ENVIRONMENTS}/{id}/members/{userId}`, function: 'remove-environment-member', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'DeleteItem', 'UpdateItem'], kms: [],
+  },
+  {
+    method: 'POST', path: ENVIRONMENT_SECRETS, function: 'create-environment-secret', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'PutItem', 'UpdateItem'], kms: ['GenerateDataKey', 'Decrypt'],
+  },
+  {
+    method: 'GET', path: ENVIRONMENT_SECRETS, function: 'list-environment-secrets', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'Query'], kms: [],
+  },
+  {
+    method: 'GET', path: `${ENVIRONMENT_SECRETS}/{key}`, function: 'get-environment-secret', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem'], kms: [],
+  },
+  {
+    method: 'PATCH', path: `${ENVIRONMENT_SECRETS}/{key}`, function: 'update-environment-secret', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'UpdateItem', 'ConditionCheckItem'], kms: ['Decrypt'],
+  },
+  {
+    method: 'DELETE', path: `${ENVIRONMENT_SECRETS}/{key}`, function: 'delete-environment-secret', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'DeleteItem', 'UpdateItem'], kms: [],
+  },
+  {
+    method: 'GET', path: `${ENVIRONMENT_SECRETS}/{key}/value`, function: 'reveal-environment-secret', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'PutItem'], kms: ['Decrypt'],
+  },
+  {
+    method: 'GET', path: `${ENVIRONMENTS}/{id}/env`, function: 'inject-environment-secrets', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'Query', 'PutItem'], kms: ['Decrypt'],
+  },
+  {
+    method: 'GET', path: `${ENVIRONMENTS}/{id}/audit`, function: 'list-environment-audit', family: 'environments', tenantKind: 'ENV',
+    table: ['GetItem', 'Query'], kms: [],
   },
 ];
 

@@ -1,7 +1,10 @@
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import type { Config } from './config.js';
+import { parseRecord } from './http/validation.js';
 import { ulid } from './http/request-id.js';
-import { keys } from './store/keys.js';
+import { decodeCursor, type PageQuery, pageOf } from './store/cursor.js';
+import { keys, SK_PREFIX } from './store/keys.js';
 
 /** An access to plaintext: who, which keys, when and under which request. Never a value. */
 export interface AuditEvent {
@@ -11,11 +14,16 @@ export interface AuditEvent {
   keys: string[];
 }
 
+interface AuditDeps {
+  ddb: DynamoDBDocumentClient;
+  config: Config;
+}
+
 /**
  * Writes the audit item before plaintext leaves the service: if the audit cannot be
  * written, the caller gets an error instead of the values. Items expire via TTL.
  */
-export async function recordAudit(deps: { ddb: DynamoDBDocumentClient; config: Config }, tenant: string, event: AuditEvent): Promise<void> {
+export async function recordAudit(deps: AuditDeps, tenant: string, event: AuditEvent): Promise<void> {
   const at = new Date();
   await deps.ddb.send(
     new PutCommand({
@@ -31,4 +39,44 @@ export async function recordAudit(deps: { ddb: DynamoDBDocumentClient; config: C
       },
     }),
   );
+}
+
+const AuditRecord = z.object({
+  action: z.enum(['inject', 'reveal']),
+  actor: z.string(),
+  request_id: z.string(),
+  keys: z.array(z.string()),
+  at: z.string(),
+});
+
+export interface AuditEntry extends AuditEvent {
+  at: string;
+}
+
+/** One page of a tenant's audit events, newest first (their sort keys are ULIDs). */
+export async function listAudit(
+  { ddb, config }: AuditDeps,
+  tenant: string,
+  page: PageQuery,
+): Promise<{ events: AuditEntry[]; nextCursor: string | null }> {
+  const after = decodeCursor(page.cursor, SK_PREFIX.audit);
+  const { Items = [] } = await ddb.send(
+    new QueryCommand({
+      TableName: config.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.audit },
+      ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
+      ScanIndexForward: false,
+      Limit: page.limit + 1,
+      ConsistentRead: true,
+    }),
+  );
+  const { shown, nextCursor } = pageOf(Items, page.limit);
+  return {
+    events: shown.map((item) => {
+      const { action, actor, request_id, keys: accessed, at } = parseRecord(AuditRecord, item, 'audit');
+      return { action, actor, keys: accessed, requestId: request_id, at };
+    }),
+    nextCursor,
+  };
 }

@@ -10,8 +10,11 @@ export interface Caller {
 
 export const INJECT_SCOPE = 'secrets:inject';
 
+/** A user id as the identity provider issues it (the `sub` claim). */
+export const subjectSchema = z.string().check(z.minLength(1), z.maxLength(256));
+
 const ClaimsSchema = z.object({
-  sub: z.string().check(z.minLength(1), z.maxLength(256)),
+  sub: subjectSchema,
   scope: z.optional(z.union([z.string(), z.array(z.string())])),
   scp: z.optional(z.union([z.string(), z.array(z.string())])),
 });

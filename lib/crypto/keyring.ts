@@ -150,6 +150,23 @@ export function activeKeyCheck(tableName: string, tenant: string, version: numbe
 }
 
 /**
+ * For `retryConditionalWrite`: when the active-key check at `position` failed, the cached key
+ * was stale — forget it and retry; any other failed condition is answered by `otherwise`.
+ */
+export function staleKeyRetry(
+  keyring: Keyring,
+  tenant: string,
+  position: number,
+  otherwise: (failed: number[]) => Error | undefined = () => undefined,
+): (failed: number[]) => Error | undefined {
+  return (failed) => {
+    if (!failed.includes(position)) return otherwise(failed);
+    keyring.invalidate(tenant);
+    return undefined;
+  };
+}
+
+/**
  * A new data key version from KMS: the plaintext to use now and the item that stores it
  * wrapped. Active keys sit in the sparse GSI1 so rotation can find them by age.
  */

@@ -47,7 +47,7 @@ const TenantMetaSchema = z.object({
 
 /** The parts of any tenant's value item (user or environment secret) that rotation touches. */
 const ValueItemSchema = z.object({
-  SK: z.string().check(z.startsWith(SK_PREFIX.userSecret)),
+  SK: z.string().check(z.startsWith(SK_PREFIX.secret)),
   kv: z.int().check(z.positive()),
   ct: z.instanceof(Uint8Array),
   version: z.int().check(z.positive()),
@@ -147,7 +147,7 @@ async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, 
     {
       TableName: deps.config.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.userSecret },
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
       ProjectionExpression: 'SK, kv, ct, version',
       ConsistentRead: true,
     },
@@ -174,7 +174,7 @@ async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, 
 async function reencryptValue(deps: RotationDeps, tenant: string, newKey: DataKey, read: ValueItem): Promise<boolean> {
   let item: ValueItem | undefined = read;
   while (item && item.kv !== newKey.version) {
-    const recordId = item.SK.slice(SK_PREFIX.userSecret.length);
+    const recordId = item.SK.slice(SK_PREFIX.secret.length);
     const oldKey = await deps.keyring.version(tenant, item.kv);
     const value = openValue(oldKey.key, item.ct, { tenant, recordId, keyVersion: item.kv });
     const ct = sealValue(newKey.key, value, { tenant, recordId, keyVersion: newKey.version });

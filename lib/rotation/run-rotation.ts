@@ -109,7 +109,7 @@ async function announceDueSecrets(deps: RotationDeps, tenant: string, now: numbe
     {
       TableName: deps.config.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.userSecret },
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
       ProjectionExpression: 'SK, #name, updated_at, updatedAt',
       ExpressionAttributeNames: { '#name': 'name' },
     },
@@ -120,7 +120,7 @@ async function announceDueSecrets(deps: RotationDeps, tenant: string, now: numbe
       const updatedAt = item.updated_at ?? item.updatedAt;
       const ageDays = updatedAt ? Math.floor((now - Date.parse(updatedAt)) / DAY_MS) : 0;
       if (ageDays < deps.config.secretMaxAgeDays) continue;
-      const recordId = item.SK.slice(SK_PREFIX.userSecret.length);
+      const recordId = item.SK.slice(SK_PREFIX.secret.length);
       due.push({ type: 'SecretRotationDue', detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays } });
     }
   }

@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { uuidParam } from '../http/validation.js';
+import { PageQuery } from '../store/cursor.js';
 import { secretValueSchema, variableNameSchema } from './names.js';
 import { PRESET_PROVIDERS } from './presets.js';
 
@@ -24,15 +26,10 @@ export type CreateFromPresetBody = z.infer<typeof CreateFromPresetBody>;
 export const UpdateUserSecretBody = z.strictObject({ value: secretValueSchema });
 export type UpdateUserSecretBody = z.infer<typeof UpdateUserSecretBody>;
 
-export const SecretIdPath = z.object({
-  id: z.pipe(z.guid(), z.transform((id) => id.toLowerCase())),
-});
+export const SecretIdPath = z.object({ id: uuidParam });
 
-export const ListUserSecretsQuery = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
-  cursor: z.optional(z.string().check(z.maxLength(1024))),
-});
-export type ListUserSecretsQuery = z.infer<typeof ListUserSecretsQuery>;
+export const ListUserSecretsQuery = PageQuery;
+export type ListUserSecretsQuery = PageQuery;
 
 /** Metadata as stored on both the secret item and its name index entry. */
 export const UserSecretMetadataRecord = z.object({

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors.js';
+import { ConflictError, NotFoundError } from '../http/errors.js';
+import { checkPrecondition, type Precondition } from '../http/responses.js';
 import { parseRecord } from '../http/validation.js';
 import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
-import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
-import { ACTIVE_KEY_CONDITION, activeKeyCheck, type Keyring } from '../crypto/keyring.js';
+import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
+import { ACTIVE_KEY_CONDITION, activeKeyCheck, type Keyring, staleKeyRetry } from '../crypto/keyring.js';
 import { nowTimestamp } from '../time.js';
-import { decodeCursor, encodeCursor } from '../store/cursor.js';
+import { decodeCursor, pageOf } from '../store/cursor.js';
 import { recordAudit } from '../audit.js';
 import { maskValue } from './masking.js';
 import {
@@ -39,11 +40,6 @@ export interface VersionedMetadata {
   version: number;
 }
 
-/** The versions a caller's `If-Match` allows (`undefined`: no precondition). */
-export type Precondition = number[] | 'any' | undefined;
-
-const MAX_WRITE_ATTEMPTS = 5;
-
 export async function createUserSecret(deps: ValueDeps, sub: string, input: CreateUserSecretBody): Promise<VersionedMetadata> {
   const { ddb, config, keyring } = deps;
   const tenant = userTenant(sub);
@@ -57,50 +53,43 @@ export async function createUserSecret(deps: ValueDeps, sub: string, input: Crea
     created_at: now,
     updated_at: now,
   };
-  for (let attempt = 1; ; attempt++) {
+  const conflict = () =>
+    new ConflictError(`A secret named ${input.name} already exists`, {
+      code: 'SECRET_EXISTS',
+      field: 'name',
+      hint: 'Update the existing secret with PUT, or choose another name.',
+    });
+  return retryConditionalWrite(async () => {
     const dataKey = await keyring.active(tenant);
     const ct = sealValue(dataKey.key, input.value, { tenant, recordId: id, keyVersion: dataKey.version });
-    try {
-      await transactWrite(ddb, [
-        {
-          Put: {
-            TableName: config.tableName,
-            Item: { ...keys.userSecretName(tenant, input.name), ...metadata },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
+    await transactWrite(ddb, [
+      {
+        Put: {
+          TableName: config.tableName,
+          Item: { ...keys.userSecretName(tenant, input.name), ...metadata },
+          ConditionExpression: 'attribute_not_exists(PK)',
         },
-        {
-          Put: {
-            TableName: config.tableName,
-            Item: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
+      },
+      {
+        Put: {
+          TableName: config.tableName,
+          Item: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
+          ConditionExpression: 'attribute_not_exists(PK)',
         },
-        {
-          Update: {
-            TableName: config.tableName,
-            Key: keys.tenantMeta(tenant),
-            UpdateExpression: 'ADD #total :one',
-            ConditionExpression: ACTIVE_KEY_CONDITION,
-            ExpressionAttributeNames: { '#total': 'total' },
-            ExpressionAttributeValues: { ':one': 1, ':kv': dataKey.version },
-          },
+      },
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.tenantMeta(tenant),
+          UpdateExpression: 'ADD #total :one',
+          ConditionExpression: ACTIVE_KEY_CONDITION,
+          ExpressionAttributeNames: { '#total': 'total' },
+          ExpressionAttributeValues: { ':one': 1, ':kv': dataKey.version },
         },
-      ]);
-      return { metadata, version: 1 };
-    } catch (error) {
-      if (!(error instanceof TransactionConditionFailed)) throw error;
-      if (error.failed.includes(2) && attempt < MAX_WRITE_ATTEMPTS) {
-        keyring.invalidate(tenant);
-        continue;
-      }
-      throw new ConflictError(`A secret named ${input.name} already exists`, {
-        code: 'SECRET_EXISTS',
-        field: 'name',
-        hint: 'Update the existing secret with PUT, or choose another name.',
-      });
-    }
-  }
+      },
+    ]);
+    return { metadata, version: 1 };
+  }, staleKeyRetry(keyring, tenant, 2, conflict));
 }
 
 export async function getUserSecret({ ddb, config }: StoreDeps, sub: string, id: string): Promise<VersionedMetadata> {
@@ -143,13 +132,11 @@ export async function listUserSecrets({ ddb, config }: StoreDeps, sub: string, q
       }),
     ),
   ]);
-  const items = page.Items ?? [];
-  const shown = items.slice(0, query.limit);
-  const last = shown.at(-1);
+  const { shown, nextCursor } = pageOf(page.Items ?? [], query.limit);
   return {
     secrets: shown.map((item) => toMetadata(parseRecord(UserSecretMetadataRecord, item, 'user-secret-name'))),
     total: typeof meta.Item?.total === 'number' ? meta.Item.total : 0,
-    next_cursor: items.length > query.limit && last ? encodeCursor(String(last.SK)) : null,
+    next_cursor: nextCursor,
   };
 }
 
@@ -162,94 +149,84 @@ export async function updateUserSecret(
 ): Promise<VersionedMetadata> {
   const { ddb, config, keyring } = deps;
   const tenant = userTenant(sub);
-  for (let attempt = 1; ; attempt++) {
+  // Someone else may write in between, or the tenant key may rotate: then the write re-runs,
+  // judging If-Match on the new version and sealing under the active key.
+  return retryConditionalWrite(async () => {
     const current = await getUserSecret(deps, sub, id);
     checkPrecondition(precondition, current.version);
     const dataKey = await keyring.active(tenant);
     const now = nowTimestamp();
     const masked = maskValue(value);
     const ct = sealValue(dataKey.key, value, { tenant, recordId: id, keyVersion: dataKey.version });
-    try {
-      await transactWrite(ddb, [
-        {
-          Update: {
-            TableName: config.tableName,
-            Key: keys.userSecret(tenant, id),
-            UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, version = :next',
-            ConditionExpression: 'version = :read',
-            ExpressionAttributeValues: {
-              ':ct': ct,
-              ':kv': dataKey.version,
-              ':masked': masked,
-              ':now': now,
-              ':next': current.version + 1,
-              ':read': current.version,
-            },
+    await transactWrite(ddb, [
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.userSecret(tenant, id),
+          UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, version = :next',
+          ConditionExpression: 'version = :read',
+          ExpressionAttributeValues: {
+            ':ct': ct,
+            ':kv': dataKey.version,
+            ':masked': masked,
+            ':now': now,
+            ':next': current.version + 1,
+            ':read': current.version,
           },
         },
-        {
-          Update: {
-            TableName: config.tableName,
-            Key: keys.userSecretName(tenant, current.metadata.name),
-            UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
-            ConditionExpression: 'id = :id',
-            ExpressionAttributeValues: { ':masked': masked, ':now': now, ':id': id },
-          },
+      },
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.userSecretName(tenant, current.metadata.name),
+          UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
+          ConditionExpression: 'id = :id',
+          ExpressionAttributeValues: { ':masked': masked, ':now': now, ':id': id },
         },
-        activeKeyCheck(config.tableName, tenant, dataKey.version),
-      ]);
-      return {
-        metadata: { ...current.metadata, masked_value: masked, updated_at: now },
-        version: current.version + 1,
-      };
-    } catch (error) {
-      // Someone else wrote in between, or the tenant key was rotated: re-read and retry, so a
-      // precondition is judged on the new version and the value lands under the active key.
-      if (!(error instanceof TransactionConditionFailed) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-      if (error.failed.includes(2)) keyring.invalidate(tenant);
-    }
-  }
+      },
+      activeKeyCheck(config.tableName, tenant, dataKey.version),
+    ]);
+    return {
+      metadata: { ...current.metadata, masked_value: masked, updated_at: now },
+      version: current.version + 1,
+    };
+  }, staleKeyRetry(keyring, tenant, 2));
 }
 
 export async function deleteUserSecret(deps: StoreDeps, sub: string, id: string, precondition: Precondition): Promise<void> {
   const { ddb, config } = deps;
   const tenant = userTenant(sub);
-  for (let attempt = 1; ; attempt++) {
+  await retryConditionalWrite(async () => {
     const current = await getUserSecret(deps, sub, id);
     checkPrecondition(precondition, current.version);
-    try {
-      await transactWrite(ddb, [
-        {
-          Delete: {
-            TableName: config.tableName,
-            Key: keys.userSecret(tenant, id),
-            ConditionExpression: 'version = :read',
-            ExpressionAttributeValues: { ':read': current.version },
-          },
+    await transactWrite(ddb, [
+      {
+        Delete: {
+          TableName: config.tableName,
+          Key: keys.userSecret(tenant, id),
+          ConditionExpression: 'version = :read',
+          ExpressionAttributeValues: { ':read': current.version },
         },
-        {
-          Delete: {
-            TableName: config.tableName,
-            Key: keys.userSecretName(tenant, current.metadata.name),
-            ConditionExpression: 'id = :id',
-            ExpressionAttributeValues: { ':id': id },
-          },
+      },
+      {
+        Delete: {
+          TableName: config.tableName,
+          Key: keys.userSecretName(tenant, current.metadata.name),
+          ConditionExpression: 'id = :id',
+          ExpressionAttributeValues: { ':id': id },
         },
-        {
-          Update: {
-            TableName: config.tableName,
-            Key: keys.tenantMeta(tenant),
-            UpdateExpression: 'ADD #total :minus',
-            ExpressionAttributeNames: { '#total': 'total' },
-            ExpressionAttributeValues: { ':minus': -1 },
-          },
+      },
+      {
+        Update: {
+          TableName: config.tableName,
+          Key: keys.tenantMeta(tenant),
+          UpdateExpression: 'ADD #total :minus',
+          ExpressionAttributeNames: { '#total': 'total' },
+          ExpressionAttributeValues: { ':minus': -1 },
         },
-      ]);
-      return;
-    } catch (error) {
-      if (!(error instanceof TransactionConditionFailed) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-    }
-  }
+      },
+    ]);
+  });
 }
 
 /** Every value of the caller, decrypted, as `{NAME: value}`; audited. */
@@ -262,7 +239,7 @@ export async function injectUserSecrets(deps: ValueDeps, sub: string, requestId:
     {
       TableName: config.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.userSecret },
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
       ProjectionExpression: 'id, #name, kv, ct',
       ExpressionAttributeNames: { '#name': 'name' },
       ConsistentRead: true,
@@ -278,10 +255,6 @@ export async function injectUserSecrets(deps: ValueDeps, sub: string, requestId:
   }
   await recordAudit(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
   return env;
-}
-
-function checkPrecondition(precondition: Precondition, version: number): void {
-  if (Array.isArray(precondition) && !precondition.includes(version)) throw new PreconditionFailedError();
 }
 
 function secretNotFound(): NotFoundError {

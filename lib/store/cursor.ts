@@ -1,4 +1,12 @@
+import * as z from 'zod/mini';
 import { ValidationError } from '../http/errors.js';
+
+/** Query of every paged list: `limit` (1–100, default 50) and the previous page's cursor. */
+export const PageQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+  cursor: z.optional(z.string().check(z.maxLength(1024))),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
 
 /**
  * Opaque list cursors: the sort key to resume after, base64url-encoded. The partition key is
@@ -18,6 +26,21 @@ export function decodeCursor(cursor: string | undefined, prefix: string): string
     // fall through to the validation error
   }
   throw new ValidationError([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }], {
-    hint: 'Pass the next_cursor of the previous page unchanged.',
+    hint: 'Pass the cursor the previous page returned, unchanged.',
   });
+}
+
+/**
+ * Splits the items of a Query asked for `limit + 1` into the page to show and the cursor of
+ * the next page: the extra item tells whether one exists, so there is no empty trailing page.
+ * `sortKey` names the key the Query ran over (`SK`, or an index's sort key).
+ */
+export function pageOf<T extends Record<string, unknown>>(
+  items: T[],
+  limit: number,
+  sortKey = 'SK',
+): { shown: T[]; nextCursor: string | null } {
+  const shown = items.slice(0, limit);
+  const last = shown.at(-1);
+  return { shown, nextCursor: items.length > limit && last ? encodeCursor(String(last[sortKey])) : null };
 }

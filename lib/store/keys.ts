@@ -2,11 +2,17 @@
  * Key builders for the single table — the only place key strings are spelled.
  *
  *   PK = tenant (USER#<sub> | ENV#<id>)
- *     SK = META                    tenant header: active data key version, `total`
+ *     SK = META                    tenant header: active data key version (`key_version`), `total`;
+ *                                  an environment's also holds name, description, timestamps
+ *                                  and its `owners` count
  *     SK = DATAKEY#<000001>        KMS-wrapped data key, one item per version
- *     SK = SECRET#<id>             a user secret with its ciphertext; value versions will
- *                                  sort right after it as SECRET#<id>#V#<n>
+ *     SK = SECRET#<id | key>       a secret with its ciphertext (`kv`, `ct`, `version`); the
+ *                                  part after SECRET# is the AAD record id (a user secret's id,
+ *                                  an environment secret's key); value versions will sort
+ *                                  right after it as SECRET#<…>#V#<n>
  *     SK = NAME#<name>             index entry for a user secret name: uniqueness + sorted list
+ *     SK = MEMBER#<sub>            an environment member's role, with GSI1PK = USER#<sub> and
+ *                                  GSI1SK = ENV#<id> so a user's environments are one Query
  *     SK = AUDIT#<ulid>            audit event, expires via TTL
  *
  * GSI1 (sparse):
@@ -15,15 +21,21 @@
  *                                                                rotation finds its tenants
  */
 export type Key = { PK: string; SK: string };
+export type IndexKey = { GSI1PK: string; GSI1SK: string };
 
 export const SK_PREFIX = {
   dataKey: 'DATAKEY#',
-  userSecret: 'SECRET#',
+  /** Every value item, user or environment: rotation sweeps this prefix. */
+  secret: 'SECRET#',
   userSecretName: 'NAME#',
+  member: 'MEMBER#',
   audit: 'AUDIT#',
 } as const;
 
+export const ENVIRONMENT_TENANT_PREFIX = 'ENV#';
+
 export const userTenant = (sub: string): string => `USER#${sub}`;
+export const environmentTenant = (environmentId: string): string => `${ENVIRONMENT_TENANT_PREFIX}${environmentId}`;
 
 /** Tenant ids are `USER#<sub>` or `ENV#<id>`; KMS encryption contexts and IAM conditions use them. */
 export const TENANT_PATTERN = /^(USER|ENV)#.+$/;
@@ -33,16 +45,23 @@ const pad = (version: number): string => String(version).padStart(6, '0');
 export const keys = {
   tenantMeta: (tenant: string): Key => ({ PK: tenant, SK: 'META' }),
   dataKey: (tenant: string, version: number): Key => ({ PK: tenant, SK: `${SK_PREFIX.dataKey}${pad(version)}` }),
-  userSecret: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.userSecret}${id}` }),
+  userSecret: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${id}` }),
   userSecretName: (tenant: string, name: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.userSecretName}${name}` }),
+  environmentSecret: (tenant: string, key: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${key}` }),
+  member: (tenant: string, sub: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.member}${sub}` }),
   audit: (tenant: string, eventId: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.audit}${eventId}` }),
+};
+
+export const indexKeys = {
+  /** A membership as seen from the member: "environments of USER#<sub>", ordered by tenant. */
+  membership: (sub: string, environment: string): IndexKey => ({ GSI1PK: userTenant(sub), GSI1SK: environment }),
 };
 
 export type DataKeyIndexStatus = 'active' | 'retiring';
 
 export const dataKeyIndex = {
   partition: (status: DataKeyIndexStatus): string => `DATAKEYS#${status}`,
-  entry: (status: DataKeyIndexStatus, createdAt: string, tenant: string) => ({
+  entry: (status: DataKeyIndexStatus, createdAt: string, tenant: string): IndexKey => ({
     GSI1PK: dataKeyIndex.partition(status),
     GSI1SK: `${createdAt}#${tenant}`,
   }),

@@ -38,3 +38,34 @@ export async function transactWrite(ddb: DynamoDBDocumentClient, items: Transact
     }
   }
 }
+
+const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * Optimistic concurrency for read-then-conditional-write: `attempt` reads a record and writes
+ * on condition that it is unchanged. A failed condition means someone wrote in between, so the
+ * attempt runs again and judges the fresh state (preconditions, invariants) — unless `answer`
+ * turns the failed item positions into the caller's answer (say a 409 when an invariant, not
+ * a race, failed).
+ */
+export async function retryConditionalWrite<T>(
+  attempt: () => Promise<T>,
+  answer: (failed: number[]) => Error | undefined = () => undefined,
+): Promise<T> {
+  for (let attempts = 1; ; attempts++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (!failed || attempts >= MAX_WRITE_ATTEMPTS) throw error;
+      const answered = answer(failed);
+      if (answered) throw answered;
+    }
+  }
+}
+
+/** Positions of the items whose condition failed: a transaction's, or `[0]` for a single write. */
+function failedConditions(error: unknown): number[] | undefined {
+  if (error instanceof TransactionConditionFailed) return error.failed;
+  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException' ? [0] : undefined;
+}

@@ -250,6 +250,24 @@ describe('rotation as the event handler', () => {
     expect(await inject(oldSub)).toEqual(oldExpected);
   });
 
+  it('rotates an environment: its values stay injectable and move to the new key version', async () => {
+    const owner = await stack.token('env-owner');
+    const environment = await stack.call('POST', '/api/environments', { token: owner, body: { name: 'production' } });
+    const id = environment.body.id as string;
+    const expected: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) {
+      const key = `ENV_KEY_${i}`;
+      expected[key] = `environment-value-${i}`;
+      const created = await stack.call('POST', `/api/environments/${id}/secrets`, { token: owner, body: { key, value: expected[key], neverReveal: i % 2 === 0 } });
+      expect(created.status).toBe(201);
+    }
+    const summary = await createRotationHandler(freshDeps())(rotateEvent(`ENV#${id}`));
+    expect(summary).toMatchObject({ rotated: 1, reencrypted: 12 });
+    expect(await keyVersionsInUse(`ENV#${id}`)).toEqual([2]);
+    const env = await stack.call('GET', `/api/environments/${id}/env`, { token: await stack.token('env-owner', 'secrets:inject') });
+    expect(env.body.env).toEqual(expected);
+  });
+
   it('refuses an event it cannot read', async () => {
     await expect(createRotationHandler(freshDeps())({ 'detail-type': 'RotateTenantKey', detail: { tenant: 'nobody' } })).rejects.toThrow(/Unreadable/);
   });

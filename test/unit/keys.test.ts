@@ -18,7 +18,7 @@ describe('key builders', () => {
   });
 
   it('keep each record kind under its own prefix', () => {
-    expect(keys.userSecret('T', 'abc').SK).toBe(`${SK_PREFIX.userSecret}abc`);
+    expect(keys.userSecret('T', 'abc').SK).toBe(`${SK_PREFIX.secret}abc`);
     expect(keys.userSecretName('T', 'OPENAI_API_KEY').SK).toBe(`${SK_PREFIX.userSecretName}OPENAI_API_KEY`);
     expect(keys.audit('T', '01J').SK.startsWith(SK_PREFIX.audit)).toBe(true);
     const prefixes = Object.values(SK_PREFIX);

@@ -1,0 +1,12 @@
+import { valueDeps } from '../../lib/deps.js';
+import { secretCreated } from '../../lib/environments/responses.js';
+import { CreateSecretBody, EnvironmentPath } from '../../lib/environments/schemas.js';
+import { createSecret } from '../../lib/environments/secrets.js';
+import { defineRoute } from '../../lib/http/route.js';
+
+const deps = valueDeps();
+
+export const handler = defineRoute(
+  { family: 'environments', path: EnvironmentPath, body: CreateSecretBody },
+  async ({ path, body, caller }) => secretCreated(path.id, await createSecret(deps, caller.sub, path.id, body)),
+);

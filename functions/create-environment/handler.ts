@@ -1,0 +1,11 @@
+import { storeDeps } from '../../lib/deps.js';
+import { createEnvironment } from '../../lib/environments/environments.js';
+import { environmentCreated } from '../../lib/environments/responses.js';
+import { CreateEnvironmentBody } from '../../lib/environments/schemas.js';
+import { defineRoute } from '../../lib/http/route.js';
+
+const deps = storeDeps();
+
+export const handler = defineRoute({ family: 'environments', body: CreateEnvironmentBody }, async ({ body, caller }) =>
+  environmentCreated(await createEnvironment(deps, caller.sub, body)),
+);

@@ -1,0 +1,13 @@
+import { storeDeps } from '../../lib/deps.js';
+import { listEnvironmentAudit } from '../../lib/environments/environments.js';
+import { EnvironmentPath } from '../../lib/environments/schemas.js';
+import { json } from '../../lib/http/responses.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { PageQuery } from '../../lib/store/cursor.js';
+
+const deps = storeDeps();
+
+export const handler = defineRoute(
+  { family: 'environments', path: EnvironmentPath, query: PageQuery },
+  async ({ path, query, caller }) => json(200, await listEnvironmentAudit(deps, caller.sub, path.id, query)),
+);

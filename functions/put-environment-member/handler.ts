@@ -1,0 +1,12 @@
+import { storeDeps } from '../../lib/deps.js';
+import { putMember } from '../../lib/environments/members.js';
+import { MemberPath, PutMemberBody } from '../../lib/environments/schemas.js';
+import { json } from '../../lib/http/responses.js';
+import { defineRoute } from '../../lib/http/route.js';
+
+const deps = storeDeps();
+
+export const handler = defineRoute(
+  { family: 'environments', path: MemberPath, body: PutMemberBody },
+  async ({ path, body, caller }) => json(200, await putMember(deps, caller.sub, path.id, path.userId, body.role)),
+);

@@ -1,0 +1,12 @@
+import { storeDeps } from '../../lib/deps.js';
+import { removeMember } from '../../lib/environments/members.js';
+import { MemberPath } from '../../lib/environments/schemas.js';
+import { noContent } from '../../lib/http/responses.js';
+import { defineRoute } from '../../lib/http/route.js';
+
+const deps = storeDeps();
+
+export const handler = defineRoute({ family: 'environments', path: MemberPath }, async ({ path, caller }) => {
+  await removeMember(deps, caller.sub, path.id, path.userId);
+  return noContent();
+});

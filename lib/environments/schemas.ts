@@ -1,0 +1,176 @@
+import * as z from 'zod/mini';
+import { subjectSchema } from '../auth/claims.js';
+import { uuidParam } from '../http/validation.js';
+import { secretValueSchema, variableNameSchema } from '../secrets/names.js';
+import { ROLES, type Role } from './access.js';
+
+/**
+ * Request, record and response shapes of the environments API. The wire is camelCase; stored
+ * attributes are snake_case like every other item in the table.
+ */
+
+// ── Requests ────────────────────────────────────────────────────────────────────────────────
+
+export const EnvironmentPath = z.object({ id: uuidParam });
+export const MemberPath = z.object({ id: uuidParam, userId: subjectSchema });
+/** A secret's key follows the v1 name rules, so every key is a usable variable name. */
+export const SecretPath = z.object({ id: uuidParam, key: variableNameSchema });
+
+const environmentNameSchema = z.string().check(
+  z.trim(),
+  z.minLength(1),
+  z.maxLength(100),
+  z.regex(/^\P{Cc}*$/u, { error: 'Name must not contain control characters' }),
+);
+const descriptionSchema = z.string().check(z.maxLength(1000));
+
+export const CreateEnvironmentBody = z.strictObject({
+  name: environmentNameSchema,
+  description: z._default(descriptionSchema, ''),
+});
+export type CreateEnvironmentBody = z.infer<typeof CreateEnvironmentBody>;
+
+export const PutMemberBody = z.strictObject({ role: z.enum(ROLES) });
+
+export const CreateSecretBody = z.strictObject({
+  key: variableNameSchema,
+  value: secretValueSchema,
+  description: z._default(descriptionSchema, ''),
+  neverReveal: z._default(z.boolean(), false),
+});
+export type CreateSecretBody = z.infer<typeof CreateSecretBody>;
+
+export const UpdateSecretBody = z.strictObject({
+  value: z.optional(secretValueSchema),
+  description: z.optional(descriptionSchema),
+  neverReveal: z.optional(z.boolean()),
+}).check(
+  z.refine((patch) => Object.values(patch).some((field) => field !== undefined), {
+    error: 'Send at least one of value, description or neverReveal',
+  }),
+);
+export type UpdateSecretBody = z.infer<typeof UpdateSecretBody>;
+
+// ── Responses ───────────────────────────────────────────────────────────────────────────────
+
+export interface Environment {
+  id: string;
+  name: string;
+  description: string;
+  /** The caller's role in it. */
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Member {
+  userId: string;
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+  /** Who last granted or changed the role. */
+  updatedBy: string;
+}
+
+/** Never the value: `maskedValue` is `••••` for a neverReveal secret. */
+export interface SecretMetadata {
+  key: string;
+  description: string;
+  neverReveal: boolean;
+  maskedValue: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+// ── Records ─────────────────────────────────────────────────────────────────────────────────
+
+const timestamp = z.iso.datetime();
+const role = z.enum(ROLES);
+
+/**
+ * The environment's own attributes on its META item. Member items carry a copy, so a user's
+ * environments list is one Query; a future rename must rewrite those copies too.
+ */
+export const EnvironmentHeaderRecord = z.object({
+  name: z.string(),
+  description: z.string(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export type EnvironmentHeaderRecord = z.infer<typeof EnvironmentHeaderRecord>;
+export const ENVIRONMENT_HEADER_ATTRIBUTES = Object.keys(EnvironmentHeaderRecord.shape);
+
+export const MemberRecord = z.object({
+  user_id: z.string(),
+  role,
+  created_at: timestamp,
+  updated_at: timestamp,
+  updated_by: z.string(),
+});
+export type MemberRecord = z.infer<typeof MemberRecord>;
+export const MEMBER_ATTRIBUTES = Object.keys(MemberRecord.shape);
+
+/** A member item as the user's environments list reads it from GSI1. */
+export const MembershipRecord = z.object({ environment_id: z.guid(), role, environment: EnvironmentHeaderRecord });
+export const MEMBERSHIP_ATTRIBUTES = Object.keys(MembershipRecord.shape);
+
+export const SecretMetadataRecord = z.object({
+  key: z.string(),
+  description: z.string(),
+  never_reveal: z.boolean(),
+  masked_value: z.string(),
+  version: z.int().check(z.positive()),
+  created_at: timestamp,
+  updated_at: timestamp,
+  updated_by: z.string(),
+});
+export type SecretMetadataRecord = z.infer<typeof SecretMetadataRecord>;
+/** Metadata attributes, so metadata reads never fetch ciphertext. */
+export const SECRET_METADATA_ATTRIBUTES = Object.keys(SecretMetadataRecord.shape);
+
+export const SecretValueRecord = z.object({
+  key: z.string(),
+  never_reveal: z.boolean(),
+  kv: z.int().check(z.positive()),
+  ct: z.instanceof(Uint8Array),
+});
+export type SecretValueRecord = z.infer<typeof SecretValueRecord>;
+export const SECRET_VALUE_ATTRIBUTES = Object.keys(SecretValueRecord.shape);
+
+// ── Mapping ─────────────────────────────────────────────────────────────────────────────────
+
+export function toEnvironment(id: string, header: EnvironmentHeaderRecord, callerRole: Role): Environment {
+  return {
+    id,
+    name: header.name,
+    description: header.description,
+    role: callerRole,
+    createdAt: header.created_at,
+    updatedAt: header.updated_at,
+  };
+}
+
+export function toMember(record: MemberRecord): Member {
+  return {
+    userId: record.user_id,
+    role: record.role,
+    createdAt: record.created_at,
+    updatedAt: record.updated_at,
+    updatedBy: record.updated_by,
+  };
+}
+
+export function toSecretMetadata(record: SecretMetadataRecord): SecretMetadata {
+  return {
+    key: record.key,
+    description: record.description,
+    neverReveal: record.never_reveal,
+    maskedValue: record.masked_value,
+    version: record.version,
+    createdAt: record.created_at,
+    updatedAt: record.updated_at,
+    updatedBy: record.updated_by,
+  };
+}

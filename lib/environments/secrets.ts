@@ -1,0 +1,213 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { sealValue } from '../crypto/envelope.js';
+import { checkPrecondition, type Precondition } from '../http/responses.js';
+import { parseRecord } from '../http/validation.js';
+import { MASK, maskValue } from '../secrets/masking.js';
+import type { StoreDeps, ValueDeps } from '../secrets/user-secrets.js';
+import { decodeCursor, type PageQuery, pageOf } from '../store/cursor.js';
+import { projection, setAll } from '../store/expressions.js';
+import { environmentTenant, keys, SK_PREFIX } from '../store/keys.js';
+import { retryConditionalWrite, type TransactItem, transactWrite } from '../store/transactions.js';
+import { ACTIVE_KEY_CONDITION, activeKeyCheck, staleKeyRetry } from '../crypto/keyring.js';
+import { nowTimestamp } from '../time.js';
+import { authorizeMember } from './members.js';
+import { neverRevealIsOneWay, secretExists, secretNotFound } from './errors.js';
+import {
+  type CreateSecretBody,
+  SECRET_METADATA_ATTRIBUTES,
+  type SecretMetadata,
+  SecretMetadataRecord,
+  toSecretMetadata,
+  type UpdateSecretBody,
+} from './schemas.js';
+
+/**
+ * Secrets of an environment: metadata operations and value writes. A value is sealed under the
+ * environment's own data key with its key as AAD record id, so it cannot be moved to another
+ * key or environment. Plaintext reads (reveal, inject) live in values.ts.
+ */
+
+export async function createSecret(deps: ValueDeps, sub: string, environmentId: string, input: CreateSecretBody): Promise<SecretMetadata> {
+  await authorizeMember(deps, environmentId, sub, 'writeSecrets');
+  const tenant = environmentTenant(environmentId);
+  const now = nowTimestamp();
+  const record: SecretMetadataRecord = {
+    key: input.key,
+    description: input.description,
+    never_reveal: input.neverReveal,
+    masked_value: displayMask(input.value, input.neverReveal),
+    version: 1,
+    created_at: now,
+    updated_at: now,
+    updated_by: sub,
+  };
+  // A failed check on META means the cached data key was rotated away: reseal and retry.
+  await retryConditionalWrite(
+    async () => {
+      const sealed = await seal(deps, tenant, input.key, input.value);
+      await transactWrite(deps.ddb, [
+        {
+          Put: {
+            TableName: deps.config.tableName,
+            Item: { ...keys.environmentSecret(tenant, input.key), ...record, ...sealed },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        countSecrets(deps, tenant, 1, sealed.kv),
+      ]);
+    },
+    staleKeyRetry(deps.keyring, tenant, 1, () => secretExists(input.key)),
+  );
+  return toSecretMetadata(record);
+}
+
+/** One page of secret metadata in key order, with the exact `total` kept on META. */
+export async function listSecrets(
+  deps: StoreDeps,
+  sub: string,
+  environmentId: string,
+  page: PageQuery,
+): Promise<{ secrets: SecretMetadata[]; total: number; nextCursor: string | null }> {
+  await authorizeMember(deps, environmentId, sub, 'readSecrets');
+  const { ddb, config } = deps;
+  const tenant = environmentTenant(environmentId);
+  const after = decodeCursor(page.cursor, SK_PREFIX.secret);
+  const [{ Items = [] }, meta] = await Promise.all([
+    ddb.send(
+      new QueryCommand({
+        TableName: config.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
+        ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
+        Limit: page.limit + 1,
+        ConsistentRead: true,
+        ...projection('SK', ...SECRET_METADATA_ATTRIBUTES),
+      }),
+    ),
+    ddb.send(new GetCommand({ TableName: config.tableName, Key: keys.tenantMeta(tenant), ConsistentRead: true, ...projection('total') })),
+  ]);
+  const { shown, nextCursor } = pageOf(Items, page.limit);
+  return {
+    secrets: shown.map((item) => toSecretMetadata(parseRecord(SecretMetadataRecord, item, 'environment-secret'))),
+    total: typeof meta.Item?.total === 'number' ? meta.Item.total : 0,
+    nextCursor,
+  };
+}
+
+export async function getSecret(deps: StoreDeps, sub: string, environmentId: string, key: string): Promise<SecretMetadata> {
+  await authorizeMember(deps, environmentId, sub, 'readSecrets');
+  return toSecretMetadata(await readSecretMetadata(deps, environmentTenant(environmentId), key));
+}
+
+/**
+ * Changes any of value, description and neverReveal, bumping the version. neverReveal only
+ * ever turns on; turning it on masks the displayed value fully.
+ */
+export async function updateSecret(
+  deps: ValueDeps,
+  sub: string,
+  environmentId: string,
+  key: string,
+  patch: UpdateSecretBody,
+  precondition: Precondition,
+): Promise<SecretMetadata> {
+  await authorizeMember(deps, environmentId, sub, 'writeSecrets');
+  const tenant = environmentTenant(environmentId);
+  // Someone else may write in between, or the data key may rotate: then the write re-runs,
+  // judging If-Match on the new version and sealing under the active key.
+  return retryConditionalWrite(async () => {
+    const current = await readSecretMetadata(deps, tenant, key);
+    if (current.never_reveal && patch.neverReveal === false) throw neverRevealIsOneWay();
+    checkPrecondition(precondition, current.version);
+    const neverReveal = current.never_reveal || patch.neverReveal === true;
+    const next: SecretMetadataRecord = {
+      ...current,
+      description: patch.description ?? current.description,
+      never_reveal: neverReveal,
+      masked_value: patch.value === undefined ? (neverReveal ? MASK : current.masked_value) : displayMask(patch.value, neverReveal),
+      version: current.version + 1,
+      updated_at: nowTimestamp(),
+      updated_by: sub,
+    };
+    const sealed = patch.value === undefined ? undefined : await seal(deps, tenant, key, patch.value);
+    const update = setAll({ ...next, ...sealed });
+    await transactWrite(deps.ddb, [
+      {
+        Update: {
+          TableName: deps.config.tableName,
+          Key: keys.environmentSecret(tenant, key),
+          ...update,
+          ConditionExpression: '#version = :read',
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':read': current.version },
+        },
+      },
+      ...(sealed ? [activeKeyCheck(deps.config.tableName, tenant, sealed.kv)] : []),
+    ]);
+    return toSecretMetadata(next);
+  }, staleKeyRetry(deps.keyring, tenant, 1));
+}
+
+export async function deleteSecret(
+  deps: StoreDeps,
+  sub: string,
+  environmentId: string,
+  key: string,
+  precondition: Precondition,
+): Promise<void> {
+  await authorizeMember(deps, environmentId, sub, 'writeSecrets');
+  const tenant = environmentTenant(environmentId);
+  await retryConditionalWrite(async () => {
+    const current = await readSecretMetadata(deps, tenant, key);
+    checkPrecondition(precondition, current.version);
+    await transactWrite(deps.ddb, [
+      {
+        Delete: {
+          TableName: deps.config.tableName,
+          Key: keys.environmentSecret(tenant, key),
+          ConditionExpression: '#version = :read',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':read': current.version },
+        },
+      },
+      countSecrets(deps, tenant, -1),
+    ]);
+  });
+}
+
+async function readSecretMetadata({ ddb, config }: StoreDeps, tenant: string, key: string): Promise<SecretMetadataRecord> {
+  const { Item } = await ddb.send(
+    new GetCommand({
+      TableName: config.tableName,
+      Key: keys.environmentSecret(tenant, key),
+      ConsistentRead: true,
+      ...projection(...SECRET_METADATA_ATTRIBUTES),
+    }),
+  );
+  if (!Item) throw secretNotFound(key);
+  return parseRecord(SecretMetadataRecord, Item, 'environment-secret');
+}
+
+/** The stored value attributes: ciphertext and the data key version it was sealed under. */
+async function seal({ keyring }: ValueDeps, tenant: string, key: string, value: string): Promise<{ kv: number; ct: Buffer }> {
+  const dataKey = await keyring.active(tenant);
+  return { kv: dataKey.version, ct: sealValue(dataKey.key, value, { tenant, recordId: key, keyVersion: dataKey.version }) };
+}
+
+function displayMask(value: string, neverReveal: boolean): string {
+  return neverReveal ? MASK : maskValue(value);
+}
+
+/** Keeps `total` on META; a write that seals a value also checks its key is still active. */
+function countSecrets({ config }: StoreDeps, tenant: string, delta: 1 | -1, sealedUnder?: number): TransactItem {
+  return {
+    Update: {
+      TableName: config.tableName,
+      Key: keys.tenantMeta(tenant),
+      UpdateExpression: 'ADD #total :delta',
+      ExpressionAttributeNames: { '#total': 'total' },
+      ...(sealedUnder === undefined
+        ? { ExpressionAttributeValues: { ':delta': delta } }
+        : { ConditionExpression: ACTIVE_KEY_CONDITION, ExpressionAttributeValues: { ':delta': delta, ':kv': sealedUnder } }),
+    },
+  };
+}
