@@ -23,7 +23,7 @@ export interface StatementSpec {
 
 const INDEX_NAMES = TABLE_DEFINITION.indexes.map((index) => index.name);
 
-/** Actions that change items: only these make DynamoDB wrap data under the table key. */
+/** Item-changing actions; a route with any of them also gets the table key's encrypting actions. */
 const WRITE_ACTIONS: ReadonlySet<TableAction> = new Set<TableAction>(['PutItem', 'UpdateItem', 'DeleteItem']);
 
 export function routeGrants(route: RouteDefinition, targets: GrantTargets): StatementSpec[] {
@@ -53,10 +53,10 @@ export function routeGrants(route: RouteDefinition, targets: GrantTargets): Stat
 }
 
 /**
- * DynamoDB calls KMS with the caller's authority when it needs the table key: `Decrypt` to
- * unwrap it for any item access, and for writes also `Encrypt`/`GenerateDataKey`. The
- * statement is usable only through DynamoDB in this region (`kms:ViaService`), so it does not
- * let a function use the table key directly.
+ * With a customer-managed table key, DynamoDB uses that key on behalf of the calling principal,
+ * so the caller's policy must allow it: `Decrypt` for any item access, and for writes also
+ * `Encrypt` and `GenerateDataKey`. `kms:ViaService` limits the statement to requests DynamoDB
+ * makes in this region, so a function cannot call KMS with the table key itself.
  */
 function tableKeyStatement(tableActions: TableAction[], targets: GrantTargets): StatementSpec {
   const writes = tableActions.some((action) => WRITE_ACTIONS.has(action));
