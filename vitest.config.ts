@@ -23,7 +23,7 @@ export default defineConfig({
           env: { LOG_LEVEL: 'silent' },
         },
       },
-      { test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'], testTimeout: 180_000 } },
+      { test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },
 });

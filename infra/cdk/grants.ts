@@ -1,0 +1,72 @@
+import { TABLE_DEFINITION } from '../../lib/store/table.js';
+import type { RouteDefinition, TableAction } from '../routes.js';
+
+/**
+ * IAM statements an endpoint function needs, derived only from its route entry. Pure: it
+ * takes ARNs (CDK tokens in the stack, plain strings in tests) and returns plain statement
+ * specs, so the least-privilege rules can be checked without synthesizing anything.
+ */
+export interface GrantTargets {
+  tableArn: string;
+  /** The customer-managed key the table is encrypted with (server-side encryption). */
+  tableKeyArn: string;
+  /** The KMS key tenant data keys are generated under and unwrapped with. */
+  dataKeyArn: string;
+  region: string;
+}
+
+export interface StatementSpec {
+  actions: string[];
+  resources: string[];
+  conditions?: Record<string, Record<string, string>>;
+}
+
+const INDEX_NAMES = TABLE_DEFINITION.indexes.map((index) => index.name);
+
+/** Item-changing actions; a route with any of them also gets the table key's encrypting actions. */
+const WRITE_ACTIONS: ReadonlySet<TableAction> = new Set<TableAction>(['PutItem', 'UpdateItem', 'DeleteItem']);
+
+export function routeGrants(route: RouteDefinition, targets: GrantTargets): StatementSpec[] {
+  const statements: StatementSpec[] = [];
+  const tableActions = unique(route.table);
+
+  if (tableActions.length > 0) {
+    statements.push({
+      actions: tableActions.map((action) => `dynamodb:${action}`),
+      // Index ARNs are named, not `index/*`: exact, and no wildcard left for cdk-nag to flag.
+      resources: route.index ? [targets.tableArn, ...INDEX_NAMES.map((name) => `${targets.tableArn}/index/${name}`)] : [targets.tableArn],
+    });
+    statements.push(tableKeyStatement(tableActions, targets));
+  }
+
+  const kmsActions = unique(route.kms);
+  if (kmsActions.length > 0) {
+    statements.push({
+      actions: kmsActions.map((action) => `kms:${action}`),
+      resources: [targets.dataKeyArn],
+      // The encryption context names the tenant (`USER#…` / `ENV#…`), so a route can only
+      // use data keys of its own tenant kind, whatever the handler asks for.
+      conditions: { StringLike: { 'kms:EncryptionContext:tenant': `${route.tenantKind}#*` } },
+    });
+  }
+  return statements;
+}
+
+/**
+ * With a customer-managed table key, DynamoDB uses that key on behalf of the calling principal,
+ * so the caller's policy must allow it: `Decrypt` for any item access, and for writes also
+ * `Encrypt` and `GenerateDataKey`. `kms:ViaService` limits the statement to requests DynamoDB
+ * makes in this region, so a function cannot call KMS with the table key itself.
+ */
+function tableKeyStatement(tableActions: TableAction[], targets: GrantTargets): StatementSpec {
+  const writes = tableActions.some((action) => WRITE_ACTIONS.has(action));
+  return {
+    actions: writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+    resources: [targets.tableKeyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${targets.region}.amazonaws.com` } },
+  };
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}

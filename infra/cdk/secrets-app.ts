@@ -1,0 +1,36 @@
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ROUTES } from '../routes.js';
+import { ApiStack } from './api-stack.js';
+import { DataStack } from './data-stack.js';
+import { readSettings } from './settings.js';
+
+export interface SecretsStacks {
+  data: DataStack;
+  api: ApiStack;
+}
+
+/**
+ * Adds the service's stacks to an app. The account is left open, so `cdk synth` needs no
+ * credentials and `cdk deploy` uses the caller's account. The region must be concrete because
+ * a customer-managed table key is rendered per region: it is `-c region=…`, else the CLI's
+ * region (`CDK_DEFAULT_REGION`), else us-east-1.
+ * Stateful resources live only in the data stack; later stacks (key rotation) take what they
+ * need from it the way the API stack does.
+ */
+export function addSecretsStacks(app: App): SecretsStacks {
+  const env = { region: app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1' };
+  const data = new DataStack(app, 'SecretsData', { env, description: 'Secrets service: table and KMS keys (retained)' });
+  const api = new ApiStack(app, 'SecretsApi', {
+    env,
+    description: 'Secrets service: HTTP API and endpoint functions',
+    routes: ROUTES,
+    table: data.table,
+    tableKey: data.tableKey,
+    dataKey: data.dataKey,
+    settings: readSettings(app.node),
+  });
+  // Any unacknowledged AWS Solutions finding fails synthesis.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { data, api };
+}

@@ -1,0 +1,359 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, CfnResource, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SecretsStacks, addSecretsStacks } from '../../infra/cdk/secrets-app.js';
+import { type RouteDefinition, ROUTES, routeKey } from '../../infra/routes.js';
+import { TABLE_DEFINITION } from '../../lib/store/table.js';
+
+/**
+ * Synthesizes the whole app once, as `cdk synth` would (same context, bundling with the local
+ * esbuild, cdk-nag registered), and checks the templates and bundles it produced.
+ */
+const REGION = 'eu-west-1';
+const JWT = { jwtIssuer: 'https://auth.example.org/', jwtAudience: 'secrets-api' };
+const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
+
+let outdir: string;
+let app: App;
+let stacks: SecretsStacks;
+let api: Template;
+let data: Template;
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'secrets-cdk-'));
+  app = new App({ outdir, context: { ...CDK_CONTEXT, ...JWT, region: REGION } });
+  stacks = addSecretsStacks(app);
+  app.synth();
+  api = Template.fromStack(stacks.api);
+  data = Template.fromStack(stacks.data);
+});
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+const logicalId = (construct: IConstruct): string => {
+  const resource = construct instanceof CfnResource ? construct : construct.node.defaultChild;
+  if (!(resource instanceof CfnResource)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return (resource.stack as Stack).getLogicalId(resource);
+};
+
+const endpointOf = (route: RouteDefinition) => {
+  const endpoint = stacks.api.endpoints.get(route);
+  if (!endpoint) throw new Error(`no endpoint for ${routeKey(route)}`);
+  return endpoint;
+};
+
+describe('data stack', () => {
+  it('builds the table from TABLE_DEFINITION: on demand, TTL, PITR, deletion protection, CMK encryption, retained', () => {
+    const { partitionKey, sortKey, indexes, ttlAttribute } = TABLE_DEFINITION;
+    const tables = data.findResources('AWS::DynamoDB::GlobalTable');
+    expect(Object.keys(tables)).toHaveLength(1);
+    expect(Object.values(tables)[0]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [
+        Match.objectLike({
+          Region: REGION,
+          DeletionProtectionEnabled: true,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [logicalId(stacks.data.tableKey), 'Arn'] } },
+        }),
+      ],
+    });
+  });
+
+  it('has two rotating, retained KMS keys whose policy only delegates to the account', () => {
+    const keys = data.findResources('AWS::KMS::Key');
+    expect(Object.keys(keys).sort()).toEqual([logicalId(stacks.data.dataKey), logicalId(stacks.data.tableKey)].sort());
+    for (const key of Object.values(keys)) {
+      expect(key).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+      expect(key.Properties.KeyPolicy.Statement).toEqual([
+        {
+          Action: 'kms:*',
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+          Resource: '*',
+        },
+      ]);
+    }
+    data.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/secrets-service',
+      TargetKeyId: { 'Fn::GetAtt': [logicalId(stacks.data.dataKey), 'Arn'] },
+    });
+  });
+});
+
+describe('API stack', () => {
+  it('has exactly one JWT-authorized route per route table entry, each integrated with its own function', () => {
+    const authorizers = api.findResources('AWS::ApiGatewayV2::Authorizer', {
+      Properties: { AuthorizerType: 'JWT', JwtConfiguration: { Issuer: JWT.jwtIssuer, Audience: [JWT.jwtAudience] } },
+    });
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    const authorizerId = Object.keys(authorizers)[0];
+
+    const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+
+    const integrations = api.findResources('AWS::ApiGatewayV2::Integration');
+    const functionsSeen = new Set<string>();
+    for (const route of ROUTES) {
+      const resource = routes.find((candidate) => candidate.Properties.RouteKey === routeKey(route));
+      expect(resource?.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+
+      const target = resource?.Properties.Target['Fn::Join'][1] as [string, { Ref: string }];
+      expect(target[0]).toBe('integrations/');
+      const integration = integrations[target[1].Ref];
+      const functionId = logicalId(endpointOf(route).function);
+      expect(integration?.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [functionId, 'Arn'] },
+      });
+      functionsSeen.add(functionId);
+    }
+    expect(functionsSeen.size).toBe(ROUTES.length);
+    api.resourceCountIs('AWS::Lambda::Function', ROUTES.length);
+  });
+
+  it('runs every function on Node 22 arm64 with source maps, its own log group and the service settings', () => {
+    for (const route of ROUTES) {
+      const endpoint = endpointOf(route);
+      const fn = api.findResources('AWS::Lambda::Function')[logicalId(endpoint.function)];
+      expect(fn?.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: { Ref: logicalId(endpoint.logGroup) } },
+        Environment: {
+          Variables: {
+            NODE_OPTIONS: '--enable-source-maps',
+            DATA_KEY_CACHE_SECONDS: '300',
+            AUDIT_RETENTION_DAYS: '90',
+            UPSTREAM_TIMEOUT_MS: '3000',
+          },
+        },
+      });
+      const variables = fn?.Properties.Environment.Variables;
+      expect(describeValue(variables.TABLE_NAME)).toBe('table name');
+      expect(describeValue(variables.KMS_KEY_ID)).toBe('data key');
+      expect(api.findResources('AWS::Logs::LogGroup')[logicalId(endpoint.logGroup)]?.Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives the list route DynamoDB reads on the table and no data-key grant', () => {
+    expect(statementsOf(route('list-user-secrets'))).toEqual(
+      sortStatements([
+        LOGS_STATEMENT,
+        { actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: ['table'] },
+        { actions: ['kms:Decrypt'], resources: ['table key'], condition: VIA_DYNAMODB },
+      ]),
+    );
+  });
+
+  it('lets the create route generate and unwrap data keys of USER tenants only', () => {
+    expect(statementsOf(route('create-user-secret'))).toEqual(
+      sortStatements([
+        LOGS_STATEMENT,
+        { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['table'] },
+        { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['table key'], condition: VIA_DYNAMODB },
+        {
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: ['data key'],
+          condition: { StringLike: { 'kms:EncryptionContext:tenant': 'USER#*' } },
+        },
+      ]),
+    );
+  });
+
+  it('grants every function exactly the table and KMS actions of its route, and nothing else', () => {
+    for (const entry of ROUTES) {
+      const statements = statementsOf(entry);
+      const actionsOn = (resource: string) => statements.filter((s) => s.resources.includes(resource)).flatMap((s) => s.actions).sort();
+      expect(actionsOn('table'), entry.function).toEqual(entry.table.map((action) => `dynamodb:${action}`).sort());
+      expect(actionsOn('data key'), entry.function).toEqual(entry.kms.map((action) => `kms:${action}`).sort());
+      const dataKeyStatement = statements.find((s) => s.resources.includes('data key'));
+      if (entry.kms.length > 0) {
+        expect(dataKeyStatement?.condition).toEqual({ StringLike: { 'kms:EncryptionContext:tenant': `${entry.tenantKind}#*` } });
+      }
+      expect(statements.find((s) => s.resources.includes('table key'))?.condition).toEqual(VIA_DYNAMODB);
+      const indexArns = entry.index ? TABLE_DEFINITION.indexes.map((index) => `table/index/${index.name}`) : [];
+      expect(statements.flatMap((s) => s.resources).sort()).toEqual(
+        ['own log group', 'table', ...indexArns, 'table key', ...(entry.kms.length > 0 ? ['data key'] : [])].sort(),
+      );
+      expect(statements.flatMap((s) => s.actions).filter((action) => action.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('throttles the stage and writes JSON access logs to a log group', () => {
+    api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [logicalId(stacks.api.node.findChild('AccessLogs')), 'Arn'] },
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+    });
+  });
+
+  it('alarms on 5xx count, 5xx rate and Lambda throttles of every function', () => {
+    const alarms = Object.values(api.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+    expect(alarms.filter((alarm) => alarm.MetricName === '5xx' && alarm.Namespace === 'AWS/ApiGateway')).toHaveLength(1);
+
+    const rate = alarms.find((alarm) => alarm.Metrics?.some((metric: { Expression?: string }) => metric.Expression));
+    const metricNames = rate?.Metrics.flatMap((metric: { MetricStat?: { Metric: { MetricName: string } } }) =>
+      metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : [],
+    );
+    expect(metricNames?.sort()).toEqual(['5xx', 'Count']);
+    expect(rate?.Metrics.find((metric: { Expression?: string }) => metric.Expression)?.Expression).toBe('100 * errors / requests');
+
+    const throttled = alarms.filter((alarm) => alarm.MetricName === 'Throttles').map((alarm) => alarm.Dimensions[0].Value.Ref);
+    expect(throttled.sort()).toEqual(ROUTES.map((entry) => logicalId(endpointOf(entry).function)).sort());
+  });
+
+  it('outputs the API URL', () => {
+    api.hasOutput('ApiUrl', { Value: { 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: logicalId(stacks.api.api) }])] } });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('reports no unacknowledged AWS Solutions finding', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath)}`)).toEqual([]);
+  });
+
+  it('gives every acknowledgement a written reason', () => {
+    const reasons = app.node.findAll().flatMap((construct) =>
+      construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((entry) => Object.values(entry.data as object)),
+    );
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const reason of reasons) expect(String(reason).length).toBeGreaterThan(30);
+  });
+});
+
+describe('bundles', () => {
+  it('load as plain Node ESM and answer an unauthenticated call with the v1 401 envelope', () => {
+    const bundles = ROUTES.map((entry) => {
+      const fn = api.findResources('AWS::Lambda::Function')[logicalId(endpointOf(entry).function)];
+      const assetDir = join(outdir, `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      return { name: entry.function, url: pathToFileURL(join(assetDir, 'index.mjs')).href, event: unauthenticatedEvent(entry) };
+    });
+    // A separate node process, so the bundles load the way the Lambda runtime loads them,
+    // without the test runner's module transform in between.
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', INVOKE_BUNDLES, JSON.stringify(bundles)], {
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    const answers = JSON.parse(output) as { name: string; statusCode: number; body: string }[];
+    expect(answers.map((answer) => answer.name)).toEqual(ROUTES.map((entry) => entry.function));
+    for (const answer of answers) {
+      expect(answer.statusCode, answer.name).toBe(401);
+      expect(JSON.parse(answer.body), answer.name).toMatchObject({ code: 401, type: 'authentication_error' });
+    }
+  });
+});
+
+const INVOKE_BUNDLES = `
+const answers = [];
+for (const { name, url, event } of JSON.parse(process.argv[1])) {
+  const { handler } = await import(url);
+  const { statusCode, body } = await handler(event, { awsRequestId: 'test', getRemainingTimeInMillis: () => 10000 });
+  answers.push({ name, statusCode, body });
+}
+process.stdout.write(JSON.stringify(answers));
+`;
+
+const VIA_DYNAMODB = { StringEquals: { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` } };
+
+interface NormalizedStatement {
+  actions: string[];
+  resources: string[];
+  condition?: unknown;
+}
+
+function route(fn: string): RouteDefinition {
+  const found = ROUTES.find((entry) => entry.function === fn);
+  if (!found) throw new Error(`no route for ${fn}`);
+  return found;
+}
+
+const LOGS_STATEMENT: NormalizedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own log group'] };
+
+/** The statements of a function's role policy, with ARNs replaced by what they point at. */
+function statementsOf(entry: RouteDefinition): NormalizedStatement[] {
+  const endpoint = endpointOf(entry);
+  const policies = Object.values(api.findResources('AWS::IAM::Policy')).filter((policy) =>
+    policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === logicalId(endpoint.role)),
+  );
+  expect(policies).toHaveLength(1);
+  const ownLogGroup = logicalId(endpoint.logGroup);
+  return sortStatements(
+    policies[0]!.Properties.PolicyDocument.Statement.map(
+      (statement: { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }) => {
+        expect(statement.Effect).toBe('Allow');
+        const resources = ([] as unknown[])
+          .concat(statement.Resource)
+          .map((value) => (JSON.stringify(value).includes(`"${ownLogGroup}"`) ? 'own log group' : describeValue(value)));
+        return {
+          actions: ([] as string[]).concat(statement.Action).sort(),
+          resources: resources.sort(),
+          ...(statement.Condition ? { condition: statement.Condition } : {}),
+        };
+      },
+    ),
+  );
+}
+
+function sortStatements(statements: NormalizedStatement[]): NormalizedStatement[] {
+  return [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** Names a cross-stack value by the data stack resource it comes from (`table/index/GSI1`). */
+function describeValue(value: unknown): string {
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map((part) => (typeof part === 'string' ? part : describeValue(part))).join(join[0]);
+  const text = JSON.stringify(value);
+  const producers: [string, IConstruct, 'Arn' | 'Ref'][] = [
+    ['table', stacks.data.table, 'Arn'],
+    ['table name', stacks.data.table, 'Ref'],
+    ['table key', stacks.data.tableKey, 'Arn'],
+    ['data key', stacks.data.dataKey, 'Arn'],
+  ];
+  const match = producers.find(([, construct, attribute]) => text.includes(`${attribute === 'Arn' ? 'FnGetAtt' : 'Ref'}${logicalId(construct)}`));
+  return match ? match[0] : text;
+}
+
+function unauthenticatedEvent(entry: RouteDefinition) {
+  return {
+    version: '2.0',
+    routeKey: routeKey(entry),
+    rawPath: entry.path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    isBase64Encoded: false,
+    requestContext: { http: { method: entry.method, path: entry.path }, requestId: 'test' },
+  };
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { type GrantTargets, routeGrants } from '../../infra/cdk/grants.js';
+import { type RouteDefinition, ROUTES } from '../../infra/routes.js';
+
+const TARGETS: GrantTargets = {
+  tableArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/secrets',
+  tableKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/table-key',
+  dataKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/data-key',
+  region: 'eu-west-1',
+};
+const VIA_DYNAMODB = { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } };
+
+function route(fn: string): RouteDefinition {
+  const found = ROUTES.find((candidate) => candidate.function === fn);
+  if (!found) throw new Error(`no route for ${fn}`);
+  return found;
+}
+
+describe('routeGrants', () => {
+  it('gives the list route its two reads on the table and no data-key use', () => {
+    expect(routeGrants(route('list-user-secrets'), TARGETS)).toEqual([
+      { actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [TARGETS.tableArn] },
+      { actions: ['kms:Decrypt'], resources: [TARGETS.tableKeyArn], conditions: VIA_DYNAMODB },
+    ]);
+  });
+
+  it('lets the create route generate and unwrap USER data keys only', () => {
+    expect(routeGrants(route('create-user-secret'), TARGETS)).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [TARGETS.tableArn] },
+      { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: [TARGETS.tableKeyArn], conditions: VIA_DYNAMODB },
+      {
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [TARGETS.dataKeyArn],
+        conditions: { StringLike: { 'kms:EncryptionContext:tenant': 'USER#*' } },
+      },
+    ]);
+  });
+
+  it('limits data-key use to the tenant kind of the route', () => {
+    const envRoute: RouteDefinition = { ...route('inject-user-secrets'), tenantKind: 'ENV' };
+    const dataKeyStatement = routeGrants(envRoute, TARGETS).find((statement) => statement.resources.includes(TARGETS.dataKeyArn));
+    expect(dataKeyStatement?.conditions).toEqual({ StringLike: { 'kms:EncryptionContext:tenant': 'ENV#*' } });
+  });
+
+  it('adds the named index ARNs only for a route that uses the index', () => {
+    const indexed: RouteDefinition = { ...route('list-user-secrets'), index: true };
+    expect(routeGrants(indexed, TARGETS)[0]?.resources).toEqual([TARGETS.tableArn, `${TARGETS.tableArn}/index/GSI1`]);
+    for (const plain of ROUTES.filter((candidate) => !candidate.index)) {
+      expect(routeGrants(plain, TARGETS).flatMap((statement) => statement.resources)).not.toContain(`${TARGETS.tableArn}/index/GSI1`);
+    }
+  });
+
+  it('grants every route exactly its table and KMS actions, with no wildcard action', () => {
+    for (const entry of ROUTES) {
+      const statements = routeGrants(entry, TARGETS);
+      const onResource = (arn: string) => statements.filter((statement) => statement.resources.includes(arn)).flatMap((s) => s.actions);
+      expect(onResource(TARGETS.tableArn).sort(), entry.function).toEqual(entry.table.map((action) => `dynamodb:${action}`).sort());
+      expect(onResource(TARGETS.dataKeyArn).sort(), entry.function).toEqual(entry.kms.map((action) => `kms:${action}`).sort());
+      expect(statements.flatMap((statement) => statement.actions).filter((action) => action.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('gives read-only routes nothing but Decrypt on the table key', () => {
+    expect(routeGrants(route('get-user-secret'), TARGETS)[1]?.actions).toEqual(['kms:Decrypt']);
+  });
+
+  it('grants nothing to a route that touches neither the table nor KMS', () => {
+    expect(routeGrants({ ...route('get-user-secret'), table: [], kms: [] }, TARGETS)).toEqual([]);
+  });
+});
