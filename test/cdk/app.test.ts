@@ -254,7 +254,7 @@ describe('cdk-nag', () => {
 });
 
 describe('bundles', () => {
-  it('load as plain Node ESM and answer an unauthenticated call with the v1 401 envelope', () => {
+  it("load as plain Node ESM and answer an unauthenticated call with their family's 401 envelope", () => {
     const bundles = ROUTES.map((entry) => {
       const fn = api.findResources('AWS::Lambda::Function')[logicalId(endpointOf(entry).function)];
       const assetDir = join(outdir, `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
@@ -268,9 +268,13 @@ describe('bundles', () => {
     });
     const answers = JSON.parse(output) as { name: string; statusCode: number; body: string }[];
     expect(answers.map((answer) => answer.name)).toEqual(ROUTES.map((entry) => entry.function));
-    for (const answer of answers) {
+    const expected = {
+      v1: { code: 401, type: 'authentication_error' },
+      environments: { code: 'UNAUTHORIZED', requestId: expect.stringMatching(/^req_/) },
+    };
+    for (const [i, answer] of answers.entries()) {
       expect(answer.statusCode, answer.name).toBe(401);
-      expect(JSON.parse(answer.body), answer.name).toMatchObject({ code: 401, type: 'authentication_error' });
+      expect(JSON.parse(answer.body), answer.name).toMatchObject(expected[ROUTES[i]!.family]);
     }
   });
 });
