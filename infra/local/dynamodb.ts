@@ -40,8 +40,9 @@ export async function startDynamoDbLocal(options: { dataDir: string; port: numbe
   const java = spawn(
     'java',
     [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-Xmx512m', '-jar', join(home, 'DynamoDBLocal.jar'),
-      '-sharedDb', '-dbPath', options.dataDir, '-port', String(options.port)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+      '-sharedDb', '-dbPath', options.dataDir, '-port', String(options.port), '-disableTelemetry'],
+    // Its working directory gets a metadata file; keep it with the data, not in the repository.
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.dataDir },
   );
   let output = '';
   java.stdout.on('data', (chunk) => (output += chunk));
