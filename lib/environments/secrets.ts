@@ -1,10 +1,11 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sealValue } from '../crypto/envelope.js';
 import { checkPrecondition, type Precondition } from '../http/responses.js';
 import { parseRecord } from '../http/validation.js';
 import { MASK, maskValue } from '../secrets/masking.js';
 import type { StoreDeps, ValueDeps } from '../secrets/user-secrets.js';
-import { decodeCursor, type PageQuery, pageOf } from '../store/cursor.js';
+import { type PageQuery } from '../store/cursor.js';
+import { queryCountedPage } from '../store/counted-page.js';
 import { projection, setAll } from '../store/expressions.js';
 import { environmentTenant, keys, SK_PREFIX } from '../store/keys.js';
 import { retryConditionalWrite, type TransactItem, transactWrite } from '../store/transactions.js';
@@ -69,28 +70,17 @@ export async function listSecrets(
   page: PageQuery,
 ): Promise<{ secrets: SecretMetadata[]; total: number; nextCursor: string | null }> {
   await authorizeMember(deps, environmentId, sub, 'readSecrets');
-  const { ddb, config } = deps;
-  const tenant = environmentTenant(environmentId);
-  const after = decodeCursor(page.cursor, SK_PREFIX.secret);
-  const [{ Items = [] }, meta] = await Promise.all([
-    ddb.send(
-      new QueryCommand({
-        TableName: config.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
-        ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
-        Limit: page.limit + 1,
-        ConsistentRead: true,
-        ...projection('SK', ...SECRET_METADATA_ATTRIBUTES),
-      }),
-    ),
-    ddb.send(new GetCommand({ TableName: config.tableName, Key: keys.tenantMeta(tenant), ConsistentRead: true, ...projection('total') })),
-  ]);
-  const { shown, nextCursor } = pageOf(Items, page.limit);
+  const result = await queryCountedPage(
+    { ddb: deps.ddb, tableName: deps.config.tableName },
+    environmentTenant(environmentId),
+    SK_PREFIX.secret,
+    page,
+    [...SECRET_METADATA_ATTRIBUTES],
+  );
   return {
-    secrets: shown.map((item) => toSecretMetadata(parseRecord(SecretMetadataRecord, item, 'environment-secret'))),
-    total: typeof meta.Item?.total === 'number' ? meta.Item.total : 0,
-    nextCursor,
+    secrets: result.items.map((item) => toSecretMetadata(parseRecord(SecretMetadataRecord, item, 'environment-secret'))),
+    total: result.total,
+    nextCursor: result.nextCursor,
   };
 }
 

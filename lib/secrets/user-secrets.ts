@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { ConflictError, NotFoundError } from '../http/errors.js';
@@ -9,7 +9,7 @@ import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { ACTIVE_KEY_CONDITION, activeKeyCheck, type Keyring, staleKeyRetry } from '../crypto/keyring.js';
 import { nowTimestamp } from '../time.js';
-import { decodeCursor, pageOf } from '../store/cursor.js';
+import { queryCountedPage } from '../store/counted-page.js';
 import { recordAudit } from '../audit.js';
 import { maskValue } from './masking.js';
 import {
@@ -108,35 +108,11 @@ export async function getUserSecret({ ddb, config }: StoreDeps, sub: string, id:
 }
 
 export async function listUserSecrets({ ddb, config }: StoreDeps, sub: string, query: ListUserSecretsQuery) {
-  const tenant = userTenant(sub);
-  const after = decodeCursor(query.cursor, SK_PREFIX.userSecretName);
-  const [page, meta] = await Promise.all([
-    ddb.send(
-      new QueryCommand({
-        TableName: config.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.userSecretName },
-        ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
-        // One extra item tells whether another page exists without an empty trailing page.
-        Limit: query.limit + 1,
-        ConsistentRead: true,
-      }),
-    ),
-    ddb.send(
-      new GetCommand({
-        TableName: config.tableName,
-        Key: keys.tenantMeta(tenant),
-        ConsistentRead: true,
-        ProjectionExpression: '#total',
-        ExpressionAttributeNames: { '#total': 'total' },
-      }),
-    ),
-  ]);
-  const { shown, nextCursor } = pageOf(page.Items ?? [], query.limit);
+  const page = await queryCountedPage({ ddb, tableName: config.tableName }, userTenant(sub), SK_PREFIX.userSecretName, query);
   return {
-    secrets: shown.map((item) => toMetadata(parseRecord(UserSecretMetadataRecord, item, 'user-secret-name'))),
-    total: typeof meta.Item?.total === 'number' ? meta.Item.total : 0,
-    next_cursor: nextCursor,
+    secrets: page.items.map((item) => toMetadata(parseRecord(UserSecretMetadataRecord, item, 'user-secret-name'))),
+    total: page.total,
+    next_cursor: page.nextCursor,
   };
 }
 

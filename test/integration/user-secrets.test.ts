@@ -8,12 +8,10 @@ const REQUEST_ID = /^req_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 let stack: TestStack;
 let alice: string;
-let aliceInject: string;
 
 beforeAll(async () => {
   stack = await startTestStack();
   alice = await stack.token('alice');
-  aliceInject = await stack.token('alice', 'secrets:inject');
 });
 afterAll(() => stack?.stop());
 
