@@ -10,6 +10,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SecretsStacks, addSecretsStacks } from '../../infra/cdk/secrets-app.js';
 import { type RouteDefinition, ROUTES, routeKey } from '../../infra/routes.js';
+import type { ApiFamily } from '../../lib/http/envelopes.js';
 import { TABLE_DEFINITION } from '../../lib/store/table.js';
 
 /**
@@ -254,7 +255,7 @@ describe('cdk-nag', () => {
 });
 
 describe('bundles', () => {
-  it('load as plain Node ESM and answer an unauthenticated call with the v1 401 envelope', () => {
+  it("load as plain Node ESM and answer an unauthenticated call with their family's 401 envelope", () => {
     const bundles = ROUTES.map((entry) => {
       const fn = api.findResources('AWS::Lambda::Function')[logicalId(endpointOf(entry).function)];
       const assetDir = join(outdir, `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
@@ -268,12 +269,18 @@ describe('bundles', () => {
     });
     const answers = JSON.parse(output) as { name: string; statusCode: number; body: string }[];
     expect(answers.map((answer) => answer.name)).toEqual(ROUTES.map((entry) => entry.function));
-    for (const answer of answers) {
+    for (const [index, answer] of answers.entries()) {
       expect(answer.statusCode, answer.name).toBe(401);
-      expect(JSON.parse(answer.body), answer.name).toMatchObject({ code: 401, type: 'authentication_error' });
+      expect(JSON.parse(answer.body), answer.name).toMatchObject(UNAUTHENTICATED_BODY[ROUTES[index]!.family]);
     }
   });
 });
+
+/** The 401 body of each API family (lib/http/envelopes.ts). */
+const UNAUTHENTICATED_BODY: Record<ApiFamily, Record<string, unknown>> = {
+  v1: { code: 401, type: 'authentication_error' },
+  environments: { code: 'UNAUTHORIZED', requestId: expect.any(String) },
+};
 
 const INVOKE_BUNDLES = `
 const answers = [];
