@@ -16,6 +16,8 @@ import type { ServiceFunction } from '../../infra/cdk/service-function.js';
  */
 export const REGION = 'eu-west-1';
 export const JWT = { jwtIssuer: 'https://auth.example.org/', jwtAudience: 'secrets-api' };
+/** A KMS key the data key replaced (`rotationSourceKeyArns`); rotation may re-wrap away from it. */
+export const PREVIOUS_DATA_KEY_ARN = `arn:aws:kms:${REGION}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
 
 export interface SynthesizedApp {
@@ -30,7 +32,10 @@ let synthesized: SynthesizedApp | undefined;
 export function synthesizedApp(): SynthesizedApp {
   if (!synthesized) {
     const outdir = mkdtempSync(join(inject('cdkOutRoot') ?? tmpdir(), 'synth-'));
-    const app = new App({ outdir, context: { ...CDK_CONTEXT, ...JWT, region: REGION } });
+    const app = new App({
+      outdir,
+      context: { ...CDK_CONTEXT, ...JWT, region: REGION, rotationSourceKeyArns: [PREVIOUS_DATA_KEY_ARN] },
+    });
     const stacks = addSecretsStacks(app);
     app.synth();
     synthesized = { app, stacks, outdir };
@@ -111,3 +116,14 @@ export function sortStatements(statements: NormalizedStatement[]): NormalizedSta
 
 /** Writing to its own log group: what every service function's role holds besides its grants. */
 export const LOGS_STATEMENT: NormalizedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own log group'] };
+
+/**
+ * Statements as the set of single permissions they grant (`action on resource if condition`),
+ * so a comparison does not depend on how statements are split or merged (minimizePolicies).
+ */
+export function permissions(statements: readonly NormalizedStatement[]): string[] {
+  const granted = statements.flatMap(({ actions, resources, condition }) =>
+    actions.flatMap((action) => resources.map((resource) => `${action} on ${resource}${condition ? ` if ${JSON.stringify(condition)}` : ''}`)),
+  );
+  return [...new Set(granted)].sort();
+}
