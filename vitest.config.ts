@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Three projects: fast unit tests; integration tests over real HTTP against the local
  * stack (one DynamoDB Local for the run, a table and gateway per file); CDK template tests,
- * which synthesize whole stacks and so get a longer timeout of their own.
+ * which share one synthesis of the whole app and so get a longer timeout of their own.
  */
 // The Lambda runtime is Node 22; the SDK's notice about older Node versions is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -23,7 +23,18 @@ export default defineConfig({
           env: { LOG_LEVEL: 'silent' },
         },
       },
-      { test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
+      {
+        test: {
+          name: 'cdk',
+          include: ['test/cdk/**/*.test.ts'],
+          // One worker, no isolation: the files share one synthesized app (test/cdk/fixture.ts).
+          isolate: false,
+          fileParallelism: false,
+          globalSetup: ['test/support/cdk-outdir.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

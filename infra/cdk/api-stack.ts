@@ -4,25 +4,27 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RouteDefinition } from '../routes.js';
-import { EndpointFunction } from './endpoint-function.js';
+import { routeGrants } from './grants.js';
+import { grantTargets, type ServiceData, ServiceFunction, serviceEnvironment } from './service-function.js';
 import { PLACEHOLDER_JWT_AUDIENCE, PLACEHOLDER_JWT_ISSUER, type ServiceSettings } from './settings.js';
 
-export interface ApiStackProps extends StackProps {
+export interface ApiStackProps extends StackProps, ServiceData {
   routes: readonly RouteDefinition[];
-  table: ITableV2;
-  tableKey: IKey;
-  dataKey: IKey;
   settings: ServiceSettings;
 }
 
 /** Stage-wide limits; API Gateway answers 429 above them before any function runs. */
 const THROTTLE = { rateLimit: 100, burstLimit: 200 };
 const ALARM_PERIOD = Duration.minutes(5);
+/**
+ * Room for a few upstream calls with retries, each bounded by UPSTREAM_TIMEOUT_MS, while
+ * staying under the HTTP API's 30 s integration timeout.
+ */
+const ENDPOINT_TIMEOUT = Duration.seconds(15);
+const ENDPOINT_MEMORY_MB = 512;
 
 /** One JSON object per request: ids, route, status, timings and source IP — never headers, tokens or bodies. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -49,7 +51,7 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  readonly endpoints: ReadonlyMap<RouteDefinition, EndpointFunction>;
+  readonly endpoints: ReadonlyMap<RouteDefinition, ServiceFunction>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -81,24 +83,23 @@ export class ApiStack extends Stack {
     });
 
     const environment: Record<string, string> = {
-      TABLE_NAME: props.table.tableName,
-      KMS_KEY_ID: props.dataKey.keyArn,
-      DATA_KEY_CACHE_SECONDS: '300',
+      ...serviceEnvironment(props),
       AUDIT_RETENTION_DAYS: '90',
-      UPSTREAM_TIMEOUT_MS: '3000',
       ...(settings.minClientVersion ? { MIN_CLIENT_VERSION: settings.minClientVersion } : {}),
     };
-    const grants = {
-      tableArn: props.table.tableArn,
-      tableKeyArn: props.tableKey.keyArn,
-      dataKeyArn: props.dataKey.keyArn,
-      region: this.region,
-    };
+    const targets = grantTargets(this, props);
 
-    const endpoints = new Map<RouteDefinition, EndpointFunction>();
+    const endpoints = new Map<RouteDefinition, ServiceFunction>();
     for (const route of props.routes) {
       const id = constructId(route.function);
-      const endpoint = new EndpointFunction(this, id, { route, grants, environment });
+      const endpoint = new ServiceFunction(this, id, {
+        functionDir: route.function,
+        description: `${route.method} ${route.path}`,
+        statements: routeGrants(route, targets),
+        environment,
+        timeout: ENDPOINT_TIMEOUT,
+        memorySize: ENDPOINT_MEMORY_MB,
+      });
       this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],

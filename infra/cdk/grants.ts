@@ -2,9 +2,10 @@ import { TABLE_DEFINITION } from '../../lib/store/table.js';
 import type { RouteDefinition, TableAction } from '../routes.js';
 
 /**
- * IAM statements an endpoint function needs, derived only from its route entry. Pure: it
- * takes ARNs (CDK tokens in the stack, plain strings in tests) and returns plain statement
- * specs, so the least-privilege rules can be checked without synthesizing anything.
+ * IAM statements the service's functions need: an endpoint's derived only from its route
+ * entry, the rotation function's from what lib/rotation calls. Pure: it takes ARNs (CDK tokens
+ * in the stack, plain strings in tests) and returns plain statement specs, so the
+ * least-privilege rules can be checked without synthesizing anything.
  */
 export interface GrantTargets {
   tableArn: string;
@@ -15,10 +16,20 @@ export interface GrantTargets {
   region: string;
 }
 
+export interface RotationGrantTargets extends GrantTargets {
+  /** The custom bus rotation publishes its events to. */
+  eventBusArn: string;
+  /**
+   * KMS keys data keys may still be wrapped under after the data key was replaced; rotation
+   * re-wraps them away from these with ReEncrypt (see docs/deploy.md, `rotationSourceKeyArns`).
+   */
+  sourceKeyArns?: readonly string[];
+}
+
 export interface StatementSpec {
   actions: string[];
   resources: string[];
-  conditions?: Record<string, Record<string, string>>;
+  conditions?: Record<string, Record<string, string | string[]>>;
 }
 
 const INDEX_NAMES = TABLE_DEFINITION.indexes.map((index) => index.name);
@@ -65,6 +76,42 @@ function tableKeyStatement(tableActions: TableAction[], targets: GrantTargets): 
     resources: [targets.tableKeyArn],
     conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${targets.region}.amazonaws.com` } },
   };
+}
+
+/** Data keys name their tenant in the encryption context: `USER#<sub>` or `ENV#<id>`. */
+const anyTenant = () => ({ StringLike: { 'kms:EncryptionContext:tenant': ['USER#*', 'ENV#*'] } });
+/** What lib/rotation does to the table: tenant and key queries (GSI1 too), reads, and Put+Update transactions. */
+const ROTATION_TABLE_ACTIONS: TableAction[] = ['Query', 'GetItem', 'PutItem', 'UpdateItem'];
+
+/**
+ * IAM statements of the rotation function (lib/rotation). It works on every tenant, so its
+ * data-key use is limited to the two tenant kinds rather than one; DescribeKey (resolving the
+ * configured key to its ARN) carries no encryption context and so no condition.
+ */
+export function rotationGrants(targets: RotationGrantTargets): StatementSpec[] {
+  const statements: StatementSpec[] = [
+    {
+      actions: ROTATION_TABLE_ACTIONS.map((action) => `dynamodb:${action}`),
+      resources: [targets.tableArn, ...INDEX_NAMES.map((name) => `${targets.tableArn}/index/${name}`)],
+    },
+    tableKeyStatement(ROTATION_TABLE_ACTIONS, targets),
+    {
+      // A new data key per rotated tenant, unwrapping old ones, and re-wrapping (ReEncrypt is
+      // authorised as ReEncryptFrom on the source key and ReEncryptTo on the destination key).
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+      resources: [targets.dataKeyArn],
+      conditions: anyTenant(),
+    },
+    { actions: ['kms:DescribeKey'], resources: [targets.dataKeyArn] },
+  ];
+  const sourceKeys = unique(targets.sourceKeyArns ?? []);
+  if (sourceKeys.length > 0) {
+    // Only re-wrapping away from a replaced key (ReEncrypt keeps the plaintext inside KMS); no
+    // Decrypt, so the function can never unwrap a data key with it.
+    statements.push({ actions: ['kms:ReEncryptFrom'], resources: sourceKeys, conditions: anyTenant() });
+  }
+  statements.push({ actions: ['events:PutEvents'], resources: [targets.eventBusArn] });
+  return statements;
 }
 
 function unique<T>(items: readonly T[]): T[] {

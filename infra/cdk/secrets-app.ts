@@ -3,11 +3,13 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ROUTES } from '../routes.js';
 import { ApiStack } from './api-stack.js';
 import { DataStack } from './data-stack.js';
+import { RotationStack } from './rotation-stack.js';
 import { readSettings } from './settings.js';
 
 export interface SecretsStacks {
   data: DataStack;
   api: ApiStack;
+  rotation: RotationStack;
 }
 
 /**
@@ -15,11 +17,12 @@ export interface SecretsStacks {
  * credentials and `cdk deploy` uses the caller's account. The region must be concrete because
  * a customer-managed table key is rendered per region: it is `-c region=…`, else the CLI's
  * region (`CDK_DEFAULT_REGION`), else us-east-1.
- * Stateful resources live only in the data stack; later stacks (key rotation) take what they
- * need from it the way the API stack does.
+ * Stateful resources live only in the data stack; the API and rotation stacks take what they
+ * need from it.
  */
 export function addSecretsStacks(app: App): SecretsStacks {
   const env = { region: app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1' };
+  const settings = readSettings(app.node);
   const data = new DataStack(app, 'SecretsData', { env, description: 'Secrets service: table and KMS keys (retained)' });
   const api = new ApiStack(app, 'SecretsApi', {
     env,
@@ -28,9 +31,17 @@ export function addSecretsStacks(app: App): SecretsStacks {
     table: data.table,
     tableKey: data.tableKey,
     dataKey: data.dataKey,
-    settings: readSettings(app.node),
+    settings,
+  });
+  const rotation = new RotationStack(app, 'SecretsRotation', {
+    env,
+    description: 'Secrets service: event-driven tenant key rotation',
+    table: data.table,
+    tableKey: data.tableKey,
+    dataKey: data.dataKey,
+    sourceKeyArns: settings.rotationSourceKeyArns,
   });
   // Any unacknowledged AWS Solutions finding fails synthesis.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { data, api };
+  return { data, api, rotation };
 }

@@ -1,25 +1,28 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, CfnResource, type Stack, Validations } from 'aws-cdk-lib';
+import { type App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SecretsStacks, addSecretsStacks } from '../../infra/cdk/secrets-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SecretsStacks } from '../../infra/cdk/secrets-app.js';
 import { type RouteDefinition, ROUTES, routeKey } from '../../infra/routes.js';
+import type { ApiFamily } from '../../lib/http/envelopes.js';
 import { TABLE_DEFINITION } from '../../lib/store/table.js';
+import {
+  dataProducers,
+  describeValue as describeProducer,
+  JWT,
+  LOGS_STATEMENT,
+  logicalId,
+  type NormalizedStatement,
+  REGION,
+  sortStatements,
+  statementsOf as functionStatements,
+  synthesizedApp,
+} from './fixture.js';
 
-/**
- * Synthesizes the whole app once, as `cdk synth` would (same context, bundling with the local
- * esbuild, cdk-nag registered), and checks the templates and bundles it produced.
- */
-const REGION = 'eu-west-1';
-const JWT = { jwtIssuer: 'https://auth.example.org/', jwtAudience: 'secrets-api' };
-const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
-
+/** Checks the data and API templates and the bundles of the app synthesized once (fixture.ts). */
 let outdir: string;
 let app: App;
 let stacks: SecretsStacks;
@@ -27,22 +30,10 @@ let api: Template;
 let data: Template;
 
 beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'secrets-cdk-'));
-  app = new App({ outdir, context: { ...CDK_CONTEXT, ...JWT, region: REGION } });
-  stacks = addSecretsStacks(app);
-  app.synth();
+  ({ app, stacks, outdir } = synthesizedApp());
   api = Template.fromStack(stacks.api);
   data = Template.fromStack(stacks.data);
 });
-afterAll(() => {
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
-});
-
-const logicalId = (construct: IConstruct): string => {
-  const resource = construct instanceof CfnResource ? construct : construct.node.defaultChild;
-  if (!(resource instanceof CfnResource)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return (resource.stack as Stack).getLogicalId(resource);
-};
 
 const endpointOf = (route: RouteDefinition) => {
   const endpoint = stacks.api.endpoints.get(route);
@@ -268,16 +259,18 @@ describe('bundles', () => {
     });
     const answers = JSON.parse(output) as { name: string; statusCode: number; body: string }[];
     expect(answers.map((answer) => answer.name)).toEqual(ROUTES.map((entry) => entry.function));
-    const expected = {
-      v1: { code: 401, type: 'authentication_error' },
-      environments: { code: 'UNAUTHORIZED', requestId: expect.stringMatching(/^req_/) },
-    };
-    for (const [i, answer] of answers.entries()) {
+    for (const [index, answer] of answers.entries()) {
       expect(answer.statusCode, answer.name).toBe(401);
-      expect(JSON.parse(answer.body), answer.name).toMatchObject(expected[ROUTES[i]!.family]);
+      expect(JSON.parse(answer.body), answer.name).toMatchObject(UNAUTHENTICATED_BODY[ROUTES[index]!.family]);
     }
   });
 });
+
+/** The 401 body of each API family (lib/http/envelopes.ts). */
+const UNAUTHENTICATED_BODY: Record<ApiFamily, Record<string, unknown>> = {
+  v1: { code: 401, type: 'authentication_error' },
+  environments: { code: 'UNAUTHORIZED', requestId: expect.any(String) },
+};
 
 const INVOKE_BUNDLES = `
 const answers = [];
@@ -291,62 +284,20 @@ process.stdout.write(JSON.stringify(answers));
 
 const VIA_DYNAMODB = { StringEquals: { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` } };
 
-interface NormalizedStatement {
-  actions: string[];
-  resources: string[];
-  condition?: unknown;
-}
-
 function route(fn: string): RouteDefinition {
   const found = ROUTES.find((entry) => entry.function === fn);
   if (!found) throw new Error(`no route for ${fn}`);
   return found;
 }
 
-const LOGS_STATEMENT: NormalizedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own log group'] };
-
-/** The statements of a function's role policy, with ARNs replaced by what they point at. */
+/** The statements of a route's function, with ARNs replaced by what they point at. */
 function statementsOf(entry: RouteDefinition): NormalizedStatement[] {
-  const endpoint = endpointOf(entry);
-  const policies = Object.values(api.findResources('AWS::IAM::Policy')).filter((policy) =>
-    policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === logicalId(endpoint.role)),
-  );
-  expect(policies).toHaveLength(1);
-  const ownLogGroup = logicalId(endpoint.logGroup);
-  return sortStatements(
-    policies[0]!.Properties.PolicyDocument.Statement.map(
-      (statement: { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }) => {
-        expect(statement.Effect).toBe('Allow');
-        const resources = ([] as unknown[])
-          .concat(statement.Resource)
-          .map((value) => (JSON.stringify(value).includes(`"${ownLogGroup}"`) ? 'own log group' : describeValue(value)));
-        return {
-          actions: ([] as string[]).concat(statement.Action).sort(),
-          resources: resources.sort(),
-          ...(statement.Condition ? { condition: statement.Condition } : {}),
-        };
-      },
-    ),
-  );
-}
-
-function sortStatements(statements: NormalizedStatement[]): NormalizedStatement[] {
-  return [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return functionStatements(api, endpointOf(entry), dataProducers(stacks));
 }
 
 /** Names a cross-stack value by the data stack resource it comes from (`table/index/GSI1`). */
 function describeValue(value: unknown): string {
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (join) return join[1].map((part) => (typeof part === 'string' ? part : describeValue(part))).join(join[0]);
-  const text = JSON.stringify(value);
-  const producers: [string, IConstruct, 'Arn' | 'Ref'][] = [
-    ['table', stacks.data.table, 'Arn'],
-    ['table name', stacks.data.table, 'Ref'],
-    ['table key', stacks.data.tableKey, 'Arn'],
-    ['data key', stacks.data.dataKey, 'Arn'],
-  ];
-  const match = producers.find(([, construct, attribute]) => text.includes(`${attribute === 'Arn' ? 'FnGetAtt' : 'Ref'}${logicalId(construct)}`));
-  return match ? match[0] : text;
+  return describeProducer(value, dataProducers(stacks));
 }
 
 function unauthenticatedEvent(entry: RouteDefinition) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type GrantTargets, routeGrants } from '../../infra/cdk/grants.js';
+import { type GrantTargets, type RotationGrantTargets, rotationGrants, routeGrants } from '../../infra/cdk/grants.js';
 import { type RouteDefinition, ROUTES } from '../../infra/routes.js';
 
 const TARGETS: GrantTargets = {
@@ -66,5 +66,41 @@ describe('routeGrants', () => {
 
   it('grants nothing to a route that touches neither the table nor KMS', () => {
     expect(routeGrants({ ...route('get-user-secret'), table: [], kms: [] }, TARGETS)).toEqual([]);
+  });
+});
+
+describe('rotationGrants', () => {
+  const ROTATION_TARGETS: RotationGrantTargets = { ...TARGETS, eventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/secrets-rotation' };
+  const ANY_TENANT = { StringLike: { 'kms:EncryptionContext:tenant': ['USER#*', 'ENV#*'] } };
+
+  it('grants exactly what lib/rotation calls, on the table, its named index, the data key and the bus', () => {
+    expect(rotationGrants(ROTATION_TARGETS)).toEqual([
+      {
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [TARGETS.tableArn, `${TARGETS.tableArn}/index/GSI1`],
+      },
+      { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: [TARGETS.tableKeyArn], conditions: VIA_DYNAMODB },
+      {
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+        resources: [TARGETS.dataKeyArn],
+        conditions: ANY_TENANT,
+      },
+      { actions: ['kms:DescribeKey'], resources: [TARGETS.dataKeyArn] },
+      { actions: ['events:PutEvents'], resources: [ROTATION_TARGETS.eventBusArn] },
+    ]);
+  });
+
+  it('uses no wildcard action and no wildcard index', () => {
+    const statements = rotationGrants(ROTATION_TARGETS);
+    expect(statements.flatMap((statement) => statement.actions).filter((action) => action.includes('*'))).toEqual([]);
+    expect(statements.flatMap((statement) => statement.resources).filter((resource) => resource.includes('*'))).toEqual([]);
+  });
+
+  it('lets previous data keys only be re-encrypted from, for tenant data keys', () => {
+    const previous = ['arn:aws:kms:eu-west-1:111122223333:key/old-1', 'arn:aws:kms:eu-west-1:111122223333:key/old-2'];
+    const statements = rotationGrants({ ...ROTATION_TARGETS, sourceKeyArns: [...previous, previous[0]!] });
+    const onPrevious = statements.filter((statement) => statement.resources.some((arn) => previous.includes(arn)));
+    expect(onPrevious).toEqual([{ actions: ['kms:ReEncryptFrom'], resources: previous, conditions: ANY_TENANT }]);
+    expect(statements.filter((statement) => !onPrevious.includes(statement))).toEqual(rotationGrants(ROTATION_TARGETS));
   });
 });

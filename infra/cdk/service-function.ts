@@ -1,0 +1,112 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, type Stack, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { GrantTargets, StatementSpec } from './grants.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The data stack's resources every function of the service works with. */
+export interface ServiceData {
+  table: ITableV2;
+  tableKey: IKey;
+  dataKey: IKey;
+}
+
+/** Variables for lib/config.ts that every function gets the same way, whichever stack it is in. */
+export function serviceEnvironment(data: ServiceData): Record<string, string> {
+  return {
+    TABLE_NAME: data.table.tableName,
+    KMS_KEY_ID: data.dataKey.keyArn,
+    DATA_KEY_CACHE_SECONDS: '300',
+    UPSTREAM_TIMEOUT_MS: '3000',
+  };
+}
+
+/** The ARNs the pure grant derivations (grants.ts) take, as tokens of the given stack. */
+export function grantTargets(stack: Stack, data: ServiceData): GrantTargets {
+  return {
+    tableArn: data.table.tableArn,
+    tableKeyArn: data.tableKey.keyArn,
+    dataKeyArn: data.dataKey.keyArn,
+    region: stack.region,
+  };
+}
+
+export interface ServiceFunctionProps {
+  /** Directory under `functions/` holding `handler.ts`. */
+  functionDir: string;
+  /** What the function does; describes the function and its role. */
+  description: string;
+  /** Everything the function may do besides writing its own logs (see grants.ts). */
+  statements: readonly StatementSpec[];
+  /** Variables for lib/config.ts and lib/http/middleware.ts. */
+  environment: Record<string, string>;
+  /** Default 15 seconds. */
+  timeout?: Duration;
+  /** Default 512 MB. */
+  memorySize?: number;
+  /** Unset: the function shares the account's unreserved concurrency. */
+  reservedConcurrency?: number;
+}
+
+/**
+ * One Lambda function of the service: its handler bundled as an ESM file, its own log group,
+ * and a role holding only the statements it is given — nothing is granted anywhere else.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+
+    // An own role instead of the default one, whose AWS managed policy may write to any log group.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    for (const statement of props.statements) {
+      this.role.addToPrincipalPolicy(new PolicyStatement(statement));
+    }
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${REPO_ROOT}functions/${props.functionDir}/handler.ts`,
+      handler: 'handler',
+      description: props.description,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(15),
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // The SDK version the tests ran against ships in the bundle, not the runtime's copy.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the runtime the service is built and tested for; moving to a newer one is a deliberate upgrade.',
+    });
+  }
+}

@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, CfnResource, type Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { expect, inject } from 'vitest';
+import { type SecretsStacks, addSecretsStacks } from '../../infra/cdk/secrets-app.js';
+import type { ServiceFunction } from '../../infra/cdk/service-function.js';
+
+/**
+ * The whole app synthesized as `cdk synth` would (same context, bundling with the local
+ * esbuild, cdk-nag registered), once per test process. The cdk project runs its files in one
+ * worker without isolation (vitest.config.ts), so every file shares this one synthesis —
+ * bundling all functions is most of the time; a file run on its own synthesizes it itself.
+ */
+export const REGION = 'eu-west-1';
+export const JWT = { jwtIssuer: 'https://auth.example.org/', jwtAudience: 'secrets-api' };
+/** A KMS key the data key replaced (`rotationSourceKeyArns`); rotation may re-wrap away from it. */
+export const PREVIOUS_DATA_KEY_ARN = `arn:aws:kms:${REGION}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
+
+export interface SynthesizedApp {
+  app: App;
+  stacks: SecretsStacks;
+  /** The cloud assembly directory, with the bundled assets; removed after the run (test/support/cdk-outdir.ts). */
+  outdir: string;
+}
+
+let synthesized: SynthesizedApp | undefined;
+
+export function synthesizedApp(): SynthesizedApp {
+  if (!synthesized) {
+    const outdir = mkdtempSync(join(inject('cdkOutRoot') ?? tmpdir(), 'synth-'));
+    const app = new App({
+      outdir,
+      context: { ...CDK_CONTEXT, ...JWT, region: REGION, rotationSourceKeyArns: [PREVIOUS_DATA_KEY_ARN] },
+    });
+    const stacks = addSecretsStacks(app);
+    app.synth();
+    synthesized = { app, stacks, outdir };
+  }
+  return synthesized;
+}
+
+export const logicalId = (construct: IConstruct): string => {
+  const resource = construct instanceof CfnResource ? construct : construct.node.defaultChild;
+  if (!(resource instanceof CfnResource)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return (resource.stack as Stack).getLogicalId(resource);
+};
+
+/** A name for a value and the resource attribute it stands for. */
+export type Producer = [name: string, construct: IConstruct, attribute: 'Arn' | 'Ref'];
+
+/** The data stack's values other stacks import. */
+export function dataProducers(stacks: SecretsStacks): Producer[] {
+  return [
+    ['table', stacks.data.table, 'Arn'],
+    ['table name', stacks.data.table, 'Ref'],
+    ['table key', stacks.data.tableKey, 'Arn'],
+    ['data key', stacks.data.dataKey, 'Arn'],
+  ];
+}
+
+/**
+ * Names a value by the resource it comes from (`table/index/GSI1`): a value imported from
+ * another stack (whose export name holds the producer's logical id) or a reference to a
+ * resource of the same stack. Anything else is returned as its JSON.
+ */
+export function describeValue(value: unknown, producers: readonly Producer[]): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map((part) => describeValue(part, producers)).join(join[0]);
+  const text = JSON.stringify(value);
+  const match = producers.find(([, construct, attribute]) => {
+    const id = logicalId(construct);
+    const local = attribute === 'Arn' ? { 'Fn::GetAtt': [id, 'Arn'] } : { Ref: id };
+    return text === JSON.stringify(local) || text.includes(`${attribute === 'Arn' ? 'FnGetAtt' : 'Ref'}${id}`);
+  });
+  return match ? match[0] : text;
+}
+
+export interface NormalizedStatement {
+  actions: string[];
+  resources: string[];
+  condition?: unknown;
+}
+
+/** The statements of a service function's role policy, with ARNs replaced by what they point at. */
+export function statementsOf(template: Template, fn: ServiceFunction, producers: readonly Producer[]): NormalizedStatement[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === logicalId(fn.role)),
+  );
+  expect(policies).toHaveLength(1);
+  const ownLogGroup = logicalId(fn.logGroup);
+  return sortStatements(
+    policies[0]!.Properties.PolicyDocument.Statement.map(
+      (statement: { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }) => {
+        expect(statement.Effect).toBe('Allow');
+        const resources = ([] as unknown[])
+          .concat(statement.Resource)
+          .map((value) => (JSON.stringify(value).includes(`"${ownLogGroup}"`) ? 'own log group' : describeValue(value, producers)));
+        return {
+          actions: ([] as string[]).concat(statement.Action).sort(),
+          resources: resources.sort(),
+          ...(statement.Condition ? { condition: statement.Condition } : {}),
+        };
+      },
+    ),
+  );
+}
+
+export function sortStatements(statements: NormalizedStatement[]): NormalizedStatement[] {
+  return [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** Writing to its own log group: what every service function's role holds besides its grants. */
+export const LOGS_STATEMENT: NormalizedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own log group'] };
+
+/**
+ * Statements as the set of single permissions they grant (`action on resource if condition`),
+ * so a comparison does not depend on how statements are split or merged (minimizePolicies).
+ */
+export function permissions(statements: readonly NormalizedStatement[]): string[] {
+  const granted = statements.flatMap(({ actions, resources, condition }) =>
+    actions.flatMap((action) => resources.map((resource) => `${action} on ${resource}${condition ? ` if ${JSON.stringify(condition)}` : ''}`)),
+  );
+  return [...new Set(granted)].sort();
+}
