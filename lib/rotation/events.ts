@@ -7,6 +7,10 @@ export type RotationEvent =
       detail: { tenant: string; fromVersion: number; toVersion: number; reencrypted: number; secrets: number };
     }
   | {
+      type: 'SecretRotated';
+      detail: { tenant: string; recordId: string; keyVersion: number };
+    }
+  | {
       type: 'SecretRotationDue';
       detail: { tenant: string; recordId: string; name: string; updatedAt: string; ageDays: number };
     }

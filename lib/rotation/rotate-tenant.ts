@@ -9,7 +9,7 @@ import { dataKeyContext } from '../crypto/kms.js';
 import { parseRecord } from '../http/validation.js';
 import { dataKeyIndex, keys, SK_PREFIX } from '../store/keys.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
-import type { EventPublisher } from './events.js';
+import type { EventPublisher, RotationEvent } from './events.js';
 
 /**
  * Rotation of one tenant's data key, in three persisted phases so any crash can be resumed:
@@ -156,25 +156,37 @@ async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, 
 
   const stale = items.filter((item) => item.kv !== newKey.version);
   let done = 0;
-  let reencrypted = 0;
+  const rotated: RotationEvent[] = [];
   onProgress?.({ tenant, done, total: stale.length });
   let next = 0;
+  let failure: { error: unknown } | undefined;
+  // Workers stop at the first failure and all settle before the sweep answers, so nothing
+  // keeps writing in the background of a failed run.
   const worker = async () => {
-    while (next < stale.length) {
+    while (!failure && next < stale.length) {
       const item = stale[next++]!;
-      if (await reencryptValue(deps, tenant, newKey, item)) reencrypted++;
+      try {
+        if (await reencryptValue(deps, tenant, newKey, item)) {
+          rotated.push({ type: 'SecretRotated', detail: { tenant, recordId: recordIdOf(item), keyVersion: newKey.version } });
+        }
+      } catch (error) {
+        failure ??= { error };
+      }
       onProgress?.({ tenant, done: ++done, total: stale.length });
     }
   };
   await Promise.all(Array.from({ length: SWEEP_CONCURRENCY }, worker));
-  return { secrets: items.length, stale: stale.length, reencrypted };
+  // Announce what was written even when the sweep failed part-way; a rerun skips those values.
+  await deps.events.publish(rotated);
+  if (failure) throw failure.error;
+  return { secrets: items.length, stale: stale.length, reencrypted: rotated.length };
 }
 
 /** Re-encrypts one value unless someone else changed it first; returns whether it wrote. */
 async function reencryptValue(deps: RotationDeps, tenant: string, newKey: DataKey, read: ValueItem): Promise<boolean> {
   let item: ValueItem | undefined = read;
   while (item && item.kv !== newKey.version) {
-    const recordId = item.SK.slice(SK_PREFIX.secret.length);
+    const recordId = recordIdOf(item);
     const oldKey = await deps.keyring.version(tenant, item.kv);
     const value = openValue(oldKey.key, item.ct, { tenant, recordId, keyVersion: item.kv });
     const ct = sealValue(newKey.key, value, { tenant, recordId, keyVersion: newKey.version });
@@ -206,6 +218,11 @@ async function reencryptValue(deps: RotationDeps, tenant: string, newKey: DataKe
     }
   }
   return false;
+}
+
+/** The AAD record id of a value item: what follows `SECRET#` in its sort key. */
+function recordIdOf(item: Pick<ValueItem, 'SK'>): string {
+  return item.SK.slice(SK_PREFIX.secret.length);
 }
 
 async function finishRotation({ ddb, config }: RotationDeps, tenant: string, from: number): Promise<void> {

@@ -120,7 +120,7 @@ async function announceDueSecrets(deps: RotationDeps, tenant: string, now: numbe
       const updatedAt = item.updated_at ?? item.updatedAt;
       const ageDays = updatedAt ? Math.floor((now - Date.parse(updatedAt)) / DAY_MS) : 0;
       if (ageDays < deps.config.secretMaxAgeDays) continue;
-      const recordId = item.SK.slice(SK_PREFIX.secret.length);
+      const recordId = item.SK.slice(SK_PREFIX.secret.length); // the value's AAD record id
       due.push({ type: 'SecretRotationDue', detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays } });
     }
   }

@@ -151,6 +151,10 @@ describe('rotation as the event handler', () => {
     expect(await keyVersionsInUse(tenant)).toEqual([2]);
     expect(await dataKeyStatus(tenant, 1)).toBe('retired');
     expect(published.filter((e) => e.type === 'TenantKeyRotated')).toHaveLength(1);
+    // SecretRotated is per value written; values re-encrypted before a crash are not announced twice.
+    const rotatedIds = published.filter((e) => e.type === 'SecretRotated').map((e) => e.detail.recordId);
+    expect(new Set(rotatedIds).size).toBe(rotatedIds.length);
+    expect(rotatedIds.length).toBeGreaterThanOrEqual(30 - Math.min(writesBeforeCrash, 30));
   });
 
   it('keeps the latest acknowledged value of secrets updated during the rotation', async () => {
@@ -263,6 +267,7 @@ describe('rotation as the event handler', () => {
     }
     const summary = await createRotationHandler(freshDeps())(rotateEvent(`ENV#${id}`));
     expect(summary).toMatchObject({ rotated: 1, reencrypted: 12 });
+    expect(published.filter((e) => e.type === 'SecretRotated').map((e) => e.detail.recordId).sort()).toEqual(Object.keys(expected).sort());
     expect(await keyVersionsInUse(`ENV#${id}`)).toEqual([2]);
     const env = await stack.call('GET', `/api/environments/${id}/env`, { token: await stack.token('env-owner', 'secrets:inject') });
     expect(env.body.env).toEqual(expected);
