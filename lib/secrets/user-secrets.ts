@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
-import type { Keyring } from '../crypto/keyring.js';
+import type { DataKey, Keyring } from '../crypto/keyring.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors.js';
 import { parseRecord } from '../http/validation.js';
@@ -47,43 +47,12 @@ const MAX_WRITE_ATTEMPTS = 5;
 export async function createUserSecret(deps: ValueDeps, sub: string, input: CreateUserSecretBody): Promise<VersionedMetadata> {
   const { ddb, config, keyring } = deps;
   const tenant = userTenant(sub);
-  const id = randomUUID();
-  const now = nowTimestamp();
-  const dataKey = await keyring.active(tenant);
-  const metadata: UserSecretMetadata = {
-    id,
-    name: input.name,
-    provider: input.provider,
-    masked_value: maskValue(input.value),
-    created_at: now,
-    updated_at: now,
-  };
-  const ct = sealValue(dataKey.key, input.value, { tenant, recordId: id, keyVersion: dataKey.version });
+  const secret = newUserSecret(tenant, input, await keyring.active(tenant));
   try {
     await transactWrite(ddb, [
-      {
-        Put: {
-          TableName: config.tableName,
-          Item: { ...keys.userSecretName(tenant, input.name), ...metadata },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: config.tableName,
-          Item: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Update: {
-          TableName: config.tableName,
-          Key: keys.tenantMeta(tenant),
-          UpdateExpression: 'ADD #total :one',
-          ExpressionAttributeNames: { '#total': 'total' },
-          ExpressionAttributeValues: { ':one': 1 },
-        },
-      },
+      { Put: { TableName: config.tableName, Item: secret.nameItem, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: config.tableName, Item: secret.secretItem, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Update: totalUpdate(config.tableName, tenant, 1) },
     ]);
   } catch (error) {
     if (error instanceof TransactionConditionFailed) {
@@ -95,7 +64,44 @@ export async function createUserSecret(deps: ValueDeps, sub: string, input: Crea
     }
     throw error;
   }
-  return { metadata, version: 1 };
+  return { metadata: secret.metadata, version: 1 };
+}
+
+/** A new secret as stored: its name index entry and the secret item holding the sealed value. */
+export interface NewUserSecret {
+  metadata: UserSecretMetadata;
+  nameItem: Record<string, unknown>;
+  secretItem: Record<string, unknown>;
+}
+
+/** Builds (does not write) the items of a new secret, sealing the value under `dataKey`. */
+export function newUserSecret(tenant: string, input: CreateUserSecretBody, dataKey: DataKey, now = nowTimestamp()): NewUserSecret {
+  const id = randomUUID();
+  const metadata: UserSecretMetadata = {
+    id,
+    name: input.name,
+    provider: input.provider,
+    masked_value: maskValue(input.value),
+    created_at: now,
+    updated_at: now,
+  };
+  const ct = sealValue(dataKey.key, input.value, { tenant, recordId: id, keyVersion: dataKey.version });
+  return {
+    metadata,
+    nameItem: { ...keys.userSecretName(tenant, input.name), ...metadata },
+    secretItem: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
+  };
+}
+
+/** The tenant header update that keeps `total` exact, written in the same transaction as the change. */
+export function totalUpdate(tableName: string, tenant: string, delta: number) {
+  return {
+    TableName: tableName,
+    Key: keys.tenantMeta(tenant),
+    UpdateExpression: 'ADD #total :delta',
+    ExpressionAttributeNames: { '#total': 'total' },
+    ExpressionAttributeValues: { ':delta': delta },
+  };
 }
 
 export async function getUserSecret({ ddb, config }: StoreDeps, sub: string, id: string): Promise<VersionedMetadata> {
@@ -227,15 +233,7 @@ export async function deleteUserSecret(deps: StoreDeps, sub: string, id: string,
             ExpressionAttributeValues: { ':id': id },
           },
         },
-        {
-          Update: {
-            TableName: config.tableName,
-            Key: keys.tenantMeta(tenant),
-            UpdateExpression: 'ADD #total :minus',
-            ExpressionAttributeNames: { '#total': 'total' },
-            ExpressionAttributeValues: { ':minus': -1 },
-          },
-        },
+        { Update: totalUpdate(config.tableName, tenant, -1) },
       ]);
       return;
     } catch (error) {
