@@ -5,7 +5,7 @@ import type { DataKey, Keyring } from '../crypto/keyring.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../http/errors.js';
 import { parseRecord } from '../http/validation.js';
-import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
+import { keys, SK_META, SK_NAMES_END, SK_PREFIX, userTenant } from '../store/keys.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
 import { nowTimestamp } from '../time.js';
 import { decodeCursor, encodeCursor } from '../store/cursor.js';
@@ -122,34 +122,56 @@ export async function getUserSecret({ ddb, config }: StoreDeps, sub: string, id:
 export async function listUserSecrets({ ddb, config }: StoreDeps, sub: string, query: ListUserSecretsQuery) {
   const tenant = userTenant(sub);
   const after = decodeCursor(query.cursor, SK_PREFIX.userSecretName);
-  const [page, meta] = await Promise.all([
-    ddb.send(
+  // One extra item tells whether another page exists without an empty trailing page.
+  const pageQuery = {
+    TableName: config.tableName,
+    ExpressionAttributeValues: { ':pk': tenant },
+    Limit: query.limit + 1,
+    ConsistentRead: true,
+  };
+  let items: Record<string, unknown>[];
+  let header: Record<string, unknown> | undefined;
+  if (after === undefined) {
+    // The first page — most lists — reads the tenant header (for `total`) in the same Query:
+    // META sorts right before the names, with nothing between (see keys.ts).
+    const { Items = [] } = await ddb.send(
       new QueryCommand({
-        TableName: config.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.userSecretName },
-        ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
-        // One extra item tells whether another page exists without an empty trailing page.
-        Limit: query.limit + 1,
-        ConsistentRead: true,
+        ...pageQuery,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :meta AND :namesEnd',
+        ExpressionAttributeValues: { ':pk': tenant, ':meta': SK_META, ':namesEnd': SK_NAMES_END },
+        Limit: query.limit + 2,
       }),
-    ),
-    ddb.send(
-      new GetCommand({
-        TableName: config.tableName,
-        Key: keys.tenantMeta(tenant),
-        ConsistentRead: true,
-        ProjectionExpression: '#total',
-        ExpressionAttributeNames: { '#total': 'total' },
-      }),
-    ),
-  ]);
-  const items = page.Items ?? [];
+    );
+    header = Items[0]?.SK === SK_META ? Items[0] : undefined;
+    items = header ? Items.slice(1) : Items;
+  } else {
+    const [page, meta] = await Promise.all([
+      ddb.send(
+        new QueryCommand({
+          ...pageQuery,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.userSecretName },
+          ExclusiveStartKey: { PK: tenant, SK: after },
+        }),
+      ),
+      ddb.send(
+        new GetCommand({
+          TableName: config.tableName,
+          Key: keys.tenantMeta(tenant),
+          ConsistentRead: true,
+          ProjectionExpression: '#total',
+          ExpressionAttributeNames: { '#total': 'total' },
+        }),
+      ),
+    ]);
+    items = page.Items ?? [];
+    header = meta.Item;
+  }
   const shown = items.slice(0, query.limit);
   const last = shown.at(-1);
   return {
     secrets: shown.map((item) => toMetadata(parseRecord(UserSecretMetadataRecord, item, 'user-secret-name'))),
-    total: typeof meta.Item?.total === 'number' ? meta.Item.total : 0,
+    total: typeof header?.total === 'number' ? header.total : 0,
     next_cursor: items.length > query.limit && last ? encodeCursor(String(last.SK)) : null,
   };
 }
