@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+
+/**
+ * How every Lambda function is bundled. The CDK stack and the benchmark both use these
+ * options, so the bundle sizes and cold starts the benchmark reports are the deployed ones.
+ */
+export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** An ESM bundle cannot `require`; some CommonJS dependencies still do, so give them one. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+
+export const LAMBDA_BUNDLING: Readonly<BuildOptions> = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  minify: true,
+  sourcemap: true,
+  mainFields: ['module', 'main'],
+  // Everything is bundled, @aws-sdk included: the runtime's own SDK copy is not relied on.
+  external: [],
+  banner: { js: ESM_REQUIRE_BANNER },
+  logLevel: 'silent',
+};
+
+/** The bundle's file name; `.mjs` makes Node (and Lambda) load it as ESM. */
+export const BUNDLE_FILE = 'index.mjs';
+
+export function functionEntry(functionName: string): string {
+  return join(PROJECT_ROOT, 'functions', functionName, 'handler.ts');
+}
+
+/** Bundles one function into `outdir/index.mjs` (+ source map). */
+export async function bundleFunction(functionName: string, outdir: string): Promise<Metafile> {
+  const result = await build({
+    ...LAMBDA_BUNDLING,
+    entryPoints: [functionEntry(functionName)],
+    outfile: join(outdir, BUNDLE_FILE),
+    metafile: true,
+  });
+  return result.metafile;
+}
