@@ -28,7 +28,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (!Number.isInteger(connections) || connections < 1 || connections > 64) throw new Error('--connections must be 1 to 64');
   return quick
     ? { quick, connections, seconds: 1, warmupSeconds: 1, scaleSeconds: 1, coldRuns: 3, cryptoMillis: 150 }
-    : { quick, connections, seconds: 10, warmupSeconds: 2, scaleSeconds: 5, coldRuns: 15, cryptoMillis: 1000 };
+    : { quick, connections, seconds: 10, warmupSeconds: 2, scaleSeconds: 6, coldRuns: 15, cryptoMillis: 1000 };
 }
 
 function valueOf(argv: string[], flag: string): string | undefined {

@@ -19,16 +19,25 @@ export interface LoadOptions {
   answered?(client: number, body: string): void;
 }
 
+/** What one run saw. */
+export interface LoadSample {
+  /** Milliseconds, of every 2xx response. */
+  latencies: number[];
+  /** Non-2xx answers by status, connection errors and timeouts: any of these makes the figures suspect. */
+  failures: Record<string, number>;
+  /** The run ended before its duration because `next` had no more requests. */
+  exhausted: boolean;
+  seconds: number;
+}
+
+/** One or more runs of the same load, summarised. */
 export interface LoadResult {
-  /** Milliseconds, from every 2xx response. */
   p50: number;
   p99: number;
   /** 2xx responses per second. */
   rps: number;
   ok: number;
-  /** Non-2xx answers by status, connection errors and timeouts: any of these makes the figures suspect. */
   failures: Record<string, number>;
-  /** The run ended before its duration because `next` had no more requests. */
   exhausted: boolean;
   seconds: number;
 }
@@ -41,7 +50,7 @@ const EXHAUSTED: HttpCall = { method: 'GET', path: '/__bench/exhausted', headers
  * from autocannon's per-response timings (fractional ms) rather than its histogram, which
  * rounds to whole milliseconds — too coarse for 2–5 ms requests.
  */
-export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+export async function runLoad(options: LoadOptions): Promise<LoadSample> {
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
   let exhausted = false;
@@ -88,15 +97,23 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const result = await instance;
   if (result.errors) failures.errors = result.errors;
   if (result.timeouts) failures.timeouts = result.timeouts;
-  const seconds = exhausted ? (exhaustedAt - startedAt) / 1000 : result.duration;
-  latencies.sort((a, b) => a - b);
+  return { latencies, failures, exhausted, seconds: exhausted ? (exhaustedAt - startedAt) / 1000 : result.duration };
+}
+
+export function summarize(samples: LoadSample[]): LoadResult {
+  const latencies = samples.flatMap((sample) => sample.latencies).sort((a, b) => a - b);
+  const seconds = samples.reduce((sum, sample) => sum + sample.seconds, 0);
+  const failures: Record<string, number> = {};
+  for (const sample of samples) {
+    for (const [kind, count] of Object.entries(sample.failures)) failures[kind] = (failures[kind] ?? 0) + count;
+  }
   return {
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     rps: seconds > 0 ? latencies.length / seconds : 0,
     ok: latencies.length,
     failures,
-    exhausted,
+    exhausted: samples.some((sample) => sample.exhausted),
     seconds,
   };
 }

@@ -1,5 +1,5 @@
 import type { BenchContext } from './context.js';
-import { drive } from './drive.js';
+import { measurePair } from './drive.js';
 import type { LoadResult } from './load.js';
 import { type BenchCall, routeBench } from './routes.js';
 
@@ -41,8 +41,7 @@ export async function measureScale(ctx: BenchContext, users: ScaleUsers, log: (l
     const entry = routeBench(route)!;
     const call: BenchCall = { sub: users.get(secrets)!, query: route.endsWith('/env') ? undefined : query };
     const source = { subs: [call.sub], next: () => call };
-    const floor = await drive(ctx, entry, source, 'floor', 1, ctx.options.scaleSeconds);
-    const gateway = await drive(ctx, entry, source, 'gateway', 1, ctx.options.scaleSeconds);
+    const { floor, gateway } = await measurePair(ctx, entry, { floor: source, gateway: source }, 1, ctx.options.scaleSeconds);
     log(`${route} at ${secrets}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms)`);
     points.push({ route, secrets, gateway, floor });
   }
