@@ -37,7 +37,6 @@ export interface BundleFigures {
   function: string;
   baseline: ClientSet;
   bytes: number;
-  sourceMapBytes: number;
   /** Medians over the fresh processes. */
   coldImportMs: number;
   /** Serving the first event after import, when the bench has an event for the route. */
@@ -117,7 +116,6 @@ export async function measureBundles(ctx: BenchContext, built: BuiltBundle[]): P
       function: route.function,
       baseline,
       bytes: statSync(bundle).size,
-      sourceMapBytes: statSync(`${bundle}.map`).size,
       coldImportMs: median(imports),
       firstEventMs: events.length ? median(events) : undefined,
       baselineBytes: statSync(baselineBundle).size,

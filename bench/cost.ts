@@ -79,8 +79,8 @@ export function monthlyCost({ read, write }: CostInputs): MonthlyCost {
     secrets_manager: round(secretsManager),
     assumptions: {
       ...w,
-      per_read: read,
-      per_write: write,
+      per_read: perRequest(read),
+      per_write: perRequest(write),
       usage_note: 'per-request usage measured with a cold key cache (the worst case: one KMS Decrypt per request)',
       breakdown_usd: { lambda: round(lambda), api_gateway: round(apiGateway), dynamodb: round(dynamodb), kms: round(kms) },
       prices: p,
@@ -88,4 +88,12 @@ export function monthlyCost({ read, write }: CostInputs): MonthlyCost {
   };
 }
 
-const round = (usd: number) => Math.round(usd * 100) / 100;
+const round = (value: number) => Math.round(value * 100) / 100;
+
+const perRequest = (cost: RequestCost) => ({
+  kms_calls: cost.kms,
+  dynamodb_calls: cost.dynamodbCalls,
+  read_units: cost.readUnits,
+  write_units: cost.writeUnits,
+  lambda_ms: round(cost.lambdaMs),
+});

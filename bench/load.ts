@@ -36,7 +36,6 @@ export interface LoadResult {
   p99: number;
   /** 2xx responses per second. */
   rps: number;
-  ok: number;
   failures: Record<string, number>;
   exhausted: boolean;
   seconds: number;
@@ -111,7 +110,6 @@ export function summarize(samples: LoadSample[]): LoadResult {
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     rps: seconds > 0 ? latencies.length / seconds : 0,
-    ok: latencies.length,
     failures,
     exhausted: samples.some((sample) => sample.exhausted),
     seconds,
@@ -119,7 +117,7 @@ export function summarize(samples: LoadSample[]): LoadResult {
 }
 
 /** Nearest-rank percentile of sorted values; 0 when there are none. */
-export function percentile(sorted: readonly number[], fraction: number): number {
+function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }

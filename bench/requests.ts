@@ -30,7 +30,7 @@ export class Tokens {
 
 const tokenKey = (sub: string, scope?: string) => `${sub} ${scope ?? ''}`;
 
-export function routePath(route: RouteDefinition, call: BenchCall): string {
+function routePath(route: RouteDefinition, call: BenchCall): string {
   const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(call.params?.[name] ?? ''));
   return call.query ? `${path}?${new URLSearchParams(call.query)}` : path;
 }

@@ -46,7 +46,7 @@ export function countDynamoDbUsage(ddb: DynamoDBDocumentClient) {
 }
 
 /** An item's size as DynamoDB counts it: attribute names plus values (numbers at their 21-byte maximum). */
-export function itemBytes(value: unknown): number {
+function itemBytes(value: unknown): number {
   if (value === undefined) return 0;
   if (typeof value === 'string') return Buffer.byteLength(value);
   if (typeof value === 'number') return 21;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 /**
  * How every Lambda function is bundled. The CDK stack and the benchmark both use these
@@ -8,7 +8,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
  */
 export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** An ESM bundle cannot `require`; some CommonJS dependencies still do, so give them one. */
+/** An ESM bundle has no `require`; some bundled CommonJS still calls it, so give it one (CDK: `banner`). */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
 
@@ -34,12 +34,6 @@ export function functionEntry(functionName: string): string {
 }
 
 /** Bundles one function into `outdir/index.mjs` (+ source map). */
-export async function bundleFunction(functionName: string, outdir: string): Promise<Metafile> {
-  const result = await build({
-    ...LAMBDA_BUNDLING,
-    entryPoints: [functionEntry(functionName)],
-    outfile: join(outdir, BUNDLE_FILE),
-    metafile: true,
-  });
-  return result.metafile;
+export async function bundleFunction(functionName: string, outdir: string): Promise<void> {
+  await build({ ...LAMBDA_BUNDLING, entryPoints: [functionEntry(functionName)], outfile: join(outdir, BUNDLE_FILE) });
 }
