@@ -26,7 +26,8 @@ export async function measureRoutes(ctx: BenchContext, log: (line: string) => vo
     const plan = { connections, calls: PLAN_RATE * (seconds + warmupSeconds) };
     const floorSource = await entry.prepare(ctx.fixtures, { ...plan, target: 'floor' });
     const gatewaySource = await entry.prepare(ctx.fixtures, { ...plan, target: 'gateway' });
-    const { floor, gateway } = await measurePair(ctx, entry, { floor: floorSource, gateway: gatewaySource }, connections, seconds);
+    const sources = { floor: floorSource, gateway: gatewaySource };
+    const { floor, gateway } = await measurePair(ctx, entry, sources, { connections, seconds, warmupSeconds });
     log(`${entry.route}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms), ${gateway.rps.toFixed(0)} rps (floor ${floor.rps.toFixed(0)})`);
     figures.push({ route: entry.route, gateway, floor });
   }
@@ -44,8 +45,7 @@ export async function measurePair(
   ctx: BenchContext,
   entry: RouteBench,
   sources: Record<Side, CallSource>,
-  connections: number,
-  seconds: number,
+  { connections, seconds, warmupSeconds }: { connections: number; seconds: number; warmupSeconds: number },
 ): Promise<Record<Side, LoadResult>> {
   const route = findRoute(entry.route);
   await ctx.tokens.sign(sources.gateway.subs, entry.scope);
@@ -68,7 +68,7 @@ export async function measurePair(
     }),
   ) as Record<Side, Omit<LoadOptions, 'seconds'>>;
 
-  for (const side of SIDES) await runLoad({ ...loads[side], seconds: ctx.options.warmupSeconds });
+  if (warmupSeconds > 0) for (const side of SIDES) await runLoad({ ...loads[side], seconds: warmupSeconds });
   const slices = Math.max(1, Math.round(seconds / SLICE_SECONDS));
   const samples: Record<Side, LoadSample[]> = { floor: [], gateway: [] };
   for (let slice = 0; slice < slices; slice++) {

@@ -50,8 +50,10 @@ const stopAll = () =>
     for (const stop of stops) await stop().catch(() => undefined);
     rmSync(workDir, { recursive: true, force: true });
   })());
+// `on`, not `once`: a Ctrl-C reaches this process twice (from the terminal and relayed by tsx),
+// and a second, unhandled one would kill it before it has stopped what it started.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void stopAll().then(() => process.exit(130)));
+  process.on(signal, () => void stopAll().then(() => process.exit(130)));
 }
 
 // Other work on the machine skews every figure; the load average goes into results.json.
@@ -121,7 +123,8 @@ try {
 function settings(o: BenchOptions, dataRoot: string): string {
   return (
     `${o.quick ? 'quick' : 'full'} run; routes at ${o.connections} connection${o.connections === 1 ? '' : 's'}, ${o.seconds} s measured after ${o.warmupSeconds} s warm-up ` +
-    `per route and target; scale points ${o.scaleSeconds} s on 1 connection; ${o.coldRuns} cold starts per bundle; ` +
+    `per route and target; scale points ${o.scaleSeconds} s on 1 connection after ${o.scaleWarmupSeconds} s warm-up; ` +
+    `${o.coldRuns} cold starts per bundle; ` +
     `DynamoDB Local data under ${dataRoot}.`
   );
 }
@@ -145,6 +148,7 @@ function machine(o: BenchOptions, dataRoot: string, loadAtStart: number[]): Reco
       seconds_per_route_run: o.seconds,
       warmup_seconds: o.warmupSeconds,
       seconds_per_scale_point: o.scaleSeconds,
+      scale_warmup_seconds: o.scaleWarmupSeconds,
       cold_starts_per_bundle: o.coldRuns,
       dynamodb_local_data: dataRoot,
     },

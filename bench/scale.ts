@@ -41,7 +41,11 @@ export async function measureScale(ctx: BenchContext, users: ScaleUsers, log: (l
     const entry = routeBench(route)!;
     const call: BenchCall = { sub: users.get(secrets)!, query: route.endsWith('/env') ? undefined : query };
     const source = { subs: [call.sub], next: () => call };
-    const { floor, gateway } = await measurePair(ctx, entry, { floor: source, gateway: source }, 1, ctx.options.scaleSeconds);
+    const { floor, gateway } = await measurePair(ctx, entry, { floor: source, gateway: source }, {
+      connections: 1,
+      seconds: ctx.options.scaleSeconds,
+      warmupSeconds: ctx.options.scaleWarmupSeconds,
+    });
     log(`${route} at ${secrets}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms)`);
     points.push({ route, secrets, gateway, floor });
   }
