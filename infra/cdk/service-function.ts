@@ -7,6 +7,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLING } from '../bundling.js';
 import type { GrantTargets, StatementSpec } from './grants.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,11 +94,13 @@ export class ServiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      // The same esbuild options the benchmark bundles with.
       bundling: {
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
+        target: LAMBDA_BUNDLING.target as string,
+        mainFields: LAMBDA_BUNDLING.mainFields,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: Boolean(LAMBDA_BUNDLING.sourcemap),
         // The SDK version the tests ran against ships in the bundle, not the runtime's copy.
         bundleAwsSDK: true,
         forceDockerBundling: false,

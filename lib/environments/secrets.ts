@@ -5,11 +5,11 @@ import { parseRecord } from '../http/validation.js';
 import { MASK, maskValue } from '../secrets/masking.js';
 import type { StoreDeps, ValueDeps } from '../secrets/user-secrets.js';
 import { type PageQuery } from '../store/cursor.js';
-import { queryCountedPage } from '../store/counted-page.js';
+import { queryCountedPage, totalUpdate } from '../store/counted-page.js';
 import { projection, setAll } from '../store/expressions.js';
 import { environmentTenant, keys, SK_PREFIX } from '../store/keys.js';
-import { retryConditionalWrite, type TransactItem, transactWrite } from '../store/transactions.js';
-import { ACTIVE_KEY_CONDITION, activeKeyCheck, staleKeyRetry } from '../crypto/keyring.js';
+import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
+import { activeKeyCheck, staleKeyRetry } from '../crypto/keyring.js';
 import { nowTimestamp } from '../time.js';
 import { authorizeMember } from './members.js';
 import { neverRevealIsOneWay, secretExists, secretNotFound } from './errors.js';
@@ -54,7 +54,7 @@ export async function createSecret(deps: ValueDeps, sub: string, environmentId: 
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
-        countSecrets(deps, tenant, 1, sealed.kv),
+        { Update: totalUpdate(deps.config.tableName, tenant, 1, sealed.kv) },
       ]);
     },
     staleKeyRetry(deps.keyring, tenant, 1, () => secretExists(input.key)),
@@ -159,7 +159,7 @@ export async function deleteSecret(
           ExpressionAttributeValues: { ':read': current.version },
         },
       },
-      countSecrets(deps, tenant, -1),
+      { Update: totalUpdate(deps.config.tableName, tenant, -1) },
     ]);
   });
 }
@@ -185,19 +185,4 @@ async function seal({ keyring }: ValueDeps, tenant: string, key: string, value: 
 
 function displayMask(value: string, neverReveal: boolean): string {
   return neverReveal ? MASK : maskValue(value);
-}
-
-/** Keeps `total` on META; a write that seals a value also checks its key is still active. */
-function countSecrets({ config }: StoreDeps, tenant: string, delta: 1 | -1, sealedUnder?: number): TransactItem {
-  return {
-    Update: {
-      TableName: config.tableName,
-      Key: keys.tenantMeta(tenant),
-      UpdateExpression: 'ADD #total :delta',
-      ExpressionAttributeNames: { '#total': 'total' },
-      ...(sealedUnder === undefined
-        ? { ExpressionAttributeValues: { ':delta': delta } }
-        : { ConditionExpression: ACTIVE_KEY_CONDITION, ExpressionAttributeValues: { ':delta': delta, ':kv': sealedUnder } }),
-    },
-  };
 }

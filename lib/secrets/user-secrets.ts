@@ -7,9 +7,9 @@ import { checkPrecondition, type Precondition } from '../http/responses.js';
 import { parseRecord } from '../http/validation.js';
 import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
-import { ACTIVE_KEY_CONDITION, activeKeyCheck, type Keyring, staleKeyRetry } from '../crypto/keyring.js';
+import { activeKeyCheck, type DataKey, type Keyring, staleKeyRetry } from '../crypto/keyring.js';
 import { nowTimestamp } from '../time.js';
-import { queryCountedPage } from '../store/counted-page.js';
+import { queryCountedPage, totalUpdate } from '../store/counted-page.js';
 import { recordAudit } from '../audit.js';
 import { maskValue } from './masking.js';
 import {
@@ -45,14 +45,6 @@ export async function createUserSecret(deps: ValueDeps, sub: string, input: Crea
   const tenant = userTenant(sub);
   const id = randomUUID();
   const now = nowTimestamp();
-  const metadata: UserSecretMetadata = {
-    id,
-    name: input.name,
-    provider: input.provider,
-    masked_value: maskValue(input.value),
-    created_at: now,
-    updated_at: now,
-  };
   const conflict = () =>
     new ConflictError(`A secret named ${input.name} already exists`, {
       code: 'SECRET_EXISTS',
@@ -61,35 +53,44 @@ export async function createUserSecret(deps: ValueDeps, sub: string, input: Crea
     });
   return retryConditionalWrite(async () => {
     const dataKey = await keyring.active(tenant);
-    const ct = sealValue(dataKey.key, input.value, { tenant, recordId: id, keyVersion: dataKey.version });
+    const secret = newUserSecret(tenant, { id, now, ...input }, dataKey);
     await transactWrite(ddb, [
-      {
-        Put: {
-          TableName: config.tableName,
-          Item: { ...keys.userSecretName(tenant, input.name), ...metadata },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: config.tableName,
-          Item: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Update: {
-          TableName: config.tableName,
-          Key: keys.tenantMeta(tenant),
-          UpdateExpression: 'ADD #total :one',
-          ConditionExpression: ACTIVE_KEY_CONDITION,
-          ExpressionAttributeNames: { '#total': 'total' },
-          ExpressionAttributeValues: { ':one': 1, ':kv': dataKey.version },
-        },
-      },
+      { Put: { TableName: config.tableName, Item: secret.nameItem, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: config.tableName, Item: secret.secretItem, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Update: totalUpdate(config.tableName, tenant, 1, dataKey.version) },
     ]);
-    return { metadata, version: 1 };
+    return { metadata: secret.metadata, version: 1 };
   }, staleKeyRetry(keyring, tenant, 2, conflict));
+}
+
+/** A new secret as stored: its name index entry and the secret item holding the sealed value. */
+export interface NewUserSecret {
+  metadata: UserSecretMetadata;
+  nameItem: Record<string, unknown>;
+  secretItem: Record<string, unknown>;
+}
+
+/** Builds (does not write) the items of a new secret, sealing the value under `dataKey`. */
+export function newUserSecret(
+  tenant: string,
+  input: CreateUserSecretBody & { id?: string; now?: string },
+  dataKey: DataKey,
+): NewUserSecret {
+  const { id = randomUUID(), now = nowTimestamp() } = input;
+  const metadata: UserSecretMetadata = {
+    id,
+    name: input.name,
+    provider: input.provider,
+    masked_value: maskValue(input.value),
+    created_at: now,
+    updated_at: now,
+  };
+  const ct = sealValue(dataKey.key, input.value, { tenant, recordId: id, keyVersion: dataKey.version });
+  return {
+    metadata,
+    nameItem: { ...keys.userSecretName(tenant, input.name), ...metadata },
+    secretItem: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
+  };
 }
 
 export async function getUserSecret({ ddb, config }: StoreDeps, sub: string, id: string): Promise<VersionedMetadata> {
@@ -192,15 +193,7 @@ export async function deleteUserSecret(deps: StoreDeps, sub: string, id: string,
           ExpressionAttributeValues: { ':id': id },
         },
       },
-      {
-        Update: {
-          TableName: config.tableName,
-          Key: keys.tenantMeta(tenant),
-          UpdateExpression: 'ADD #total :minus',
-          ExpressionAttributeNames: { '#total': 'total' },
-          ExpressionAttributeValues: { ':minus': -1 },
-        },
-      },
+      { Update: totalUpdate(config.tableName, tenant, -1) },
     ]);
   });
 }

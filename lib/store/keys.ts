@@ -15,6 +15,10 @@
  *                                  GSI1SK = ENV#<id> so a user's environments are one Query
  *     SK = AUDIT#<ulid>            audit event, expires via TTL
  *
+ * In a tenant nothing may sort between META and the prefix its list reads (NAME# for a user,
+ * SECRET# for an environment): the first page of a list reads the header and the items in one
+ * Query over that range.
+ *
  * GSI1 (sparse):
  *   GSI1PK = DATAKEYS#<status>, GSI1SK = <created_at>#<tenant>   data keys that are active or
  *                                                                retiring, oldest first: how
@@ -34,6 +38,11 @@ export const SK_PREFIX = {
 
 export const ENVIRONMENT_TENANT_PREFIX = 'ENV#';
 
+export const SK_META = 'META';
+
+/** Upper bound of a `…#` prefix's range: `$` is the character after `#`. */
+export const prefixEnd = (prefix: string): string => `${prefix.slice(0, -1)}$`;
+
 export const userTenant = (sub: string): string => `USER#${sub}`;
 export const environmentTenant = (environmentId: string): string => `${ENVIRONMENT_TENANT_PREFIX}${environmentId}`;
 
@@ -43,7 +52,7 @@ export const TENANT_PATTERN = /^(USER|ENV)#.+$/;
 const pad = (version: number): string => String(version).padStart(6, '0');
 
 export const keys = {
-  tenantMeta: (tenant: string): Key => ({ PK: tenant, SK: 'META' }),
+  tenantMeta: (tenant: string): Key => ({ PK: tenant, SK: SK_META }),
   dataKey: (tenant: string, version: number): Key => ({ PK: tenant, SK: `${SK_PREFIX.dataKey}${pad(version)}` }),
   userSecret: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${id}` }),
   userSecretName: (tenant: string, name: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.userSecretName}${name}` }),

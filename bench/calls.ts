@@ -1,0 +1,92 @@
+import { INJECT_SCOPE } from '../lib/auth/claims.js';
+import { type BenchContext, findRoute } from './context.js';
+import { BENCH_VALUE, type BenchCall } from './routes.js';
+import { gatewayRequest } from './requests.js';
+
+/**
+ * What one request costs the service outside itself: KMS calls (counted at the local KMS
+ * endpoint) and DynamoDB calls and request units (counted at the handlers' DynamoDB client).
+ * Each operation is sent alone over HTTP, with a warm key cache and with a cold one — a
+ * tenant this service process has never loaded, as on a fresh Lambda instance.
+ */
+export interface OpUsage {
+  kms: number;
+  dynamodbCalls: number;
+  readUnits: number;
+  writeUnits: number;
+}
+
+export interface CallFigures {
+  create: { warm: OpUsage; coldCache: OpUsage; newUser: OpUsage };
+  update: { warm: OpUsage; coldCache: OpUsage };
+  get: OpUsage;
+  list: OpUsage;
+  delete: OpUsage;
+  inject10: { warm: OpUsage; coldCache: OpUsage };
+  inject100: { warm: OpUsage; coldCache: OpUsage };
+}
+
+const V1 = '/api/v1/user/secrets';
+
+export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
+  const { service, seeder, tokens } = ctx;
+  const send = async (routeKey: string, call: BenchCall, scope?: string) => {
+    await tokens.sign([call.sub], scope);
+    const request = gatewayRequest(findRoute(routeKey), call, tokens.get(call.sub, scope));
+    const response = await fetch(`${service.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${routeKey} answered ${response.status} while counting calls`);
+    return text;
+  };
+  const measure = async (routeKey: string, call: BenchCall, scope?: string) => {
+    await service.counters({ reset: true });
+    const body = await send(routeKey, call, scope);
+    const { kms, dynamodb } = await service.counters();
+    const usage: OpUsage = {
+      kms: Object.values(kms).reduce((sum, n) => sum + n, 0),
+      dynamodbCalls: Object.values(dynamodb.calls).reduce((sum, n) => sum + n, 0),
+      readUnits: dynamodb.readUnits,
+      writeUnits: dynamodb.writeUnits,
+    };
+    return { usage, body };
+  };
+  const create = (sub: string, name: string) => measure(`POST ${V1}`, { sub, body: { name, value: BENCH_VALUE } });
+  const update = (sub: string, id: string) => measure(`PUT ${V1}/{id}`, { sub, params: { id }, body: { value: BENCH_VALUE } });
+  const inject = (sub: string) => measure(`GET ${V1}/env`, { sub }, INJECT_SCOPE);
+  const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
+
+  await service.measureUnits(true);
+  try {
+    // A user the service has never seen: the first create makes the tenant's data key.
+    const newUser = await create('calls-new', 'FIRST');
+    const warmCreate = await create('calls-new', 'SECOND');
+    const id = idOf(warmCreate.body);
+    const warmUpdate = await update('calls-new', id);
+    const get = await measure(`GET ${V1}/{id}`, { sub: 'calls-new', params: { id } });
+    const list = await measure(`GET ${V1}`, { sub: 'calls-new' });
+    const deleted = await measure(`DELETE ${V1}/{id}`, { sub: 'calls-new', params: { id } });
+
+    // Users seeded by the bench process: their data keys exist, but this service never loaded them.
+    const [toUpdate] = await seeder.seedSecrets('calls-cold-update', 1);
+    await seeder.seedSecrets('calls-cold-create', 1);
+    await seeder.seedSecrets('calls-inject-10', 10);
+    await seeder.seedSecrets('calls-inject-100', 100);
+    const coldCreate = await create('calls-cold-create', 'ANOTHER');
+    const coldUpdate = await update('calls-cold-update', toUpdate!.id);
+    const coldInject10 = await inject('calls-inject-10');
+    const warmInject10 = await inject('calls-inject-10');
+    const coldInject100 = await inject('calls-inject-100');
+    const warmInject100 = await inject('calls-inject-100');
+    return {
+      create: { warm: warmCreate.usage, coldCache: coldCreate.usage, newUser: newUser.usage },
+      update: { warm: warmUpdate.usage, coldCache: coldUpdate.usage },
+      get: get.usage,
+      list: list.usage,
+      delete: deleted.usage,
+      inject10: { warm: warmInject10.usage, coldCache: coldInject10.usage },
+      inject100: { warm: warmInject100.usage, coldCache: coldInject100.usage },
+    };
+  } finally {
+    await service.measureUnits(false);
+  }
+}

@@ -1,0 +1,53 @@
+import { ROUTES, type RouteDefinition, routeKey } from '../infra/routes.js';
+import type { Fixtures } from './fixtures.js';
+import type { Tokens } from './requests.js';
+import type { Seeder } from './seed.js';
+import type { TargetProcess } from './target-client.js';
+
+/** Settings of one bench run; `--quick` shortens every timed phase, never the data sizes. */
+export interface BenchOptions {
+  quick: boolean;
+  /** Concurrent connections of the route runs. */
+  connections: number;
+  /** Measured seconds per route and target. */
+  seconds: number;
+  /** Unrecorded seconds before each measured run (JIT, key caches, connection pools). */
+  warmupSeconds: number;
+  /** Measured seconds per scale point (one connection). */
+  scaleSeconds: number;
+  /** Unrecorded seconds before each scale point; the route runs before them have warmed up the code. */
+  scaleWarmupSeconds: number;
+  /** Fresh processes per bundle for the cold import median. */
+  coldRuns: number;
+  /** Milliseconds per payload size and cipher path. */
+  cryptoMillis: number;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  // One request in flight, as a Lambda instance serves them; more measures queueing on this machine too.
+  const connections = Number(valueOf(argv, '--connections') ?? 1);
+  if (!Number.isInteger(connections) || connections < 1 || connections > 64) throw new Error('--connections must be 1 to 64');
+  return quick
+    ? { quick, connections, seconds: 1, warmupSeconds: 1, scaleSeconds: 1, scaleWarmupSeconds: 0, coldRuns: 3, cryptoMillis: 150 }
+    : { quick, connections, seconds: 10, warmupSeconds: 2, scaleSeconds: 6, scaleWarmupSeconds: 2, coldRuns: 15, cryptoMillis: 1000 };
+}
+
+function valueOf(argv: string[], flag: string): string | undefined {
+  const index = argv.indexOf(flag);
+  return index >= 0 ? argv[index + 1] : undefined;
+}
+
+export interface BenchContext {
+  options: BenchOptions;
+  service: TargetProcess;
+  fixtures: Fixtures;
+  tokens: Tokens;
+  seeder: Seeder;
+}
+
+export function findRoute(key: string): RouteDefinition {
+  const route = ROUTES.find((candidate) => routeKey(candidate) === key);
+  if (!route) throw new Error(`The bench names ${key}, which infra/routes.ts does not have`);
+  return route;
+}

@@ -1,0 +1,236 @@
+import type { BundleFigures } from './bundles.js';
+import type { CallFigures, OpUsage } from './calls.js';
+import type { MonthlyCost } from './cost.js';
+import { type CryptoFigures, REPORTED_PAYLOAD_BYTES } from './crypto.js';
+import type { RouteFigures } from './drive.js';
+import type { LoadResult } from './load.js';
+import { LIST_PAGE, type ScalePoint } from './scale.js';
+
+/** bench/results.json — this shape exactly; milliseconds unless a name says otherwise. */
+export interface Results {
+  machine: Record<string, unknown>;
+  routes: Record<string, { p50: number; p99: number; rps: number; floor_p50: number; floor_rps: number }>;
+  kms_calls: { create: number; update: number; list: number; inject_100: number };
+  scale: { list_p50_at_10: number; list_p50_at_10000: number; inject_p50_at_10: number; inject_p50_at_1000: number };
+  crypto: { encrypt_mb_s: number; raw_aes_gcm_mb_s: number };
+  bundles: Record<string, { bytes: number; cold_import_ms: number; baseline_bytes: number; baseline_cold_import_ms: number }>;
+  cost_usd_month: MonthlyCost;
+}
+
+export interface Measurements {
+  machine: Record<string, unknown>;
+  routes: RouteFigures[];
+  calls: CallFigures;
+  scale: ScalePoint[];
+  crypto: CryptoFigures[];
+  bundles: BundleFigures[];
+  cost: MonthlyCost;
+}
+
+const ms = (value: number) => Math.round(value * 100) / 100;
+const perSecond = (value: number) => Math.round(value * 10) / 10;
+
+export function toResults(m: Measurements): Results {
+  const scaleAt = (route: string, secrets: number) => ms(m.scale.find((p) => p.route.endsWith(route) && p.secrets === secrets)!.gateway.p50);
+  const reported = m.crypto.find((c) => c.bytes === REPORTED_PAYLOAD_BYTES)!;
+  return {
+    machine: m.machine,
+    routes: Object.fromEntries(
+      m.routes.map(({ route, gateway, floor }) => [
+        route,
+        { p50: ms(gateway.p50), p99: ms(gateway.p99), rps: perSecond(gateway.rps), floor_p50: ms(floor.p50), floor_rps: perSecond(floor.rps) },
+      ]),
+    ),
+    kms_calls: {
+      // The largest count seen, cold cache included: that is what the budget must hold for.
+      create: Math.max(m.calls.create.warm.kms, m.calls.create.coldCache.kms, m.calls.create.newUser.kms),
+      update: Math.max(m.calls.update.warm.kms, m.calls.update.coldCache.kms),
+      list: m.calls.list.kms,
+      inject_100: Math.max(m.calls.inject100.warm.kms, m.calls.inject100.coldCache.kms),
+    },
+    scale: {
+      list_p50_at_10: scaleAt('/secrets', 10),
+      list_p50_at_10000: scaleAt('/secrets', 10_000),
+      inject_p50_at_10: scaleAt('/env', 10),
+      inject_p50_at_1000: scaleAt('/env', 1_000),
+    },
+    crypto: { encrypt_mb_s: perSecond(reported.sealMbPerSecond), raw_aes_gcm_mb_s: perSecond(reported.rawMbPerSecond) },
+    bundles: Object.fromEntries(
+      m.bundles.map((b) => [
+        b.function,
+        { bytes: b.bytes, cold_import_ms: ms(b.coldImportMs), baseline_bytes: b.baselineBytes, baseline_cold_import_ms: ms(b.baselineColdImportMs) },
+      ]),
+    ),
+    cost_usd_month: m.cost,
+  };
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+const BUNDLE_ALLOWANCE_BYTES = 150 * 1024;
+
+export function checkTargets(results: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : Infinity);
+  for (const [route, r] of Object.entries(results.routes)) {
+    const x = ratio(r.p50, r.floor_p50);
+    checks.push({ target: `${route}: p50 ≤ 1.5× floor`, measured: `${x.toFixed(2)}×`, pass: x <= 1.5 });
+  }
+  const s = results.scale;
+  const list = ratio(s.list_p50_at_10000, s.list_p50_at_10);
+  checks.push({ target: `list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`, measured: `${list.toFixed(2)}×`, pass: list <= 1.2 });
+  const inject = ratio(s.inject_p50_at_1000, s.inject_p50_at_10);
+  checks.push({ target: 'inject 1,000 ≤ 20× inject 10', measured: `${inject.toFixed(1)}×`, pass: inject <= 20 });
+  const k = results.kms_calls;
+  checks.push({ target: 'KMS calls per create ≤ 1', measured: String(k.create), pass: k.create <= 1 });
+  checks.push({ target: 'KMS calls per update ≤ 1', measured: String(k.update), pass: k.update <= 1 });
+  checks.push({ target: 'KMS calls per list = 0', measured: String(k.list), pass: k.list === 0 });
+  checks.push({ target: 'KMS calls per inject of 100 ≤ 1', measured: String(k.inject_100), pass: k.inject_100 <= 1 });
+  for (const [name, b] of Object.entries(results.bundles)) {
+    const extra = b.bytes - b.baseline_bytes;
+    checks.push({ target: `${name}: bundle ≤ baseline + 150 KB`, measured: `${signedKb(extra)} KB`, pass: extra <= BUNDLE_ALLOWANCE_BYTES });
+    const cold = ratio(b.cold_import_ms, b.baseline_cold_import_ms);
+    checks.push({ target: `${name}: cold import ≤ 1.3× baseline`, measured: `${cold.toFixed(2)}×`, pass: cold <= 1.3 });
+  }
+  const cheaper = ratio(results.cost_usd_month.secrets_manager, results.cost_usd_month.ours);
+  checks.push({ target: 'cost ≥ 100× below Secrets Manager', measured: `${cheaper.toFixed(0)}× below`, pass: cheaper >= 100 });
+  return checks;
+}
+
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+const signedKb = (bytes: number) => `${bytes >= 0 ? '+' : ''}${kb(bytes)}`;
+const fixed = (value: number) => value.toFixed(2);
+
+/** The human report: Markdown tables, so a run's output can go into BENCHMARKS.md as is. */
+export function renderReport(m: Measurements, results: Results, checks: TargetCheck[], settings: string): string {
+  const verdict = (target: string) => {
+    const check = checks.find((c) => c.target === target);
+    return check ? `${check.measured} ${check.pass ? 'pass' : 'FAIL'}` : '';
+  };
+  const sections: string[] = [];
+  sections.push(`Settings: ${settings}`);
+
+  sections.push(
+    '### Routes (gateway with the real handlers vs. floor: the bare storage operation)\n\n' +
+      table(
+        ['route', 'p50 ms', 'p99 ms', 'rps', 'floor p50', 'floor p99', 'floor rps', 'p50 vs floor (≤ 1.5×)', 'notes'],
+        m.routes.map(({ route, gateway, floor }) => [
+          route,
+          fixed(gateway.p50),
+          fixed(gateway.p99),
+          gateway.rps.toFixed(0),
+          fixed(floor.p50),
+          fixed(floor.p99),
+          floor.rps.toFixed(0),
+          verdict(`${route}: p50 ≤ 1.5× floor`),
+          [runNote('gateway', gateway), runNote('floor', floor)].filter(Boolean).join('; '),
+        ]),
+      ),
+  );
+
+  const usageRow = (operation: string, warm: OpUsage, cold?: OpUsage) => [
+    operation,
+    String(warm.kms),
+    cold ? String(cold.kms) : '—',
+    String(cold?.dynamodbCalls ?? warm.dynamodbCalls),
+    fixed(cold?.readUnits ?? warm.readUnits),
+    fixed(cold?.writeUnits ?? warm.writeUnits),
+  ];
+  const c = m.calls;
+  sections.push(
+    '### Per request: KMS calls (at the local KMS endpoint) and DynamoDB calls and request units (cold cache where given)\n\n' +
+      table(
+        ['operation', 'KMS warm', 'KMS cold cache', 'DynamoDB calls', 'RRU', 'WRU'],
+        [
+          usageRow('create (new user: makes the data key)', c.create.newUser),
+          usageRow('create', c.create.warm, c.create.coldCache),
+          usageRow('update', c.update.warm, c.update.coldCache),
+          usageRow('get', c.get),
+          usageRow('list', c.list),
+          usageRow('delete', c.delete),
+          usageRow('inject 10', c.inject10.warm, c.inject10.coldCache),
+          usageRow('inject 100', c.inject100.warm, c.inject100.coldCache),
+        ],
+      ) +
+      `\n\nReported (max over warm and cold): create ${verdict('KMS calls per create ≤ 1')}, update ${verdict('KMS calls per update ≤ 1')}, ` +
+      `list ${verdict('KMS calls per list = 0')}, inject of 100 ${verdict('KMS calls per inject of 100 ≤ 1')}.`,
+  );
+
+  sections.push(
+    `### Scale (one connection; list pages of ${LIST_PAGE})\n\n` +
+      table(
+        ['point', 'p50 ms', 'p99 ms', 'floor p50', 'floor p99'],
+        m.scale.map((p) => [`${p.route} at ${p.secrets.toLocaleString('en-US')}`, fixed(p.gateway.p50), fixed(p.gateway.p99), fixed(p.floor.p50), fixed(p.floor.p99)]),
+      ) +
+      `\n\nlist at 10,000 vs 10: ${verdict(`list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`)}; inject 1,000 vs 10: ${verdict('inject 1,000 ≤ 20× inject 10')}.`,
+  );
+
+  sections.push(
+    '### Crypto (MB/s of plaintext; results.json holds the 1 KiB row)\n\n' +
+      table(
+        ['payload', 'sealValue MB/s', 'raw AES-256-GCM MB/s', 'sealValue / raw'],
+        m.crypto.map((x) => [`${x.bytes} B`, x.sealMbPerSecond.toFixed(1), x.rawMbPerSecond.toFixed(1), (x.sealMbPerSecond / x.rawMbPerSecond).toFixed(2)]),
+      ),
+  );
+
+  sections.push(
+    '### Bundles (as deployed: esm, minified, everything bundled) vs. an SDK-clients-only baseline\n\n' +
+      table(
+        ['function', 'KB', 'baseline', 'baseline KB', 'over baseline (≤ +150 KB)', 'cold import ms', 'baseline ms', 'vs baseline (≤ 1.3×)', 'first event ms'],
+        m.bundles.map((b) => [
+          b.function,
+          kb(b.bytes),
+          b.baseline,
+          kb(b.baselineBytes),
+          verdict(`${b.function}: bundle ≤ baseline + 150 KB`),
+          fixed(b.coldImportMs),
+          fixed(b.baselineColdImportMs),
+          verdict(`${b.function}: cold import ≤ 1.3× baseline`),
+          b.firstEventMs === undefined ? '—' : fixed(b.firstEventMs),
+        ]),
+      ),
+  );
+
+  const cost = results.cost_usd_month;
+  const breakdown = cost.assumptions.breakdown_usd as Record<string, number>;
+  sections.push(
+    '### Cost per month: 10,000 secrets, 1,000,000 reads, 10,000 writes\n\n' +
+      table(
+        ['', 'USD / month'],
+        [
+          ['this service', cost.ours.toFixed(2)],
+          ...Object.entries(breakdown).map(([part, usd]) => [`  ${part}`, usd.toFixed(2)]),
+          ['AWS Secrets Manager', cost.secrets_manager.toFixed(2)],
+        ],
+      ) +
+      `\n\nCost vs Secrets Manager: ${verdict('cost ≥ 100× below Secrets Manager')}.`,
+  );
+
+  const failed = checks.filter((check) => !check.pass);
+  sections.push(
+    `### Targets: ${checks.length - failed.length} of ${checks.length} pass\n\n` +
+      table(
+        ['target', 'measured', 'result'],
+        checks.map((check) => [check.target, check.measured, check.pass ? 'pass' : 'FAIL']),
+      ),
+  );
+  return sections.join('\n\n') + '\n';
+}
+
+function runNote(target: string, run: LoadResult): string {
+  const notes: string[] = [];
+  const failures = Object.entries(run.failures);
+  if (failures.length) notes.push(`${target} failures ${failures.map(([kind, n]) => `${kind}×${n}`).join(' ')}`);
+  if (run.exhausted) notes.push(`${target} pool used up after ${run.seconds.toFixed(1)} s`);
+  return notes.join(', ');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { INJECT_SCOPE } from '../lib/auth/claims.js';
+import { MASK } from '../lib/secrets/masking.js';
+import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
+import { METADATA_PROJECTION, METADATA_PROJECTION_NAMES } from '../lib/secrets/user-secret-schemas.js';
+import { totalUpdate } from '../lib/store/counted-page.js';
+import { keys, SK_PREFIX, userTenant } from '../lib/store/keys.js';
+import type { Fixtures, SecretRef } from './fixtures.js';
+
+/**
+ * The routes the bench drives, one entry each: how to make the calls of a run (`prepare`)
+ * and the floor — the one storage operation the route cannot do without, run behind a bare
+ * HTTP handler with no middleware, validation or crypto. A new route (e.g. of the
+ * environments API) is one more entry here.
+ */
+
+/** Who runs a call: the gateway with the real handlers, the floor server, or a fresh process importing a bundle. */
+export type Target = 'gateway' | 'floor' | 'cold';
+
+/** One request, independent of how it is sent. */
+export interface BenchCall {
+  sub: string;
+  /** Values of the route's `{param}` segments, plus anything the floor op needs to name the same items. */
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: Record<string, unknown>;
+}
+
+/** The calls of one run. */
+export interface CallSource {
+  /** Every caller the calls may come from, so their tokens are signed before the run. */
+  subs: string[];
+  /** The next call of connection `client`; `undefined` when a prepared pool is used up. */
+  next(client: number): BenchCall | undefined;
+  /** Sees every 2xx answer, e.g. to remember what a create made. */
+  answered?(client: number, call: BenchCall, body: string): void;
+}
+
+export interface RunPlan {
+  target: Target;
+  connections: number;
+  /** The most calls the run can make; pools are sized from it. */
+  calls: number;
+}
+
+export interface FloorStore {
+  ddb: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export type FloorOp = (store: FloorStore, call: BenchCall) => Promise<unknown>;
+
+export interface RouteBench {
+  /** Route key as in infra/routes.ts, e.g. `GET /api/v1/user/secrets`. */
+  route: string;
+  /** Token scope the route needs. */
+  scope?: string;
+  prepare(fixtures: Fixtures, plan: RunPlan): Promise<CallSource>;
+  floor: FloorOp;
+}
+
+/** A typical API key: long enough to be masked as head••••tail. */
+export const BENCH_VALUE = 'sk-bench-0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** Sealed size of a value: IV(12) + ciphertext + tag(16), so floor items are as large as real ones. */
+const sealedBytes = (value: string) => 12 + Buffer.byteLength(value) + 16;
+
+const V1 = '/api/v1/user/secrets';
+
+export const ROUTE_BENCHES: readonly RouteBench[] = [
+  {
+    route: `POST ${V1}`,
+    async prepare(fixtures, plan) {
+      const users = clientUsers(plan, 'create');
+      const counts = users.map(() => 0);
+      return {
+        subs: users,
+        next: (client) => ({ sub: users[client]!, body: { name: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE } }),
+        answered: (client, call, body) => fixtures.recordCreated(plan.target, client, createdRef(call, String(call.body!.name), body)),
+      };
+    },
+    floor: (store, { sub, body }) => floorCreate(store, sub, String(body!.name), 'custom', String(body!.value)),
+  },
+  {
+    route: `POST ${V1}/preset`,
+    async prepare(fixtures, plan) {
+      // A user has one secret per preset, so each user takes as many calls as there are presets;
+      // the gateway's users are held warm, as the create run's are, which bounds how many there can be.
+      const wanted = Math.ceil(plan.calls / PRESET_PROVIDERS.length / plan.connections);
+      const usersPerClient = plan.target === 'gateway' ? Math.min(wanted, Math.floor(fixtures.maxWarmTenants / plan.connections)) : wanted;
+      const users = Array.from({ length: plan.connections }, (_, client) =>
+        Array.from({ length: usersPerClient }, (_, k) => `${plan.target}-preset-${client}-${k}`),
+      );
+      if (plan.target === 'gateway') await fixtures.warmTenants(users.flat());
+      const counts = users.map(() => 0);
+      return {
+        subs: users.flat(),
+        next: (client) => {
+          const n = counts[client]!++;
+          const sub = users[client]![Math.floor(n / PRESET_PROVIDERS.length)];
+          return sub === undefined ? undefined : { sub, body: { provider: PRESET_PROVIDERS[n % PRESET_PROVIDERS.length]!, value: BENCH_VALUE } };
+        },
+        answered: (client, call, body) =>
+          fixtures.recordCreated(plan.target, client, createdRef(call, PRESET_NAMES[String(call.body!.provider)]!, body)),
+      };
+    },
+    floor: (store, { sub, body }) => {
+      const provider = String(body!.provider);
+      return floorCreate(store, sub, PRESET_NAMES[provider]!, provider, String(body!.value));
+    },
+  },
+  {
+    route: `GET ${V1}`,
+    async prepare(fixtures, plan) {
+      const readers = await fixtures.readers(plan.target, plan.connections);
+      return { subs: readers.map((r) => r.sub), next: (client) => ({ sub: readers[client]!.sub }) };
+    },
+    floor: async ({ ddb, tableName }, { sub, query }) => {
+      const { Items = [] } = await ddb.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': userTenant(sub), ':prefix': SK_PREFIX.userSecretName },
+          Limit: Number(query?.limit ?? 50) + 1,
+          ConsistentRead: true,
+        }),
+      );
+      return Items;
+    },
+  },
+  {
+    route: `GET ${V1}/{id}`,
+    async prepare(fixtures, plan) {
+      const readers = await fixtures.readers(plan.target, plan.connections);
+      return { subs: readers.map((r) => r.sub), next: cycleSecrets(readers, () => undefined) };
+    },
+    floor: async ({ ddb, tableName }, { sub, params }) => {
+      const { Item } = await ddb.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: keys.userSecret(userTenant(sub), params!.id!),
+          ConsistentRead: true,
+          ProjectionExpression: METADATA_PROJECTION,
+          ExpressionAttributeNames: METADATA_PROJECTION_NAMES,
+        }),
+      );
+      return Item;
+    },
+  },
+  {
+    route: `PUT ${V1}/{id}`,
+    async prepare(fixtures, plan) {
+      const readers = await fixtures.readers(plan.target, plan.connections);
+      return { subs: readers.map((r) => r.sub), next: cycleSecrets(readers, () => ({ value: BENCH_VALUE })) };
+    },
+    floor: async ({ ddb, tableName }, { sub, params, body }) => {
+      const tenant = userTenant(sub);
+      const now = new Date().toISOString();
+      await ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: keys.userSecret(tenant, params!.id!),
+                UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now ADD version :one',
+                ExpressionAttributeValues: {
+                  ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
+                  ':kv': 1,
+                  ':masked': MASK,
+                  ':now': now,
+                  ':one': 1,
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: tableName,
+                Key: keys.userSecretName(tenant, params!.name!),
+                UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
+                ExpressionAttributeValues: { ':masked': MASK, ':now': now },
+              },
+            },
+          ],
+        }),
+      );
+      return { id: params!.id };
+    },
+  },
+  {
+    route: `DELETE ${V1}/{id}`,
+    async prepare(fixtures, plan) {
+      const pool = await fixtures.deletable(plan.target, plan.connections, plan.calls);
+      return {
+        subs: [...new Set(pool.flat().map((secret) => secret.sub))],
+        next: (client) => {
+          // A connection deletes what it created; once that is gone it helps itself to the largest other pile.
+          const own = pool[client]!;
+          const from = own.length ? own : pool.reduce((largest, pile) => (pile.length > largest.length ? pile : largest));
+          const secret = from.pop();
+          return secret && { sub: secret.sub, params: { id: secret.id, name: secret.name } };
+        },
+      };
+    },
+    floor: async ({ ddb, tableName }, { sub, params }) => {
+      const tenant = userTenant(sub);
+      await ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: tableName, Key: keys.userSecret(tenant, params!.id!) } },
+            { Delete: { TableName: tableName, Key: keys.userSecretName(tenant, params!.name!) } },
+            { Update: totalUpdate(tableName, tenant, -1) },
+          ],
+        }),
+      );
+      return undefined;
+    },
+  },
+  {
+    route: `GET ${V1}/env`,
+    scope: INJECT_SCOPE,
+    async prepare(fixtures, plan) {
+      const readers = await fixtures.readers(plan.target, plan.connections);
+      return { subs: readers.map((r) => r.sub), next: (client) => ({ sub: readers[client]!.sub }) };
+    },
+    floor: async ({ ddb, tableName }, { sub }) => {
+      const { Items = [] } = await ddb.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': userTenant(sub), ':prefix': SK_PREFIX.secret },
+          ProjectionExpression: 'id, #name, kv, ct',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ConsistentRead: true,
+        }),
+      );
+      // The env map the route answers with, still sealed: the floor does no crypto.
+      return Object.fromEntries(Items.map((item) => [item.name, Buffer.from(item.ct as Uint8Array).toString('base64')]));
+    },
+  },
+];
+
+export function routeBench(route: string): RouteBench | undefined {
+  return ROUTE_BENCHES.find((entry) => entry.route === route);
+}
+
+/** One user per connection, named for the run, so concurrent writes never contend on one tenant. */
+function clientUsers(plan: RunPlan, role: string): string[] {
+  return Array.from({ length: plan.connections }, (_, client) => `${plan.target}-${role}-${client}`);
+}
+
+/** Each connection walks through its own reader's secrets. */
+function cycleSecrets(readers: { sub: string; secrets: SecretRef[] }[], body: () => Record<string, unknown> | undefined) {
+  const counts = readers.map(() => 0);
+  return (client: number): BenchCall => {
+    const reader = readers[client]!;
+    const secret = reader.secrets[counts[client]!++ % reader.secrets.length]!;
+    return { sub: reader.sub, params: { id: secret.id, name: secret.name }, body: body() };
+  };
+}
+
+function createdRef(call: BenchCall, name: string, body: string): SecretRef {
+  return { sub: call.sub, id: (JSON.parse(body) as { id: string }).id, name };
+}
+
+async function floorCreate({ ddb, tableName }: FloorStore, sub: string, name: string, provider: string, value: string) {
+  const tenant = userTenant(sub);
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  const metadata = { id, name, provider, masked_value: MASK, created_at: now, updated_at: now };
+  await ddb.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: tableName, Item: { ...keys.userSecretName(tenant, name), ...metadata }, ConditionExpression: 'attribute_not_exists(PK)' } },
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: 1, ct: Buffer.alloc(sealedBytes(value)) },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        { Update: totalUpdate(tableName, tenant, 1) },
+      ],
+    }),
+  );
+  return { id };
+}

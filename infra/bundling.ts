@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+
+/**
+ * How every Lambda function is bundled. The CDK stack and the benchmark both use these
+ * options, so the bundle sizes and cold starts the benchmark reports are the deployed ones.
+ * No `require` shim is needed: every bundled dependency loads as ESM (the CDK bundle test
+ * imports each bundle in plain Node).
+ */
+export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export const LAMBDA_BUNDLING: Readonly<BuildOptions> = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  minify: true,
+  sourcemap: true,
+  mainFields: ['module', 'main'],
+  // Everything is bundled, @aws-sdk included: the runtime's own SDK copy is not relied on.
+  external: [],
+  logLevel: 'silent',
+};
+
+/** The bundle's file name; `.mjs` makes Node (and Lambda) load it as ESM. */
+export const BUNDLE_FILE = 'index.mjs';
+
+export function functionEntry(functionName: string): string {
+  return join(PROJECT_ROOT, 'functions', functionName, 'handler.ts');
+}
+
+/** Bundles one function into `outdir/index.mjs` (+ source map). */
+export async function bundleFunction(functionName: string, outdir: string): Promise<void> {
+  await build({ ...LAMBDA_BUNDLING, entryPoints: [functionEntry(functionName)], outfile: join(outdir, BUNDLE_FILE) });
+}
