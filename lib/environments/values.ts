@@ -1,4 +1,5 @@
-import { GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { readTenantItems } from '../store/tenant-items.js';
 import { recordAudit } from '../audit.js';
 import { openValue } from '../crypto/envelope.js';
 import { parseRecord } from '../http/validation.js';
@@ -44,23 +45,13 @@ export async function revealSecret(
 export async function injectSecrets(deps: ValueDeps, sub: string, environmentId: string, requestId: string): Promise<Record<string, string>> {
   await authorizeMember(deps, environmentId, sub, 'injectSecrets');
   const tenant = environmentTenant(environmentId);
-  const pages = paginateQuery(
-    { client: deps.ddb },
-    {
-      TableName: deps.config.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
-      ConsistentRead: true,
-      ...projection(...SECRET_VALUE_ATTRIBUTES),
-    },
-  );
+  const records = await readTenantItems({ ddb: deps.ddb, tableName: deps.config.tableName }, tenant, SK_PREFIX.secret, {
+    schema: SecretValueRecord,
+    type: 'environment-secret-value',
+    attributes: [...SECRET_VALUE_ATTRIBUTES],
+  });
   const env: Record<string, string> = {};
-  for await (const page of pages) {
-    for (const item of page.Items ?? []) {
-      const record = parseRecord(SecretValueRecord, item, 'environment-secret-value');
-      env[record.key] = await open(deps, tenant, record);
-    }
-  }
+  for (const record of records) env[record.key] = await open(deps, tenant, record);
   await recordAudit(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
   return env;
 }

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
-import { type DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { readTenantItems } from '../store/tenant-items.js';
 import * as z from 'zod/mini';
 import type { Config } from '../config.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
@@ -8,6 +9,7 @@ import { type DataKey, DataKeyRecordSchema, generateDataKey, type Keyring } from
 import { dataKeyContext } from '../crypto/kms.js';
 import { parseRecord } from '../http/validation.js';
 import { dataKeyIndex, keys, SK_PREFIX } from '../store/keys.js';
+import { projection } from '../store/expressions.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
 import type { EventPublisher, RotationEvent } from './events.js';
 
@@ -53,6 +55,7 @@ const ValueItemSchema = z.object({
   version: z.int().check(z.positive()),
 });
 type ValueItem = z.infer<typeof ValueItemSchema>;
+const VALUE_ITEM_ATTRIBUTES = ['SK', 'kv', 'ct', 'version'];
 
 const SWEEP_CONCURRENCY = 8;
 const MAX_SWEEPS = 3;
@@ -141,18 +144,13 @@ async function startRotation(deps: RotationDeps, tenant: string, from: number, r
 
 /** One pass over the tenant's values; `stale` counts values that were still under an old key. */
 async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, onProgress?: RotationProgress) {
-  const items: ValueItem[] = [];
-  const pages = paginateQuery(
-    { client: deps.ddb, pageSize: 500 },
-    {
-      TableName: deps.config.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
-      ProjectionExpression: 'SK, kv, ct, version',
-      ConsistentRead: true,
-    },
+  const items = await readTenantItems(
+    { ddb: deps.ddb, tableName: deps.config.tableName },
+    tenant,
+    SK_PREFIX.secret,
+    { schema: ValueItemSchema, type: 'secret-value', attributes: VALUE_ITEM_ATTRIBUTES },
+    500,
   );
-  for await (const page of pages) for (const item of page.Items ?? []) items.push(parseRecord(ValueItemSchema, item, 'secret-value'));
 
   const stale = items.filter((item) => item.kv !== newKey.version);
   let done = 0;
@@ -210,7 +208,7 @@ async function reencryptValue(deps: RotationDeps, tenant: string, newKey: DataKe
             TableName: deps.config.tableName,
             Key: { PK: tenant, SK: item.SK },
             ConsistentRead: true,
-            ProjectionExpression: 'SK, kv, ct, version',
+            ...projection(...VALUE_ITEM_ATTRIBUTES),
           }),
         )
       ).Item;
@@ -268,43 +266,35 @@ export async function currentKmsKeyArn({ kms, config }: Pick<RotationDeps, 'kms'
 export async function rewrapTenantDataKeys(deps: RotationDeps, tenant: string, targetKeyArn: string): Promise<number> {
   const { ddb, kms, config } = deps;
   let rewrapped = 0;
-  const pages = paginateQuery(
-    { client: ddb },
-    {
-      TableName: config.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.dataKey },
-      ConsistentRead: true,
-    },
-  );
-  for await (const page of pages) {
-    for (const item of page.Items ?? []) {
-      const record = parseRecord(DataKeyRecordSchema, item, 'data-key');
-      if (record.kms_key_id === targetKeyArn) continue;
-      const context = dataKeyContext(tenant);
-      const result = await kms.send(
-        new ReEncryptCommand({
-          CiphertextBlob: record.wrapped_key,
-          SourceKeyId: record.kms_key_id,
-          SourceEncryptionContext: context,
-          DestinationKeyId: targetKeyArn,
-          DestinationEncryptionContext: context,
+  const records = await readTenantItems({ ddb, tableName: config.tableName }, tenant, SK_PREFIX.dataKey, {
+    schema: DataKeyRecordSchema,
+    type: 'data-key',
+  });
+  for (const record of records) {
+    if (record.kms_key_id === targetKeyArn) continue;
+    const context = dataKeyContext(tenant);
+    const result = await kms.send(
+      new ReEncryptCommand({
+        CiphertextBlob: record.wrapped_key,
+        SourceKeyId: record.kms_key_id,
+        SourceEncryptionContext: context,
+        DestinationKeyId: targetKeyArn,
+        DestinationEncryptionContext: context,
+      }),
+    );
+    try {
+      await ddb.send(
+        new UpdateCommand({
+          TableName: config.tableName,
+          Key: keys.dataKey(tenant, record.version),
+          UpdateExpression: 'SET wrapped_key = :wrapped, kms_key_id = :key',
+          ConditionExpression: 'wrapped_key = :old',
+          ExpressionAttributeValues: { ':wrapped': result.CiphertextBlob, ':key': result.KeyId, ':old': record.wrapped_key },
         }),
       );
-      try {
-        await ddb.send(
-          new UpdateCommand({
-            TableName: config.tableName,
-            Key: keys.dataKey(tenant, record.version),
-            UpdateExpression: 'SET wrapped_key = :wrapped, kms_key_id = :key',
-            ConditionExpression: 'wrapped_key = :old',
-            ExpressionAttributeValues: { ':wrapped': result.CiphertextBlob, ':key': result.KeyId, ':old': record.wrapped_key },
-          }),
-        );
-        rewrapped++;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      rewrapped++;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
   if (rewrapped > 0) await deps.events.publish([{ type: 'DataKeysRewrapped', detail: { tenant, rewrapped, kmsKeyId: targetKeyArn } }]);

@@ -1,6 +1,6 @@
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { parseRecord } from '../http/validation.js';
+import { readTenantItems } from '../store/tenant-items.js';
 import { logger } from '../log.js';
 import { dataKeyIndex, type DataKeyIndexStatus, SK_PREFIX, TENANT_PATTERN } from '../store/keys.js';
 import type { RotationEvent } from './events.js';
@@ -104,25 +104,17 @@ const DueItemSchema = z.object({ SK: z.string(), name: z.optional(z.string()), u
 /** Emits `SecretRotationDue` for each value unchanged for longer than the configured age. */
 async function announceDueSecrets(deps: RotationDeps, tenant: string, now: number): Promise<number> {
   const due: RotationEvent[] = [];
-  const pages = paginateQuery(
-    { client: deps.ddb },
-    {
-      TableName: deps.config.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
-      ProjectionExpression: 'SK, #name, updated_at, updatedAt',
-      ExpressionAttributeNames: { '#name': 'name' },
-    },
-  );
-  for await (const page of pages) {
-    for (const raw of page.Items ?? []) {
-      const item = parseRecord(DueItemSchema, raw, 'secret-age');
-      const updatedAt = item.updated_at ?? item.updatedAt;
-      const ageDays = updatedAt ? Math.floor((now - Date.parse(updatedAt)) / DAY_MS) : 0;
-      if (ageDays < deps.config.secretMaxAgeDays) continue;
-      const recordId = item.SK.slice(SK_PREFIX.secret.length); // the value's AAD record id
-      due.push({ type: 'SecretRotationDue', detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays } });
-    }
+  const items = await readTenantItems({ ddb: deps.ddb, tableName: deps.config.tableName }, tenant, SK_PREFIX.secret, {
+    schema: DueItemSchema,
+    type: 'secret-age',
+    attributes: ['SK', 'name', 'updated_at', 'updatedAt'],
+  });
+  for (const item of items) {
+    const updatedAt = item.updated_at ?? item.updatedAt;
+    const ageDays = updatedAt ? Math.floor((now - Date.parse(updatedAt)) / DAY_MS) : 0;
+    if (ageDays < deps.config.secretMaxAgeDays) continue;
+    const recordId = item.SK.slice(SK_PREFIX.secret.length); // the value's AAD record id
+    due.push({ type: 'SecretRotationDue', detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays } });
   }
   await deps.events.publish(due);
   return due.length;

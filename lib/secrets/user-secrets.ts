@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { readTenantItems } from '../store/tenant-items.js';
 import type { Config } from '../config.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { ConflictError, NotFoundError } from '../http/errors.js';
@@ -202,21 +203,11 @@ export async function deleteUserSecret(deps: StoreDeps, sub: string, id: string,
 export async function injectUserSecrets(deps: ValueDeps, sub: string, requestId: string): Promise<Record<string, string>> {
   const { ddb, config, keyring } = deps;
   const tenant = userTenant(sub);
-  const records = [];
-  const pages = paginateQuery(
-    { client: ddb },
-    {
-      TableName: config.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
-      ProjectionExpression: 'id, #name, kv, ct',
-      ExpressionAttributeNames: { '#name': 'name' },
-      ConsistentRead: true,
-    },
-  );
-  for await (const page of pages) {
-    for (const item of page.Items ?? []) records.push(parseRecord(UserSecretValueRecord, item, 'user-secret-value'));
-  }
+  const records = await readTenantItems({ ddb, tableName: config.tableName }, tenant, SK_PREFIX.secret, {
+    schema: UserSecretValueRecord,
+    type: 'user-secret-value',
+    attributes: ['id', 'name', 'kv', 'ct'],
+  });
   const env: Record<string, string> = {};
   for (const record of records) {
     const dataKey = await keyring.version(tenant, record.kv);
