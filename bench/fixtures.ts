@@ -57,8 +57,8 @@ export class Fixtures {
   }
 
   /**
-   * One environment per connection, owned by that connection's caller, with `secrets` secrets:
-   * READER_SECRETS for the reads, none for the creates (`role` tells them apart).
+   * One environment per connection, owned by that connection's caller: a reader's holds
+   * READER_SECRETS secrets, a writer's starts empty for the create runs.
    */
   environments(target: Target, connections: number, role: 'reader' | 'writer'): Promise<EnvironmentRef[]> {
     const key = `${target}/${connections}/${role}`;

@@ -63,6 +63,7 @@ export function createSeeder(config: Config): Seeder {
     async seedEnvironment(owner, count) {
       const { id } = await createEnvironment(deps, owner, { name: `bench ${owner}`, description: '' });
       const tenant = environmentTenant(id);
+      // Makes the environment's data key, as its first secret write would.
       const dataKey = await deps.keyring.active(tenant);
       const now = nowTimestamp();
       const secretKeys = Array.from({ length: count }, (_, n) => `SEEDED_${n}`);
