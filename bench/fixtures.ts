@@ -9,6 +9,13 @@ export interface SecretRef {
   name: string;
 }
 
+/** A seeded environment: its owner, id and the keys of its secrets. */
+export interface EnvironmentRef {
+  sub: string;
+  environmentId: string;
+  keys: string[];
+}
+
 export interface Reader {
   sub: string;
   secrets: SecretRef[];
@@ -25,6 +32,7 @@ export class Fixtures {
   /** Tenants a run may ask the service to hold warm: its key cache keeps 1024 slots, two per tenant. */
   readonly maxWarmTenants = 500;
   private readonly readerSets = new Map<string, Promise<Reader[]>>();
+  private readonly environmentSets = new Map<string, Promise<EnvironmentRef[]>>();
   private readonly created = new Map<Target, SecretRef[][]>();
 
   constructor(
@@ -46,6 +54,23 @@ export class Fixtures {
       this.readerSets.set(key, readers);
     }
     return readers;
+  }
+
+  /**
+   * One environment per connection, owned by that connection's caller: a reader's holds
+   * READER_SECRETS secrets, a writer's starts empty for the create runs.
+   */
+  environments(target: Target, connections: number, role: 'reader' | 'writer'): Promise<EnvironmentRef[]> {
+    const key = `${target}/${connections}/${role}`;
+    let environments = this.environmentSets.get(key);
+    if (!environments) {
+      const secrets = role === 'reader' ? READER_SECRETS : 0;
+      environments = Promise.all(
+        Array.from({ length: connections }, (_, client) => this.seeder.seedEnvironment(`${target}-env-${role}-${client}`, secrets)),
+      );
+      this.environmentSets.set(key, environments);
+    }
+    return environments;
   }
 
   /** Remembers a secret a create run made, by the connection that made it. */

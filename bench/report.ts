@@ -11,7 +11,17 @@ export interface Results {
   machine: Record<string, unknown>;
   routes: Record<string, { p50: number; p99: number; rps: number; floor_p50: number; floor_rps: number }>;
   kms_calls: { create: number; update: number; list: number; inject_100: number };
-  scale: { list_p50_at_10: number; list_p50_at_10000: number; inject_p50_at_10: number; inject_p50_at_1000: number };
+  scale: {
+    list_p50_at_10: number;
+    list_p50_at_10000: number;
+    inject_p50_at_10: number;
+    inject_p50_at_1000: number;
+    /** Added for the environments API: secrets per environment rather than per user. */
+    env_list_p50_at_10: number;
+    env_list_p50_at_1000: number;
+    env_inject_p50_at_10: number;
+    env_inject_p50_at_1000: number;
+  };
   crypto: { encrypt_mb_s: number; raw_aes_gcm_mb_s: number };
   bundles: Record<string, { bytes: number; cold_import_ms: number; baseline_bytes: number; baseline_cold_import_ms: number }>;
   cost_usd_month: MonthlyCost;
@@ -31,7 +41,7 @@ const ms = (value: number) => Math.round(value * 100) / 100;
 const perSecond = (value: number) => Math.round(value * 10) / 10;
 
 export function toResults(m: Measurements): Results {
-  const scaleAt = (route: string, secrets: number) => ms(m.scale.find((p) => p.route.endsWith(route) && p.secrets === secrets)!.gateway.p50);
+  const scaleAt = (route: string, secrets: number) => ms(m.scale.find((p) => p.route === route && p.secrets === secrets)!.gateway.p50);
   const reported = m.crypto.find((c) => c.bytes === REPORTED_PAYLOAD_BYTES)!;
   return {
     machine: m.machine,
@@ -49,10 +59,14 @@ export function toResults(m: Measurements): Results {
       inject_100: Math.max(m.calls.inject100.warm.kms, m.calls.inject100.coldCache.kms),
     },
     scale: {
-      list_p50_at_10: scaleAt('/secrets', 10),
-      list_p50_at_10000: scaleAt('/secrets', 10_000),
-      inject_p50_at_10: scaleAt('/env', 10),
-      inject_p50_at_1000: scaleAt('/env', 1_000),
+      list_p50_at_10: scaleAt('GET /api/v1/user/secrets', 10),
+      list_p50_at_10000: scaleAt('GET /api/v1/user/secrets', 10_000),
+      inject_p50_at_10: scaleAt('GET /api/v1/user/secrets/env', 10),
+      inject_p50_at_1000: scaleAt('GET /api/v1/user/secrets/env', 1_000),
+      env_list_p50_at_10: scaleAt('GET /api/environments/{id}/secrets', 10),
+      env_list_p50_at_1000: scaleAt('GET /api/environments/{id}/secrets', 1_000),
+      env_inject_p50_at_10: scaleAt('GET /api/environments/{id}/env', 10),
+      env_inject_p50_at_1000: scaleAt('GET /api/environments/{id}/env', 1_000),
     },
     crypto: { encrypt_mb_s: perSecond(reported.sealMbPerSecond), raw_aes_gcm_mb_s: perSecond(reported.rawMbPerSecond) },
     bundles: Object.fromEntries(
@@ -85,6 +99,10 @@ export function checkTargets(results: Results): TargetCheck[] {
   checks.push({ target: `list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`, measured: `${list.toFixed(2)}×`, pass: list <= 1.2 });
   const inject = ratio(s.inject_p50_at_1000, s.inject_p50_at_10);
   checks.push({ target: 'inject 1,000 ≤ 20× inject 10', measured: `${inject.toFixed(1)}×`, pass: inject <= 20 });
+  const envList = ratio(s.env_list_p50_at_1000, s.env_list_p50_at_10);
+  checks.push({ target: `environment list page (${LIST_PAGE}) at 1,000 ≤ 1.2× at 10`, measured: `${envList.toFixed(2)}×`, pass: envList <= 1.2 });
+  const envInject = ratio(s.env_inject_p50_at_1000, s.env_inject_p50_at_10);
+  checks.push({ target: 'environment inject 1,000 ≤ 20× inject 10', measured: `${envInject.toFixed(1)}×`, pass: envInject <= 20 });
   const k = results.kms_calls;
   checks.push({ target: 'KMS calls per create ≤ 1', measured: String(k.create), pass: k.create <= 1 });
   checks.push({ target: 'KMS calls per update ≤ 1', measured: String(k.update), pass: k.update <= 1 });
@@ -166,7 +184,9 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
         ['point', 'p50 ms', 'p99 ms', 'floor p50', 'floor p99'],
         m.scale.map((p) => [`${p.route} at ${p.secrets.toLocaleString('en-US')}`, fixed(p.gateway.p50), fixed(p.gateway.p99), fixed(p.floor.p50), fixed(p.floor.p99)]),
       ) +
-      `\n\nlist at 10,000 vs 10: ${verdict(`list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`)}; inject 1,000 vs 10: ${verdict('inject 1,000 ≤ 20× inject 10')}.`,
+      `\n\nlist at 10,000 vs 10: ${verdict(`list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`)}; inject 1,000 vs 10: ${verdict('inject 1,000 ≤ 20× inject 10')}; ` +
+      `environment list at 1,000 vs 10: ${verdict(`environment list page (${LIST_PAGE}) at 1,000 ≤ 1.2× at 10`)}; ` +
+      `environment inject 1,000 vs 10: ${verdict('environment inject 1,000 ≤ 20× inject 10')}.`,
   );
 
   sections.push(

@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
+import { activeKeyCheck } from '../lib/crypto/keyring.js';
+import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, SECRET_METADATA_ATTRIBUTES, SECRET_VALUE_ATTRIBUTES } from '../lib/environments/schemas.js';
+import { environmentSecretItem, newSecretRecord } from '../lib/environments/secrets.js';
 import { MASK } from '../lib/secrets/masking.js';
 import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
 import { METADATA_PROJECTION, METADATA_PROJECTION_NAMES } from '../lib/secrets/user-secret-schemas.js';
 import { totalUpdate } from '../lib/store/counted-page.js';
-import { keys, SK_PREFIX, userTenant } from '../lib/store/keys.js';
-import type { Fixtures, SecretRef } from './fixtures.js';
+import { projection } from '../lib/store/expressions.js';
+import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, keys, prefixEnd, SK_META, SK_PREFIX, userTenant } from '../lib/store/keys.js';
+import { TABLE_DEFINITION } from '../lib/store/table.js';
+import type { EnvironmentRef, Fixtures, SecretRef } from './fixtures.js';
 
 /**
  * The routes the bench drives, one entry each: how to make the calls of a run (`prepare`)
  * and the floor — the one storage operation the route cannot do without, run behind a bare
- * HTTP handler with no middleware, validation or crypto. A new route (e.g. of the
- * environments API) is one more entry here.
+ * HTTP handler with no middleware, validation or crypto. A new route is one more entry here.
+ *
+ * Every environment route but the list of environments first reads the caller's member item:
+ * that is its access check, which no implementation may skip, so those floors read it too,
+ * before their own operation (see BENCHMARKS.md).
  */
 
 /** Who runs a call: the gateway with the real handlers, the floor server, or a fresh process importing a bundle. */
@@ -67,6 +75,10 @@ export const BENCH_VALUE = 'sk-bench-0123456789abcdefghijklmnopqrstuvwxyz';
 const sealedBytes = (value: string) => 12 + Buffer.byteLength(value) + 16;
 
 const V1 = '/api/v1/user/secrets';
+const ENVIRONMENTS = '/api/environments';
+const ENVIRONMENT_SECRETS = `${ENVIRONMENTS}/{id}/secrets`;
+/** The data key version of a seeded environment: its first and only one. */
+const SEEDED_KEY_VERSION = 1;
 
 export const ROUTE_BENCHES: readonly RouteBench[] = [
   {
@@ -239,6 +251,152 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       return Object.fromEntries(Items.map((item) => [item.name, Buffer.from(item.ct as Uint8Array).toString('base64')]));
     },
   },
+  {
+    route: `POST ${ENVIRONMENT_SECRETS}`,
+    async prepare(fixtures, plan) {
+      const environments = await fixtures.environments(plan.target, plan.connections, 'writer');
+      const counts = environments.map(() => 0);
+      return {
+        subs: environments.map((environment) => environment.sub),
+        next: (client) => {
+          const { sub, environmentId } = environments[client]!;
+          return { sub, params: { id: environmentId }, body: { key: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE } };
+        },
+      };
+    },
+    floor: async (store, { sub, params, body }) => {
+      const tenant = await floorAuthorize(store, sub, params!.id!);
+      const value = String(body!.value);
+      const record = newSecretRecord(sub, { key: String(body!.key), value, description: '', neverReveal: false }, new Date().toISOString());
+      await store.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: store.tableName,
+                Item: environmentSecretItem(tenant, record, { kv: SEEDED_KEY_VERSION, ct: Buffer.alloc(sealedBytes(value)) }),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            { Update: totalUpdate(store.tableName, tenant, 1, SEEDED_KEY_VERSION) },
+          ],
+        }),
+      );
+      return record;
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENT_SECRETS}`,
+    async prepare(fixtures, plan) {
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), false);
+    },
+    floor: async (store, { sub, params, query }) => {
+      const tenant = await floorAuthorize(store, sub, params!.id!);
+      // The first page as the service reads it: META (for `total`) and the page in one Query.
+      const { Items = [] } = await store.ddb.send(
+        new QueryCommand({
+          TableName: store.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :meta AND :end',
+          ExpressionAttributeValues: { ':pk': tenant, ':meta': SK_META, ':end': prefixEnd(SK_PREFIX.secret) },
+          Limit: Number(query?.limit ?? 50) + 2,
+          ConsistentRead: true,
+          ...projection('SK', 'total', ...SECRET_METADATA_ATTRIBUTES),
+        }),
+      );
+      return Items;
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENT_SECRETS}/{key}`,
+    async prepare(fixtures, plan) {
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), true);
+    },
+    floor: (store, { sub, params }) => floorGetSecret(store, sub, params!, SECRET_METADATA_ATTRIBUTES),
+  },
+  {
+    route: `PATCH ${ENVIRONMENT_SECRETS}/{key}`,
+    async prepare(fixtures, plan) {
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), true, () => ({ value: BENCH_VALUE }));
+    },
+    floor: async (store, { sub, params, body }) => {
+      const tenant = await floorAuthorize(store, sub, params!.id!);
+      await store.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: store.tableName,
+                Key: keys.environmentSecret(tenant, params!.key!),
+                UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, updated_by = :sub ADD version :one',
+                ExpressionAttributeValues: {
+                  ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
+                  ':kv': SEEDED_KEY_VERSION,
+                  ':masked': MASK,
+                  ':now': new Date().toISOString(),
+                  ':sub': sub,
+                  ':one': 1,
+                },
+              },
+            },
+            activeKeyCheck(store.tableName, tenant, SEEDED_KEY_VERSION),
+          ],
+        }),
+      );
+      return { key: params!.key };
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENT_SECRETS}/{key}/value`,
+    async prepare(fixtures, plan) {
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), true);
+    },
+    floor: async (store, { sub, params }) => {
+      const item = await floorGetSecret(store, sub, params!, SECRET_VALUE_ATTRIBUTES);
+      // The value still sealed: the floor does no crypto.
+      return item && { key: item.key, value: Buffer.from(item.ct as Uint8Array).toString('base64') };
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENTS}/{id}/env`,
+    scope: INJECT_SCOPE,
+    async prepare(fixtures, plan) {
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), false);
+    },
+    floor: async (store, { sub, params }) => {
+      const tenant = await floorAuthorize(store, sub, params!.id!);
+      const { Items = [] } = await store.ddb.send(
+        new QueryCommand({
+          TableName: store.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
+          ConsistentRead: true,
+          ...projection(...SECRET_VALUE_ATTRIBUTES),
+        }),
+      );
+      return { env: Object.fromEntries(Items.map((item) => [item.key, Buffer.from(item.ct as Uint8Array).toString('base64')])) };
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENTS}`,
+    async prepare(fixtures, plan) {
+      const environments = await fixtures.environments(plan.target, plan.connections, 'reader');
+      return { subs: environments.map((environment) => environment.sub), next: (client) => ({ sub: environments[client]!.sub }) };
+    },
+    // The caller's member items from GSI1: the list needs no access check beyond the token.
+    floor: async ({ ddb, tableName }, { sub, query }) => {
+      const { Items = [] } = await ddb.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: TABLE_DEFINITION.indexes[0].name,
+          KeyConditionExpression: 'GSI1PK = :user AND begins_with(GSI1SK, :prefix)',
+          ExpressionAttributeValues: { ':user': userTenant(sub), ':prefix': ENVIRONMENT_TENANT_PREFIX },
+          Limit: Number(query?.limit ?? 50) + 1,
+          ...projection(...MEMBERSHIP_ATTRIBUTES, 'GSI1SK'),
+        }),
+      );
+      return Items;
+    },
+  },
 ];
 
 export function routeBench(route: string): RouteBench | undefined {
@@ -258,6 +416,46 @@ function cycleSecrets(readers: { sub: string; secrets: SecretRef[] }[], body: ()
     const secret = reader.secrets[counts[client]!++ % reader.secrets.length]!;
     return { sub: reader.sub, params: { id: secret.id, name: secret.name }, body: body() };
   };
+}
+
+/**
+ * Each connection calls its own environment; with `perSecret`, walking through its secrets
+ * (the `{key}` routes).
+ */
+function environmentCalls(environments: EnvironmentRef[], perSecret: boolean, body?: () => Record<string, unknown>): CallSource {
+  const counts = environments.map(() => 0);
+  return {
+    subs: environments.map((environment) => environment.sub),
+    next: (client): BenchCall => {
+      const { sub, environmentId, keys: secretKeys } = environments[client]!;
+      const params: Record<string, string> = { id: environmentId };
+      if (perSecret) params.key = secretKeys[counts[client]!++ % secretKeys.length]!;
+      return { sub, params, body: body?.() };
+    },
+  };
+}
+
+/** The access check every environment route starts with: the caller's member item; the floor's 403/404 is a 500. */
+async function floorAuthorize({ ddb, tableName }: FloorStore, sub: string, environmentId: string): Promise<string> {
+  const tenant = environmentTenant(environmentId);
+  const { Item } = await ddb.send(
+    new GetCommand({ TableName: tableName, Key: keys.member(tenant, sub), ConsistentRead: true, ...projection(...MEMBER_ATTRIBUTES) }),
+  );
+  if (!Item) throw new Error('Not a member');
+  return tenant;
+}
+
+async function floorGetSecret(store: FloorStore, sub: string, params: Record<string, string>, attributes: string[]) {
+  const tenant = await floorAuthorize(store, sub, params.id!);
+  const { Item } = await store.ddb.send(
+    new GetCommand({
+      TableName: store.tableName,
+      Key: keys.environmentSecret(tenant, params.key!),
+      ConsistentRead: true,
+      ...projection(...attributes),
+    }),
+  );
+  return Item;
 }
 
 function createdRef(call: BenchCall, name: string, body: string): SecretRef {

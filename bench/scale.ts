@@ -4,9 +4,10 @@ import type { LoadResult } from './load.js';
 import { type BenchCall, routeBench } from './routes.js';
 
 /**
- * Does latency stay flat as a user's secrets grow? One page of the list, and the whole
- * inject, at small and large counts — over HTTP on one connection, so no queueing hides in
- * the figures — with the floor's Query beside each point to show what DynamoDB Local adds.
+ * Does latency stay flat as a user's (or an environment's) secrets grow? One page of the
+ * list, and the whole inject, at small and large counts — over HTTP on one connection, so no
+ * queueing hides in the figures — with the floor's Query beside each point to show what
+ * DynamoDB Local adds.
  */
 export const LIST_PAGE = 10;
 
@@ -17,29 +18,49 @@ export interface ScalePoint {
   floor: LoadResult;
 }
 
-const POINTS = [
-  { route: 'GET /api/v1/user/secrets', secrets: 10 },
-  { route: 'GET /api/v1/user/secrets', secrets: 10_000 },
-  { route: 'GET /api/v1/user/secrets/env', secrets: 10 },
-  { route: 'GET /api/v1/user/secrets/env', secrets: 1_000 },
+/** Whose secrets a point reads: a user's own, or an environment's. */
+type Holder = 'user' | 'environment';
+
+const SCALE_POINTS = [
+  { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10 },
+  { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10_000 },
+  { route: 'GET /api/v1/user/secrets/env', holder: 'user', secrets: 10 },
+  { route: 'GET /api/v1/user/secrets/env', holder: 'user', secrets: 1_000 },
+  { route: 'GET /api/environments/{id}/secrets', holder: 'environment', secrets: 10 },
+  { route: 'GET /api/environments/{id}/secrets', holder: 'environment', secrets: 1_000 },
+  { route: 'GET /api/environments/{id}/env', holder: 'environment', secrets: 10 },
+  { route: 'GET /api/environments/{id}/env', holder: 'environment', secrets: 1_000 },
 ] as const;
 
-/** The user holding each count of secrets. */
-export type ScaleUsers = ReadonlyMap<number, string>;
+/** The caller (and, for an environment, its id) holding each count of secrets, by `holder/count`. */
+export type ScaleUsers = ReadonlyMap<string, Pick<BenchCall, 'sub' | 'params'>>;
+
+const holderKey = (holder: Holder, secrets: number) => `${holder}/${secrets}`;
 
 export async function seedScaleUsers(ctx: BenchContext): Promise<ScaleUsers> {
-  const counts = [...new Set(POINTS.map((point) => point.secrets))];
-  await Promise.all(counts.map((secrets) => ctx.seeder.seedSecrets(`scale-${secrets}`, secrets)));
-  return new Map(counts.map((secrets) => [secrets, `scale-${secrets}`]));
+  const holders = [...new Map(SCALE_POINTS.map((point) => [holderKey(point.holder, point.secrets), point])).entries()];
+  return new Map(
+    await Promise.all(
+      holders.map(async ([key, { holder, secrets }]): Promise<[string, Pick<BenchCall, 'sub' | 'params'>]> => {
+        const sub = `scale-${holder}-${secrets}`;
+        if (holder === 'user') {
+          await ctx.seeder.seedSecrets(sub, secrets);
+          return [key, { sub }];
+        }
+        const { environmentId } = await ctx.seeder.seedEnvironment(sub, secrets);
+        return [key, { sub, params: { id: environmentId } }];
+      }),
+    ),
+  );
 }
 
 export async function measureScale(ctx: BenchContext, users: ScaleUsers, log: (line: string) => void): Promise<ScalePoint[]> {
   // The same page size at every count, so only the number of stored secrets differs.
   const query = { limit: String(LIST_PAGE) };
   const points: ScalePoint[] = [];
-  for (const { route, secrets } of POINTS) {
+  for (const { route, holder, secrets } of SCALE_POINTS) {
     const entry = routeBench(route)!;
-    const call: BenchCall = { sub: users.get(secrets)!, query: route.endsWith('/env') ? undefined : query };
+    const call: BenchCall = { ...users.get(holderKey(holder, secrets))!, query: route.endsWith('/env') ? undefined : query };
     const source = { subs: [call.sub], next: () => call };
     const { floor, gateway } = await measurePair(ctx, entry, { floor: source, gateway: source }, {
       connections: 1,

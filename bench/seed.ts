@@ -3,25 +3,31 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../lib/config.js';
 import { createKeyring } from '../lib/crypto/keyring.js';
 import { createKmsClient } from '../lib/crypto/kms.js';
+import { createEnvironment } from '../lib/environments/environments.js';
+import { environmentSecretItem, newSecretRecord, sealUnder } from '../lib/environments/secrets.js';
 import { newUserSecret, type ValueDeps } from '../lib/secrets/user-secrets.js';
 import { totalUpdate } from '../lib/store/counted-page.js';
-import { userTenant } from '../lib/store/keys.js';
+import { environmentTenant, userTenant } from '../lib/store/keys.js';
 import { createDocumentClient } from '../lib/store/dynamodb.js';
-import type { SecretRef } from './fixtures.js';
+import { nowTimestamp } from '../lib/time.js';
+import type { EnvironmentRef, SecretRef } from './fixtures.js';
 import { BENCH_VALUE } from './routes.js';
 
 /**
- * Seeds secrets fast: the items createUserSecret would write (same builder, real data key,
- * real ciphertext), stored with parallel BatchWriteItem calls instead of one transaction per
- * secret — DynamoDB Local manages a few hundred transactions a second at best.
+ * Seeds secrets fast: the items createUserSecret and createSecret would write (same builders,
+ * real data key, real ciphertext), stored with parallel BatchWriteItem calls instead of one
+ * transaction per secret — DynamoDB Local manages a few hundred transactions a second at best.
  */
 export interface Seeder {
   deps: ValueDeps;
   seedSecrets(sub: string, count: number): Promise<SecretRef[]>;
+  /** An environment made by createEnvironment with `owner` as its owner, holding `count` secrets. */
+  seedEnvironment(owner: string, count: number): Promise<EnvironmentRef>;
 }
 
-/** BatchWriteItem takes 25 items; a secret is two. */
+/** BatchWriteItem takes 25 items; a user secret is two, an environment secret one. */
 const SECRETS_PER_BATCH = 12;
+const ENVIRONMENT_SECRETS_PER_BATCH = 25;
 /** Batches in flight across all seeding; more only queues inside DynamoDB Local. */
 const BATCHES_IN_FLIGHT = 4;
 const BATCH_ATTEMPTS = 8;
@@ -50,15 +56,33 @@ export function createSeeder(config: Config): Seeder {
       const secrets = Array.from({ length: count }, () =>
         newUserSecret(tenant, { name: `SEEDED_${seeded++}`, provider: 'custom', value: BENCH_VALUE }, dataKey),
       );
-      const batches: Record<string, unknown>[][] = [];
-      for (let start = 0; start < secrets.length; start += SECRETS_PER_BATCH) {
-        batches.push(secrets.slice(start, start + SECRETS_PER_BATCH).flatMap((secret) => [secret.nameItem, secret.secretItem]));
-      }
-      await Promise.all(batches.map((batch) => limit(() => writeBatch(batch))));
+      await writeAll(secrets.map((secret) => [secret.nameItem, secret.secretItem]), SECRETS_PER_BATCH);
       await ddb.send(new UpdateCommand(totalUpdate(config.tableName, tenant, count)));
       return secrets.map(({ metadata }) => ({ sub, id: metadata.id, name: metadata.name }));
     },
+    async seedEnvironment(owner, count) {
+      const { id } = await createEnvironment(deps, owner, { name: `bench ${owner}`, description: '' });
+      const tenant = environmentTenant(id);
+      // Makes the environment's data key, as its first secret write would.
+      const dataKey = await deps.keyring.active(tenant);
+      const now = nowTimestamp();
+      const secretKeys = Array.from({ length: count }, (_, n) => `SEEDED_${n}`);
+      const items = secretKeys.map((key) => {
+        const input = { key, value: BENCH_VALUE, description: '', neverReveal: false };
+        return [environmentSecretItem(tenant, newSecretRecord(owner, input, now), sealUnder(dataKey, key, BENCH_VALUE))];
+      });
+      await writeAll(items, ENVIRONMENT_SECRETS_PER_BATCH);
+      await ddb.send(new UpdateCommand(totalUpdate(config.tableName, tenant, count)));
+      return { sub: owner, environmentId: id, keys: secretKeys };
+    },
   };
+
+  /** Writes each secret's items (never split across batches), `perBatch` secrets a batch. */
+  async function writeAll(secrets: Record<string, unknown>[][], perBatch: number) {
+    const batches: Record<string, unknown>[][] = [];
+    for (let start = 0; start < secrets.length; start += perBatch) batches.push(secrets.slice(start, start + perBatch).flat());
+    await Promise.all(batches.map((batch) => limit(() => writeBatch(batch))));
+  }
 }
 
 /** Runs at most `size` tasks at a time; a finishing task hands its slot to the next one waiting. */

@@ -9,7 +9,7 @@ import { queryCountedPage, totalUpdate } from '../store/counted-page.js';
 import { projection, setAll } from '../store/expressions.js';
 import { environmentTenant, keys, SK_PREFIX } from '../store/keys.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
-import { activeKeyCheck, staleKeyRetry } from '../crypto/keyring.js';
+import { activeKeyCheck, type DataKey, staleKeyRetry } from '../crypto/keyring.js';
 import { nowTimestamp } from '../time.js';
 import { authorizeMember } from './members.js';
 import { neverRevealIsOneWay, secretExists, secretNotFound } from './errors.js';
@@ -31,17 +31,7 @@ import {
 export async function createSecret(deps: ValueDeps, sub: string, environmentId: string, input: CreateSecretBody): Promise<SecretMetadata> {
   await authorizeMember(deps, environmentId, sub, 'writeSecrets');
   const tenant = environmentTenant(environmentId);
-  const now = nowTimestamp();
-  const record: SecretMetadataRecord = {
-    key: input.key,
-    description: input.description,
-    never_reveal: input.neverReveal,
-    masked_value: displayMask(input.value, input.neverReveal),
-    version: 1,
-    created_at: now,
-    updated_at: now,
-    updated_by: sub,
-  };
+  const record = newSecretRecord(sub, input, nowTimestamp());
   // A failed check on META means the cached data key was rotated away: reseal and retry.
   await retryConditionalWrite(
     async () => {
@@ -50,7 +40,7 @@ export async function createSecret(deps: ValueDeps, sub: string, environmentId: 
         {
           Put: {
             TableName: deps.config.tableName,
-            Item: { ...keys.environmentSecret(tenant, input.key), ...record, ...sealed },
+            Item: environmentSecretItem(tenant, record, sealed),
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
@@ -164,6 +154,25 @@ export async function deleteSecret(
   });
 }
 
+/** The metadata of a secret as first written, by `sub` at `now`. */
+export function newSecretRecord(sub: string, input: CreateSecretBody, now: string): SecretMetadataRecord {
+  return {
+    key: input.key,
+    description: input.description,
+    never_reveal: input.neverReveal,
+    masked_value: displayMask(input.value, input.neverReveal),
+    version: 1,
+    created_at: now,
+    updated_at: now,
+    updated_by: sub,
+  };
+}
+
+/** The stored item of a secret: metadata and sealed value. createSecret writes it; the bench seeds it. */
+export function environmentSecretItem(tenant: string, record: SecretMetadataRecord, sealed: SealedValue): Record<string, unknown> {
+  return { ...keys.environmentSecret(tenant, record.key), ...record, ...sealed };
+}
+
 async function readSecretMetadata({ ddb, config }: StoreDeps, tenant: string, key: string): Promise<SecretMetadataRecord> {
   const { Item } = await ddb.send(
     new GetCommand({
@@ -178,9 +187,18 @@ async function readSecretMetadata({ ddb, config }: StoreDeps, tenant: string, ke
 }
 
 /** The stored value attributes: ciphertext and the data key version it was sealed under. */
-async function seal({ keyring }: ValueDeps, tenant: string, key: string, value: string): Promise<{ kv: number; ct: Buffer }> {
-  const dataKey = await keyring.active(tenant);
-  return { kv: dataKey.version, ct: sealValue(dataKey.key, value, { tenant, recordId: key, keyVersion: dataKey.version }) };
+export interface SealedValue {
+  kv: number;
+  ct: Buffer;
+}
+
+async function seal({ keyring }: ValueDeps, tenant: string, key: string, value: string): Promise<SealedValue> {
+  return sealUnder(await keyring.active(tenant), key, value);
+}
+
+/** Seals `value` under `dataKey` with the secret's key as AAD record id. */
+export function sealUnder(dataKey: DataKey, key: string, value: string): SealedValue {
+  return { kv: dataKey.version, ct: sealValue(dataKey.key, value, { tenant: dataKey.tenant, recordId: key, keyVersion: dataKey.version }) };
 }
 
 function displayMask(value: string, neverReveal: boolean): string {
