@@ -133,7 +133,7 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
   sections.push(`Settings: ${settings}`);
 
   sections.push(
-    '### Routes (gateway with the real handlers vs. floor: the route's own storage calls, bare)\n\n' +
+    '### Routes (gateway with the real handlers vs. floor: the same storage calls, bare)\n\n' +
       table(
         ['route', 'p50 ms', 'p99 ms', 'rps', 'floor p50', 'floor p99', 'floor rps', 'p50 vs floor (≤ 1.5×)', 'notes'],
         m.routes.map(({ route, gateway, floor }) => [
