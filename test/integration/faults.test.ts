@@ -1,6 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { failDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -22,11 +23,7 @@ const upstream = (name: string, message = 'arn:aws:kms:us-east-1:123:key/abc int
   Object.assign(new Error(message), { name, $fault: 'server', $metadata: { httpStatusCode: 500 } });
 
 function failTransactions(error: Error) {
-  const send = DynamoDBDocumentClient.prototype.send;
-  vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (this: DynamoDBDocumentClient, command: any, ...rest: any[]) {
-    if (command instanceof TransactWriteCommand) return Promise.reject(error);
-    return (send as any).call(this, command, ...rest);
-  } as any);
+  failDynamoDbCalls((command) => (command instanceof TransactWriteCommand ? error : undefined));
 }
 
 async function injected(sub: string) {

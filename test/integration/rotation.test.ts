@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/local/stack.js';
 import { createKeyring } from '../../lib/crypto/keyring.js';
@@ -12,6 +12,7 @@ import type { RotationDeps } from '../../lib/rotation/rotate-tenant.js';
 import { createRotationHandler } from '../../lib/rotation/rotation-handler.js';
 import { createUserSecret } from '../../lib/secrets/user-secrets.js';
 import { keys, userTenant } from '../../lib/store/keys.js';
+import { failDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const SECRETS = '/api/v1/user/secrets';
@@ -83,15 +84,20 @@ async function keyVersionsInUse(tenant: string): Promise<number[]> {
 
 /** Simulates the process dying after `writesBeforeCrash` re-encryptions: every later call fails. */
 function crashAfterReencryptions(writesBeforeCrash: number) {
-  const send = DynamoDBDocumentClient.prototype.send;
   let writes = 0;
   let crashed = false;
-  vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (this: DynamoDBDocumentClient, command: any, ...rest: any[]) {
+  failDynamoDbCalls((command) => {
     const reencryption = command instanceof UpdateCommand && String(command.input.UpdateExpression).includes('kv = :to');
     if (reencryption && writes++ >= writesBeforeCrash) crashed = true;
-    if (crashed) return Promise.reject(new Error('simulated crash'));
-    return (send as any).call(this, command, ...rest);
-  } as any);
+    return crashed ? new Error('simulated crash') : undefined;
+  });
+}
+
+/** Simulates the process dying on the transaction that retires the old key, after every value moved. */
+function crashOnRetire() {
+  failDynamoDbCalls((command) =>
+    command instanceof TransactWriteCommand && JSON.stringify(command.input).includes(':retired') ? new Error('simulated crash') : undefined,
+  );
 }
 
 describe('rotation through `npm run rotate`', () => {
@@ -129,18 +135,8 @@ describe('rotation as the event handler', () => {
     const expected = await seed(sub, 30);
     const handler = createRotationHandler(freshDeps());
 
-    crashAfterReencryptions(writesBeforeCrash);
-    if (writesBeforeCrash === 30) {
-      // Let every re-encryption through, then die on the retiring transaction.
-      vi.restoreAllMocks();
-      const send = DynamoDBDocumentClient.prototype.send;
-      vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (this: any, command: any, ...rest: any[]) {
-        if (command.constructor.name === 'TransactWriteCommand' && JSON.stringify(command.input).includes(':retired')) {
-          return Promise.reject(new Error('simulated crash'));
-        }
-        return (send as any).call(this, command, ...rest);
-      } as any);
-    }
+    if (writesBeforeCrash === 30) crashOnRetire();
+    else crashAfterReencryptions(writesBeforeCrash);
     await expect(handler(rotateEvent(tenant))).rejects.toThrow(/rerun/);
     vi.restoreAllMocks();
     expect(await inject(sub)).toEqual(expected);
