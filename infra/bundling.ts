@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { functionEntry } from './paths.js';
 
 /**
  * How every Lambda function is bundled. The CDK stack and the benchmark both use these
@@ -8,7 +8,6 @@ import { build, type BuildOptions } from 'esbuild';
  * No `require` shim is needed: every bundled dependency loads as ESM (the CDK bundle test
  * imports each bundle in plain Node).
  */
-export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 export const LAMBDA_BUNDLING: Readonly<BuildOptions> = {
   bundle: true,
@@ -25,10 +24,6 @@ export const LAMBDA_BUNDLING: Readonly<BuildOptions> = {
 
 /** The bundle's file name; `.mjs` makes Node (and Lambda) load it as ESM. */
 export const BUNDLE_FILE = 'index.mjs';
-
-export function functionEntry(functionName: string): string {
-  return join(PROJECT_ROOT, 'functions', functionName, 'handler.ts');
-}
 
 /** Bundles one function into `outdir/index.mjs` (+ source map). */
 export async function bundleFunction(functionName: string, outdir: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Duration, type Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -8,9 +8,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING } from '../bundling.js';
+import { functionEntry, PROJECT_ROOT } from '../paths.js';
 import type { GrantTargets, StatementSpec } from './grants.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The data stack's resources every function of the service works with. */
 export interface ServiceData {
@@ -81,11 +81,11 @@ export class ServiceFunction extends Construct {
     }
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: `${REPO_ROOT}functions/${props.functionDir}/handler.ts`,
+      entry: functionEntry(props.functionDir),
       handler: 'handler',
       description: props.description,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { renderError } from '../../lib/http/envelopes.js';
 import { PayloadTooLargeError, UnauthorizedError } from '../../lib/http/errors.js';
 import { newRequestId } from '../../lib/http/request-id.js';
 import { logger } from '../../lib/log.js';
+import { functionEntry } from '../paths.js';
 import { type RouteDefinition, routeKey } from '../routes.js';
 import type { DevIssuer } from './dev-issuer.js';
 import { closeServer } from './kms-server.js';
@@ -19,7 +20,6 @@ type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context
 
 /** API Gateway's own payload limit; the handlers enforce the API's smaller one. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
-const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions/', import.meta.url));
 
 interface CompiledRoute {
   route: RouteDefinition;
@@ -96,7 +96,7 @@ async function compileRoute(route: RouteDefinition): Promise<CompiledRoute> {
     params.push(name);
     return '([^/]+)';
   });
-  const module = (await import(pathToFileURL(`${FUNCTIONS_DIR}${route.function}/handler.ts`).href)) as { handler: Handler };
+  const module = (await import(pathToFileURL(functionEntry(route.function)).href)) as { handler: Handler };
   return { route, pattern: new RegExp(`^${source}$`), params, handler: module.handler };
 }
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../paths.js';
 import { ROUTES } from '../routes.js';
 import { loadDevIssuer, type DevIssuer } from './dev-issuer.js';
 import { ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
@@ -11,7 +11,6 @@ import { DEFAULT_KEY_ALIAS, type LocalKms, startLocalKms } from './kms-server.js
  * The embedded local default: DynamoDB Local (data on disk), a local KMS endpoint and the
  * gateway, wired through the same environment variables the Lambda functions read in AWS.
  */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
 
 export const ENDPOINTS_FILE = 'local-endpoints.json';

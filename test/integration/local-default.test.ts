@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../infra/local/stack.js';
+import { PROJECT_ROOT } from '../../infra/paths.js';
 import { freePort } from '../support/ports.js';
 
 /**

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PROJECT_ROOT } from '../../infra/local/stack.js';
+import { PROJECT_ROOT } from '../../infra/paths.js';
 import { createKeyring } from '../../lib/crypto/keyring.js';
 import { rotationDeps, valueDeps } from '../../lib/deps.js';
 import type { RotationEvent } from '../../lib/rotation/events.js';
