@@ -7,7 +7,7 @@ import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, SECRET_METADATA_ATTRIBUTES, S
 import { environmentSecretItem, newSecretRecord } from '../lib/environments/secrets.js';
 import { MASK } from '../lib/secrets/masking.js';
 import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
-import { METADATA_PROJECTION, METADATA_PROJECTION_NAMES } from '../lib/secrets/user-secret-schemas.js';
+import { METADATA_ATTRIBUTES } from '../lib/secrets/user-secret-schemas.js';
 import { totalUpdate } from '../lib/store/counted-page.js';
 import { projection } from '../lib/store/expressions.js';
 import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, keys, prefixEnd, SK_META, SK_PREFIX, userTenant } from '../lib/store/keys.js';
@@ -155,8 +155,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
           TableName: tableName,
           Key: keys.userSecret(userTenant(sub), params!.id!),
           ConsistentRead: true,
-          ProjectionExpression: METADATA_PROJECTION,
-          ExpressionAttributeNames: METADATA_PROJECTION_NAMES,
+          ...projection(...METADATA_ATTRIBUTES),
         }),
       );
       return Item;
@@ -473,8 +472,7 @@ async function floorReadUserSecret({ ddb, tableName }: FloorStore, tenant: strin
       TableName: tableName,
       Key: keys.userSecret(tenant, id),
       ConsistentRead: true,
-      ProjectionExpression: METADATA_PROJECTION,
-      ExpressionAttributeNames: METADATA_PROJECTION_NAMES,
+      ...projection(...METADATA_ATTRIBUTES),
     }),
   );
   return Item;

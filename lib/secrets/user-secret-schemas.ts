@@ -70,5 +70,4 @@ export function toMetadata(record: z.infer<typeof UserSecretMetadataRecord>): Us
 }
 
 /** Metadata attributes, so reads of metadata never fetch ciphertext. */
-export const METADATA_PROJECTION = 'id, #name, provider, masked_value, created_at, updated_at, version';
-export const METADATA_PROJECTION_NAMES = { '#name': 'name' };
+export const METADATA_ATTRIBUTES = ['id', 'name', 'provider', 'masked_value', 'created_at', 'updated_at', 'version'];

@@ -11,13 +11,13 @@ import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { activeKeyCheck, type DataKey, type Keyring, staleKeyRetry } from '../crypto/keyring.js';
 import { nowTimestamp } from '../time.js';
 import { queryCountedPage, totalUpdate } from '../store/counted-page.js';
+import { projection } from '../store/expressions.js';
 import { recordAudit } from '../audit.js';
 import { maskValue } from './masking.js';
 import {
   type CreateUserSecretBody,
   type ListUserSecretsQuery,
-  METADATA_PROJECTION,
-  METADATA_PROJECTION_NAMES,
+  METADATA_ATTRIBUTES,
   toMetadata,
   type UserSecretMetadata,
   UserSecretMetadataRecord,
@@ -100,8 +100,7 @@ export async function getUserSecret({ ddb, config }: StoreDeps, sub: string, id:
       TableName: config.tableName,
       Key: keys.userSecret(userTenant(sub), id),
       ConsistentRead: true,
-      ProjectionExpression: METADATA_PROJECTION,
-      ExpressionAttributeNames: METADATA_PROJECTION_NAMES,
+      ...projection(...METADATA_ATTRIBUTES),
     }),
   );
   if (!Item) throw secretNotFound();
