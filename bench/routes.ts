@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from '../lib/http/request-id.js';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { recordAudit } from '../lib/audit.js';
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
 import { activeKeyCheck } from '../lib/crypto/keyring.js';
 import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, SECRET_METADATA_ATTRIBUTES, SECRET_VALUE_ATTRIBUTES } from '../lib/environments/schemas.js';
@@ -478,23 +478,9 @@ async function floorReadUserSecret({ ddb, tableName }: FloorStore, tenant: strin
   return Item;
 }
 
-/** The audit item inject and reveal write before any plaintext leaves, as lib/audit.ts writes it. */
-async function floorAudit({ ddb, tableName }: FloorStore, tenant: string, sub: string, names: string[]) {
-  const at = new Date();
-  await ddb.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: {
-        ...keys.audit(tenant, ulid(at.getTime())),
-        action: 'inject',
-        actor: sub,
-        request_id: 'bench',
-        keys: names,
-        at: at.toISOString(),
-        expires_at: Math.floor(at.getTime() / 1000) + 90 * 86400,
-      },
-    }),
-  );
+/** The audit item inject and reveal write before any plaintext leaves: the service's own write. */
+function floorAudit({ ddb, tableName }: FloorStore, tenant: string, sub: string, names: string[]) {
+  return recordAudit({ ddb, config: { tableName, auditRetentionDays: 90 } }, tenant, { action: 'inject', actor: sub, requestId: 'bench', keys: names });
 }
 
 function createdRef(call: BenchCall, name: string, body: string): SecretRef {

@@ -16,7 +16,7 @@ export interface AuditEvent {
 
 interface AuditDeps {
   ddb: DynamoDBDocumentClient;
-  config: Config;
+  config: Pick<Config, 'tableName' | 'auditRetentionDays'>;
 }
 
 /**
