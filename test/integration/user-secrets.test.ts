@@ -1,4 +1,6 @@
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDynamoDbClient } from '../../infra/local/dynamodb.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const SECRETS = '/api/v1/user/secrets';
@@ -261,6 +263,40 @@ describe('inject', () => {
 
   it('answers 403 permission_error without the secrets:inject scope', async () => {
     expectV1Error(await stack.call('GET', `${SECRETS}/env`, { token: alice }), 403, 'permission_error');
+  });
+
+  it('audits each inject with who, which names, when and the request id, never a value', async () => {
+    const sub = 'audited-injector';
+    const user = await stack.token(sub);
+    await stack.call('POST', SECRETS, { token: user, body: { name: 'FIRST', value: 'audited-value-one' } });
+    await stack.call('POST', SECRETS, { token: user, body: { name: 'SECOND', value: 'audited-value-two' } });
+    const before = Date.now();
+    const injects = [];
+    for (let i = 0; i < 2; i++) injects.push(await stack.call('GET', `${SECRETS}/env`, { token: await stack.token(sub, 'secrets:inject') }));
+    const after = Date.now();
+
+    const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(stack.dynamoDbEndpoint));
+    const { Items = [] } = await ddb.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :audit)',
+        ExpressionAttributeValues: { ':pk': `USER#${sub}`, ':audit': 'AUDIT#' },
+      }),
+    );
+    ddb.destroy();
+    expect(Items).toHaveLength(2);
+    expect(JSON.stringify(Items)).not.toMatch(/audited-value/);
+    expect(Items.map((item) => item.request_id).sort()).toEqual(injects.map((inject) => inject.headers.get('x-request-id')).sort());
+    for (const item of Items) {
+      expect(Object.keys(item).sort()).toEqual(['PK', 'SK', 'action', 'actor', 'at', 'expires_at', 'keys', 'request_id']);
+      expect(item).toMatchObject({ action: 'inject', actor: sub });
+      expect([...item.keys].sort()).toEqual(['FIRST', 'SECOND']);
+      const at = Date.parse(item.at);
+      expect(at).toBeGreaterThanOrEqual(before - 1000);
+      expect(at).toBeLessThanOrEqual(after);
+      // Kept for the configured retention (90 days by default), then expired by TTL.
+      expect(item.expires_at).toBe(Math.floor(at / 1000) + 90 * 86400);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { openValue, sealValue, ValueIntegrityError } from '../../lib/crypto/envelope.js';
+import { openValue, sealValue, valueAad, ValueIntegrityError } from '../../lib/crypto/envelope.js';
 
 const key = randomBytes(32);
 const binding = { tenant: 'USER#alice', recordId: '6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10', keyVersion: 1 };
@@ -34,5 +34,45 @@ describe('value envelope', () => {
     const sealed = sealValue(key, 'value', binding);
     expect(() => openValue(randomBytes(32), sealed, binding)).toThrow(ValueIntegrityError);
     expect(() => openValue(key, sealed.subarray(0, 20), binding)).toThrow(ValueIntegrityError);
+  });
+
+  it('round-trips the empty value, the shortest sealed form (IV and tag only)', () => {
+    const sealed = sealValue(key, '', binding);
+    expect(sealed).toHaveLength(28);
+    expect(openValue(key, sealed, binding)).toBe('');
+    expect(() => openValue(key, sealed.subarray(1), binding)).toThrow(ValueIntegrityError);
+  });
+});
+
+/**
+ * Every stored value depends on this format: a change to the layout or the AAD would make
+ * every value written before a deploy unreadable after it.
+ */
+describe('sealed value format', () => {
+  const fixedKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+  const kat = { tenant: 'USER#alice', recordId: '6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10', keyVersion: 3 };
+  const vector = Buffer.from('000102030405060708090a0b3469fb70ab8ab575a020f9f8c68c0a991c784c0b6e6f877f5f45f0d1645cb4', 'hex');
+
+  it('opens a value sealed by an earlier release (known-answer vector)', () => {
+    expect(openValue(fixedKey, vector, kat)).toBe('sk-known-answer');
+  });
+
+  it('binds tenant, record id and key version as a JSON array behind a fixed label', () => {
+    expect(valueAad(kat).toString('utf8')).toBe('["secret-value","USER#alice","6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10",3]');
+  });
+
+  it('lays a sealed value out as IV(12) | ciphertext | tag(16), AES-256-GCM', () => {
+    const sealed = sealValue(fixedKey, 'sk-known-answer', kat);
+    expect(sealed).toHaveLength(12 + 'sk-known-answer'.length + 16);
+    const decipher = createDecipheriv('aes-256-gcm', fixedKey, sealed.subarray(0, 12));
+    decipher.setAAD(valueAad(kat));
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    const plaintext = Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
+    expect(plaintext.toString('utf8')).toBe('sk-known-answer');
+  });
+
+  it('opens a value held in a view into a larger buffer', () => {
+    const framed = Buffer.concat([Buffer.from('prefix'), vector, Buffer.from('suffix')]);
+    expect(openValue(fixedKey, framed.subarray(6, 6 + vector.length), kat)).toBe('sk-known-answer');
   });
 });

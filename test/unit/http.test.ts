@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { renderError } from '../../lib/http/envelopes.js';
-import { BadGatewayError, ConflictError, GatewayTimeoutError, InternalError, RateLimitedError, ValidationError } from '../../lib/http/errors.js';
+import {
+  BadGatewayError,
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  GatewayTimeoutError,
+  type HttpError,
+  InternalError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PreconditionFailedError,
+  RateLimitedError,
+  UnauthorizedError,
+  UpgradeRequiredError,
+  ValidationError,
+} from '../../lib/http/errors.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { toHttpError } from '../../lib/http/upstream-errors.js';
 
@@ -26,6 +41,58 @@ describe('error envelopes', () => {
     expect(renderError('environments', unknown, 'r')).toMatchObject({ status: 400, body: { code: 'UNKNOWN_FIELD', field: 'exposedPorts' } });
     const invalid = new ValidationError([{ loc: ['body', 'key'], msg: 'Field required', type: 'missing' }]);
     expect(renderError('environments', invalid, 'r')).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR', field: 'key' } });
+  });
+});
+
+/** Every kind of error as both families render it: the codes clients branch on. */
+const EVERY_ERROR: [HttpError, number, string, string][] = [
+  [new BadRequestError('Bad JSON'), 400, 'invalid_request_error', 'VALIDATION_ERROR'],
+  [new UnauthorizedError(), 401, 'authentication_error', 'UNAUTHORIZED'],
+  [new ForbiddenError('Role'), 403, 'permission_error', 'FORBIDDEN'],
+  [new NotFoundError('Gone'), 404, 'not_found_error', 'NOT_FOUND'],
+  [new ConflictError('Exists'), 409, 'conflict_error', 'CONFLICT'],
+  [new PreconditionFailedError(), 412, 'precondition_failed', 'PRECONDITION_FAILED'],
+  [new PayloadTooLargeError('Big'), 413, 'payload_too_large', 'PAYLOAD_TOO_LARGE'],
+  [new ValidationError([]), 422, 'validation_error', 'VALIDATION_ERROR'],
+  [new UpgradeRequiredError('2.0.0'), 426, 'upgrade_required', 'UPGRADE_REQUIRED'],
+  [new RateLimitedError(), 429, 'rate_limit_error', 'RATE_LIMITED'],
+  [new InternalError(), 500, 'internal_error', 'INTERNAL_ERROR'],
+  [new BadGatewayError(), 502, 'bad_gateway', 'UPSTREAM_UNAVAILABLE'],
+  [new GatewayTimeoutError(), 504, 'gateway_timeout', 'UPSTREAM_TIMEOUT'],
+];
+
+describe('error codes', () => {
+  it.each(EVERY_ERROR)('%s answers %i, v1 type %s, environments code %s', (error, status, type, code) => {
+    const v1 = renderError('v1', error, 'req_1');
+    expect(v1).toEqual({ status, body: { code: status, detail: error.detail, type, ...(error instanceof ValidationError ? { errors: [] } : {}) } });
+    const environments = renderError('environments', error, 'req_2');
+    expect(environments.status).toBe(status);
+    expect(environments.body).toMatchObject({ code, message: error.detail, requestId: 'req_2' });
+    expect(error.name).toBe(error.constructor.name);
+  });
+
+  it('explain themselves with safe default details and hints', () => {
+    expect(new UnauthorizedError().detail).toBe('Authentication failed');
+    expect(new PreconditionFailedError().detail).toBe('The resource has changed since it was read');
+    expect(new RateLimitedError().detail).toBe('Too many requests, retry later');
+    expect(new RateLimitedError(7).headers).toEqual({ 'retry-after': '7' });
+    expect(new InternalError().detail).toBe('Internal server error');
+    expect(new BadGatewayError().detail).toBe('An upstream service failed');
+    expect(new GatewayTimeoutError().detail).toBe('An upstream service timed out');
+    const upgrade = new UpgradeRequiredError('2.0.0');
+    expect(upgrade.detail).toBe('Client version is below the minimum supported version 2.0.0');
+    expect(renderError('environments', upgrade, 'r').body).toEqual({
+      code: 'UPGRADE_REQUIRED',
+      message: upgrade.detail,
+      hint: 'Upgrade the client to 2.0.0 or later.',
+      requestId: 'r',
+    });
+  });
+
+  it('keep an error without options free of field, hint and headers', () => {
+    const plain = new NotFoundError('Gone');
+    expect([plain.code, plain.field, plain.hint, plain.headers]).toEqual([undefined, undefined, undefined, {}]);
+    expect(renderError('environments', plain, 'r').body).toEqual({ code: 'NOT_FOUND', message: 'Gone', requestId: 'r' });
   });
 });
 

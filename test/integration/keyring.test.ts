@@ -1,0 +1,199 @@
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openValue } from '../../lib/crypto/envelope.js';
+import { createKeyring, type Keyring } from '../../lib/crypto/keyring.js';
+import { rotationDeps, storeDeps, valueDeps } from '../../lib/deps.js';
+import { createEnvironment } from '../../lib/environments/environments.js';
+import { createSecret, updateSecret } from '../../lib/environments/secrets.js';
+import { injectSecrets } from '../../lib/environments/values.js';
+import { rotateTenantKey } from '../../lib/rotation/rotate-tenant.js';
+import { createUserSecret, injectUserSecrets, updateUserSecret } from '../../lib/secrets/user-secrets.js';
+import { environmentTenant, keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+/**
+ * Tenant data keys against the real table and the local KMS: what several cold processes do
+ * at once, what a process with a stale cache writes after a rotation, and what the keyring
+ * does with the plaintext keys KMS hands it.
+ */
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A keyring with an empty cache, as a freshly started Lambda container has. */
+const coldKeyring = (): Keyring => createKeyring(valueDeps());
+
+const kmsSend = KMSClient.prototype.send as (this: KMSClient, command: unknown) => Promise<any>;
+
+/** Lets every KMS call through, handing each answer to `observe` before the keyring sees it. */
+function observeKms(observe: (command: unknown, answer: any) => Promise<void> | void) {
+  vi.spyOn(KMSClient.prototype, 'send').mockImplementation(async function (this: KMSClient, command: unknown) {
+    const answer = await kmsSend.call(this, command);
+    await observe(command, answer);
+    return answer;
+  } as never);
+}
+
+async function dataKeyItems(tenant: string) {
+  const { Items = [] } = await valueDeps().ddb.send(
+    new QueryCommand({
+      TableName: stack.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.dataKey },
+    }),
+  );
+  return Items;
+}
+
+async function storedKeyVersion(key: { PK: string; SK: string }): Promise<number> {
+  const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: key, ProjectionExpression: 'kv' }));
+  return Item!.kv;
+}
+
+async function rotate(tenant: string): Promise<void> {
+  const deps = { ...rotationDeps({ publish: async () => undefined }), keyring: coldKeyring() };
+  const rotation = await rotateTenantKey(deps, tenant, { rotationId: `rot-${Math.random()}` });
+  expect(rotation.outcome).toBe('rotated');
+}
+
+describe('the first data key of a tenant', () => {
+  it('is created once when two cold processes race: the loser uses the winner’s stored key', async () => {
+    const tenant = userTenant('first-key-race');
+    let generated = 0;
+    let bothGenerated!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothGenerated = resolve));
+    // Both processes hold a freshly generated key before either tries to store it.
+    observeKms(async (command) => {
+      if (!(command instanceof GenerateDataKeyCommand)) return;
+      if (++generated === 2) bothGenerated();
+      await barrier;
+    });
+
+    const [first, second] = await Promise.all([coldKeyring().active(tenant), coldKeyring().active(tenant)]);
+    vi.restoreAllMocks();
+
+    expect(generated).toBe(2);
+    expect([first.version, second.version]).toEqual([1, 1]);
+    expect(first.key.equals(second.key)).toBe(true);
+    expect(await dataKeyItems(tenant)).toHaveLength(1);
+    const stored = await coldKeyring().version(tenant, 1);
+    expect(stored.key.equals(first.key)).toBe(true);
+  });
+
+  it('is stored with its version on the tenant header and found there by the next process', async () => {
+    const tenant = userTenant('first-key-pointer');
+    const created = await coldKeyring().active(tenant);
+    const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.tenantMeta(tenant) }));
+    expect(Item?.key_version).toBe(1);
+    const [item] = await dataKeyItems(tenant);
+    expect(item).toMatchObject({ version: 1, status: 'active', GSI1PK: 'DATAKEYS#active', kms_key_id: expect.any(String) });
+    expect((await coldKeyring().active(tenant)).key.equals(created.key)).toBe(true);
+  });
+});
+
+describe('a process whose cache predates a rotation', () => {
+  /** Value dependencies whose keyring has cached the tenant's active key, as a warm container has. */
+  async function warmDeps(tenant: string) {
+    const keyring = coldKeyring();
+    await keyring.active(tenant);
+    return { ...valueDeps(), keyring };
+  }
+
+  it('writes user secrets under the new key, never the one rotation moved away from', async () => {
+    const sub = 'stale-user';
+    const tenant = userTenant(sub);
+    const kept = await createUserSecret(valueDeps(), sub, { name: 'KEPT', provider: 'custom', value: 'kept-before' });
+    const [staleForUpdate, staleForCreate] = [await warmDeps(tenant), await warmDeps(tenant)];
+    await rotate(tenant);
+
+    const updated = await updateUserSecret(staleForUpdate, sub, kept.metadata.id, 'kept-after', undefined);
+    const added = await createUserSecret(staleForCreate, sub, { name: 'ADDED', provider: 'custom', value: 'added-after' });
+
+    expect(updated.version).toBe(2);
+    expect(await storedKeyVersion(keys.userSecret(tenant, kept.metadata.id))).toBe(2);
+    expect(await storedKeyVersion(keys.userSecret(tenant, added.metadata.id))).toBe(2);
+    expect(await injectUserSecrets(valueDeps(), sub, 'req_test')).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
+  });
+
+  it('writes environment secrets under the new key, never the one rotation moved away from', async () => {
+    const sub = 'stale-owner';
+    const { id } = await createEnvironment(storeDeps(), sub, { name: 'stale', description: '' });
+    const tenant = environmentTenant(id);
+    await createSecret(valueDeps(), sub, id, { key: 'KEPT', value: 'kept-before', description: '', neverReveal: false });
+    const [staleForUpdate, staleForCreate] = [await warmDeps(tenant), await warmDeps(tenant)];
+    await rotate(tenant);
+
+    const updated = await updateSecret(staleForUpdate, sub, id, 'KEPT', { value: 'kept-after' }, undefined);
+    await createSecret(staleForCreate, sub, id, { key: 'ADDED', value: 'added-after', description: '', neverReveal: false });
+
+    expect(updated.version).toBe(2);
+    expect(await storedKeyVersion(keys.environmentSecret(tenant, 'KEPT'))).toBe(2);
+    expect(await storedKeyVersion(keys.environmentSecret(tenant, 'ADDED'))).toBe(2);
+    expect(await injectSecrets(valueDeps(), sub, id, 'req_test')).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
+  });
+});
+
+describe('plaintext data keys from KMS', () => {
+  it('are copied out of the SDK’s answer, which is wiped, on generate and on decrypt', async () => {
+    const tenant = userTenant('wiped-keys');
+    const answers: Uint8Array[] = [];
+    observeKms((command, answer) => {
+      if (command instanceof GenerateDataKeyCommand || command instanceof DecryptCommand) answers.push(answer.Plaintext);
+    });
+    const generated = await coldKeyring().active(tenant);
+    const unwrapped = await coldKeyring().active(tenant);
+    vi.restoreAllMocks();
+
+    expect(answers).toHaveLength(2);
+    for (const plaintext of answers) expect(plaintext.every((byte) => byte === 0)).toBe(true);
+    expect(generated.key).toHaveLength(32);
+    expect(generated.key.some((byte) => byte !== 0)).toBe(true);
+    expect(unwrapped.key.equals(generated.key)).toBe(true);
+  });
+
+  it.each([
+    ['a 128-bit key', new Uint8Array(16).fill(7)],
+    ['a 264-bit key', new Uint8Array(33).fill(7)],
+    ['no key', undefined],
+  ])('are refused when KMS generates %s, and nothing is stored', async (_, plaintext) => {
+    const tenant = userTenant(`short-generated-${plaintext?.length ?? 0}`);
+    observeKms((command, answer) => {
+      if (command instanceof GenerateDataKeyCommand) answer.Plaintext = plaintext;
+    });
+    await expect(coldKeyring().active(tenant)).rejects.toThrow('KMS returned no 256-bit data key');
+    vi.restoreAllMocks();
+    expect(await dataKeyItems(tenant)).toEqual([]);
+  });
+
+  it('are refused when KMS decrypts a stored key to anything but 256 bits', async () => {
+    const tenant = userTenant('short-decrypted');
+    await coldKeyring().active(tenant);
+    observeKms((command, answer) => {
+      if (command instanceof DecryptCommand) answer.Plaintext = new Uint8Array(31).fill(7);
+    });
+    await expect(coldKeyring().active(tenant)).rejects.toThrow('KMS returned no 256-bit data key');
+  });
+
+  it('are asked for with the tenant as encryption context, and a value sealed under one opens under the stored key', async () => {
+    const sub = 'context-user';
+    const tenant = userTenant(sub);
+    const contexts: unknown[] = [];
+    observeKms((command) => {
+      if (command instanceof GenerateDataKeyCommand || command instanceof DecryptCommand) contexts.push(command.input.EncryptionContext);
+    });
+    const created = await createUserSecret({ ...valueDeps(), keyring: coldKeyring() }, sub, { name: 'CTX', provider: 'custom', value: 'ctx-value' });
+    const cold = coldKeyring();
+    const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.userSecret(tenant, created.metadata.id) }));
+    const dataKey = await cold.version(tenant, Item!.kv);
+    vi.restoreAllMocks();
+    expect(contexts).toEqual([{ tenant }, { tenant }]);
+    expect(openValue(dataKey.key, Item!.ct, { tenant, recordId: created.metadata.id, keyVersion: Item!.kv })).toBe('ctx-value');
+  });
+});

@@ -1,0 +1,117 @@
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { storeDeps } from '../../lib/deps.js';
+import type { Role } from '../../lib/environments/access.js';
+import { createEnvironment } from '../../lib/environments/environments.js';
+import { putMember, removeMember } from '../../lib/environments/members.js';
+import { HttpError } from '../../lib/http/errors.js';
+import { environmentTenant, keys, SK_PREFIX } from '../../lib/store/keys.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+/**
+ * Concurrent membership changes of one member. Every writer first reads the member; holding
+ * those reads until all writers have made theirs makes each race happen on every run, so the
+ * conditions that keep the owner count exact are what decides it.
+ */
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const OWNER = 'race-owner';
+const MEMBER = 'race-member';
+const WRITERS = 6;
+
+/** Holds the first `count` reads of `userId`'s member item until all of them have returned. */
+function holdMemberReads(userId: string, count: number) {
+  const send = DynamoDBDocumentClient.prototype.send as (this: DynamoDBDocumentClient, command: unknown) => Promise<unknown>;
+  let seen = 0;
+  let release!: () => void;
+  const allRead = new Promise<void>((resolve) => (release = resolve));
+  vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(async function (this: DynamoDBDocumentClient, command: unknown) {
+    const held = command instanceof GetCommand && command.input.Key?.SK === `${SK_PREFIX.member}${userId}` && seen < count;
+    const answer = await send.call(this, command);
+    if (held) {
+      if (++seen === count) release();
+      await allRead;
+    }
+    return answer;
+  } as never);
+}
+
+async function environmentWith(role?: Role): Promise<string> {
+  const { id } = await createEnvironment(storeDeps(), OWNER, { name: 'races', description: '' });
+  if (role) await putMember(storeDeps(), OWNER, id, MEMBER, role);
+  return id;
+}
+
+async function ownerCount(id: string): Promise<number> {
+  const { Item } = await storeDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.tenantMeta(environmentTenant(id)) }));
+  return Item!.owners;
+}
+
+async function owners(id: string): Promise<string[]> {
+  const { Items = [] } = await storeDeps().ddb.send(
+    new QueryCommand({
+      TableName: stack.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': environmentTenant(id), ':prefix': SK_PREFIX.member },
+    }),
+  );
+  return Items.filter((item) => item.role === 'owner').map((item) => item.user_id).sort();
+}
+
+const statusOf = (settled: PromiseSettledResult<unknown>) =>
+  settled.status === 'fulfilled' ? 200 : settled.reason instanceof HttpError ? settled.reason.status : 500;
+
+describe('concurrent membership changes', () => {
+  it('counts one new owner once when the same member is added as owner by many requests at once', async () => {
+    const id = await environmentWith();
+    holdMemberReads(MEMBER, WRITERS);
+    const results = await Promise.all(Array.from({ length: WRITERS }, () => putMember(storeDeps(), OWNER, id, MEMBER, 'owner')));
+    vi.restoreAllMocks();
+    expect(results.map((member) => member.role)).toEqual(Array(WRITERS).fill('owner'));
+    expect(await owners(id)).toEqual([MEMBER, OWNER].sort());
+    expect(await ownerCount(id)).toBe(2);
+    // The count is what stops the last owner leaving: with one owner gone, the other must stay.
+    await removeMember(storeDeps(), OWNER, id, OWNER);
+    await expect(removeMember(storeDeps(), MEMBER, id, MEMBER)).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('keeps the owner count exact when promotions and demotions of one member race', async () => {
+    const id = await environmentWith('editor');
+    holdMemberReads(MEMBER, WRITERS);
+    const roles: Role[] = Array.from({ length: WRITERS }, (_, i) => (i % 2 === 0 ? 'owner' : 'viewer'));
+    await Promise.all(roles.map((role) => putMember(storeDeps(), OWNER, id, MEMBER, role)));
+    vi.restoreAllMocks();
+    const actual = await owners(id);
+    expect(actual).toContain(OWNER);
+    expect(await ownerCount(id)).toBe(actual.length);
+  });
+
+  it('removes a member once when many removals race: one succeeds, the others find no member', async () => {
+    const id = await environmentWith('owner');
+    holdMemberReads(MEMBER, WRITERS);
+    const settled = await Promise.allSettled(Array.from({ length: WRITERS }, () => removeMember(storeDeps(), OWNER, id, MEMBER)));
+    vi.restoreAllMocks();
+    expect(settled.map(statusOf).sort()).toEqual([200, ...Array(WRITERS - 1).fill(404)]);
+    expect(await owners(id)).toEqual([OWNER]);
+    expect(await ownerCount(id)).toBe(1);
+  });
+
+  it('lets only one of two owners who demote themselves at once go: the other is the last owner (409)', async () => {
+    const id = await environmentWith('owner');
+    const settled = await Promise.allSettled([
+      putMember(storeDeps(), OWNER, id, OWNER, 'viewer'),
+      putMember(storeDeps(), MEMBER, id, MEMBER, 'viewer'),
+    ]);
+    expect(settled.map(statusOf).sort()).toEqual([200, 409]);
+    expect(await owners(id)).toHaveLength(1);
+    expect(await ownerCount(id)).toBe(1);
+  });
+});
