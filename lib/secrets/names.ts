@@ -24,7 +24,6 @@ export const variableNameSchema = z.string().check(
   }),
   z.refine((name) => !isReservedName(name), {
     error: 'This name would override a runtime setting (such as PATH or LD_PRELOAD) and is reserved',
-    abort: true,
   }),
 );
 
@@ -32,7 +31,7 @@ export const MAX_VALUE_BYTES = 64 * 1024;
 
 /** A secret value: 1 byte to 64 KiB of UTF-8. */
 export const secretValueSchema = z.string().check(
-  z.refine((value) => value.length > 0 && Buffer.byteLength(value, 'utf8') <= MAX_VALUE_BYTES, {
+  z.refine((value) => value.length > 0 && Buffer.byteLength(value) <= MAX_VALUE_BYTES, {
     error: 'Value must be between 1 byte and 64 KiB of UTF-8',
   }),
 );

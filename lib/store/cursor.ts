@@ -19,15 +19,19 @@ export function encodeCursor(sortKey: string): string {
 /** The sort key to resume after, or `undefined` for the first page. Rejects cursors of another list. */
 export function decodeCursor(cursor: string | undefined, prefix: string): string | undefined {
   if (cursor === undefined) return undefined;
-  try {
-    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof after === 'string' && after.startsWith(prefix)) return after;
-  } catch {
-    // fall through to the validation error
-  }
+  const after = resumeAfter(cursor);
+  if (typeof after === 'string' && after.startsWith(prefix)) return after;
   throw new ValidationError([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }], {
     hint: 'Pass the cursor the previous page returned, unchanged.',
   });
+}
+
+function resumeAfter(cursor: string): unknown {
+  try {
+    return (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown } | null)?.after;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -17,6 +17,14 @@ describe('value envelope', () => {
     expect(sealValue(key, 'same', binding).equals(sealValue(key, 'same', binding))).toBe(false);
   });
 
+  it('fails closed with one error that names no detail', () => {
+    const error = new ValueIntegrityError();
+    expect(error.message).toBe('Stored value failed authentication');
+    expect(error.name).toBe('ValueIntegrityError');
+    expect(() => openValue(key, Buffer.alloc(27), binding)).toThrow(ValueIntegrityError);
+    expect(() => openValue(key, Buffer.alloc(0), binding)).toThrow(ValueIntegrityError);
+  });
+
   it('rejects a tampered ciphertext', () => {
     const sealed = sealValue(key, 'value', binding);
     sealed[14]! ^= 0x01;

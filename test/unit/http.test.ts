@@ -64,7 +64,7 @@ const EVERY_ERROR: [HttpError, number, string, string][] = [
 describe('error codes', () => {
   it.each(EVERY_ERROR)('%s answers %i, v1 type %s, environments code %s', (error, status, type, code) => {
     const v1 = renderError('v1', error, 'req_1');
-    expect(v1).toEqual({ status, body: { code: status, detail: error.detail, type, ...(error instanceof ValidationError ? { errors: [] } : {}) } });
+    expect(v1).toStrictEqual({ status, body: { code: status, detail: error.detail, type, ...(error instanceof ValidationError ? { errors: [] } : {}) } });
     const environments = renderError('environments', error, 'req_2');
     expect(environments.status).toBe(status);
     expect(environments.body).toMatchObject({ code, message: error.detail, requestId: 'req_2' });
@@ -92,7 +92,23 @@ describe('error codes', () => {
   it('keep an error without options free of field, hint and headers', () => {
     const plain = new NotFoundError('Gone');
     expect([plain.code, plain.field, plain.hint, plain.headers]).toEqual([undefined, undefined, undefined, {}]);
-    expect(renderError('environments', plain, 'r').body).toEqual({ code: 'NOT_FOUND', message: 'Gone', requestId: 'r' });
+    expect(renderError('environments', plain, 'r').body).toStrictEqual({ code: 'NOT_FOUND', message: 'Gone', requestId: 'r' });
+  });
+
+  it('render the first input problem for environments as a sentence that names the field', () => {
+    const render = (loc: (string | number)[], type: string) =>
+      renderError('environments', new ValidationError([{ loc, msg: 'Field required', type }, { loc: ['body', 'other'], msg: 'x', type: 'missing' }]), 'r');
+    expect(render(['body', 'meta', 'owner'], 'missing')).toStrictEqual({
+      status: 400,
+      body: { code: 'VALIDATION_ERROR', message: 'Field "meta.owner": Field required', field: 'meta.owner', requestId: 'r' },
+    });
+    expect(render(['body', 'extra'], 'extra_forbidden').body).toStrictEqual({
+      code: 'UNKNOWN_FIELD',
+      message: 'Field "extra" is not recognised.',
+      field: 'extra',
+      requestId: 'r',
+    });
+    expect(render(['body'], 'value_error').body).toStrictEqual({ code: 'VALIDATION_ERROR', message: 'Field required', requestId: 'r' });
   });
 });
 
@@ -107,6 +123,32 @@ describe('upstream error mapping', () => {
     expect(toHttpError(Object.assign(new Error('x'), { name: 'TimeoutError' }))).toBeInstanceOf(GatewayTimeoutError);
     expect(toHttpError(awsError('KMSInvalidStateException'))).toBeInstanceOf(BadGatewayError);
     expect(toHttpError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBeInstanceOf(BadGatewayError);
+  });
+
+  it('passes errors the service raised through unchanged', () => {
+    const conflict = new ConflictError('Exists');
+    expect(toHttpError(conflict)).toBe(conflict);
+  });
+
+  it.each([
+    ['throttling', ['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException', 'LimitExceededException'], RateLimitedError],
+    ['timeouts', ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException'], GatewayTimeoutError],
+  ] as const)('knows every name of %s', (_, names, kind) => {
+    for (const name of names) expect(toHttpError(Object.assign(new Error('x'), { name })), name).toBeInstanceOf(kind);
+  });
+
+  it('tells network failures by their code, and a socket timeout as a timeout', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH']) {
+      expect(toHttpError(Object.assign(new Error('net'), { code })), code).toBeInstanceOf(BadGatewayError);
+    }
+    expect(toHttpError(Object.assign(new Error('net'), { code: 'ETIMEDOUT' }))).toBeInstanceOf(GatewayTimeoutError);
+    expect(toHttpError(Object.assign(new Error('fs'), { code: 'ENOENT' }))).toBeInstanceOf(InternalError);
+    expect(toHttpError(Object.assign(new Error('server'), { $fault: 'server' }))).toBeInstanceOf(BadGatewayError);
+  });
+
+  it('maps a thrown non-error to a bare 500', () => {
+    expect(toHttpError('a string')).toBeInstanceOf(InternalError);
+    expect(toHttpError({ name: 'ThrottlingException' })).toBeInstanceOf(InternalError);
   });
 
   it('maps anything else to a bare 500 whose detail carries no internals', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
+import { dataKeyIndex, environmentTenant, indexKeys, keys, prefixEnd, SK_META, SK_PREFIX, TENANT_PATTERN, userTenant } from '../../lib/store/keys.js';
 import { decodeCursor, encodeCursor } from '../../lib/store/cursor.js';
 import { ValidationError } from '../../lib/http/errors.js';
 
@@ -26,6 +26,44 @@ describe('key builders', () => {
   });
 });
 
+describe('the table layout', () => {
+  // Stored items carry these strings: changing one orphans every item written before.
+  it('spells every key exactly as items already stored spell it', () => {
+    expect(keys.tenantMeta('USER#a')).toEqual({ PK: 'USER#a', SK: 'META' });
+    expect(SK_META).toBe('META');
+    expect(keys.dataKey('USER#a', 7)).toEqual({ PK: 'USER#a', SK: 'DATAKEY#000007' });
+    expect(keys.userSecret('USER#a', 'id-1')).toEqual({ PK: 'USER#a', SK: 'SECRET#id-1' });
+    expect(keys.userSecretName('USER#a', 'TOKEN')).toEqual({ PK: 'USER#a', SK: 'NAME#TOKEN' });
+    expect(keys.environmentSecret('ENV#e', 'API_KEY')).toEqual({ PK: 'ENV#e', SK: 'SECRET#API_KEY' });
+    expect(keys.member('ENV#e', 'bob')).toEqual({ PK: 'ENV#e', SK: 'MEMBER#bob' });
+    expect(keys.audit('ENV#e', '01J')).toEqual({ PK: 'ENV#e', SK: 'AUDIT#01J' });
+    expect(SK_PREFIX).toEqual({ dataKey: 'DATAKEY#', secret: 'SECRET#', userSecretName: 'NAME#', member: 'MEMBER#', audit: 'AUDIT#' });
+  });
+
+  it('names tenants USER#<sub> and ENV#<id>, and only those are tenants', () => {
+    expect(userTenant('alice')).toBe('USER#alice');
+    expect(environmentTenant('e-1')).toBe('ENV#e-1');
+    for (const tenant of ['USER#alice', 'ENV#e-1']) expect(TENANT_PATTERN.test(tenant)).toBe(true);
+    for (const other of ['USER#', 'ENV#', 'TEAM#x', 'xUSER#a', 'user#a', 'USER#a\nb']) expect(TENANT_PATTERN.test(other), other).toBe(false);
+  });
+
+  it('keys memberships and active data keys in GSI1', () => {
+    expect(indexKeys.membership('bob', 'ENV#e')).toEqual({ GSI1PK: 'USER#bob', GSI1SK: 'ENV#e' });
+    expect(dataKeyIndex.partition('retiring')).toBe('DATAKEYS#retiring');
+    expect(dataKeyIndex.entry('active', '2026-01-01T00:00:00.000Z', 'USER#a')).toEqual({
+      GSI1PK: 'DATAKEYS#active',
+      GSI1SK: '2026-01-01T00:00:00.000Z#USER#a',
+    });
+  });
+
+  it('bounds a prefix range just past every key that starts with it', () => {
+    expect(prefixEnd('NAME#')).toBe('NAME$');
+    for (const sk of ['NAME#', 'NAME#A', 'NAME#zzzz', 'NAME#~']) expect(sk < prefixEnd('NAME#')).toBe(true);
+    expect('NAMEX' < prefixEnd('NAME#')).toBe(false);
+    expect(SK_META < 'NAME#').toBe(true);
+  });
+});
+
 describe('list cursors', () => {
   it('round-trip the sort key to resume after', () => {
     expect(decodeCursor(encodeCursor('NAME#B'), 'NAME#')).toBe('NAME#B');
@@ -33,13 +71,15 @@ describe('list cursors', () => {
   });
 
   it('reject garbage and cursors of another list as a validation error at query.cursor', () => {
-    for (const bad of ['garbage', encodeCursor('SECRET#x'), Buffer.from('{"after":1}').toString('base64url')]) {
+    const other = (json: string) => Buffer.from(json).toString('base64url');
+    for (const bad of ['garbage', encodeCursor('SECRET#x'), other('{"after":1}'), other('{}'), other('null'), other('{"after":"xNAME#"}')]) {
       try {
         decodeCursor(bad, 'NAME#');
         expect.unreachable();
       } catch (error) {
         expect(error).toBeInstanceOf(ValidationError);
-        expect((error as ValidationError).issues[0]!.loc).toEqual(['query', 'cursor']);
+        expect((error as ValidationError).issues).toEqual([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }]);
+        expect((error as ValidationError).hint).toBe('Pass the cursor the previous page returned, unchanged.');
       }
     }
   });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, pageOf } from '../../lib/store/cursor.js';
 import { projection, setAll } from '../../lib/store/expressions.js';
-import { retryConditionalWrite, TransactionConditionFailed } from '../../lib/store/transactions.js';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { retryConditionalWrite, TransactionConditionFailed, transactWrite } from '../../lib/store/transactions.js';
 
 describe('expressions', () => {
   it('projects through placeholders, so reserved words like key and role are safe', () => {
@@ -66,6 +68,32 @@ describe('retryConditionalWrite', () => {
     expect(attempts).toBe(1);
   });
 
+  it('hands `answer` position 0 for a single conditional write, and rethrows what is not a condition', async () => {
+    const seen: number[][] = [];
+    await expect(
+      retryConditionalWrite(
+        async () => {
+          throw conditionalCheckFailed;
+        },
+        (failed) => (seen.push(failed), new Error('answered')),
+      ),
+    ).rejects.toThrow('answered');
+    expect(seen).toEqual([[0]]);
+    let attempts = 0;
+    await expect(
+      retryConditionalWrite(async () => {
+        attempts++;
+        throw undefined;
+      }),
+    ).rejects.toBeUndefined();
+    expect(attempts).toBe(1);
+  });
+
+  it('names a failed transaction condition by its positions', () => {
+    const failed = new TransactionConditionFailed([2]);
+    expect([failed.name, failed.message, failed.failed]).toEqual(['TransactionConditionFailed', 'Transaction condition failed', [2]]);
+  });
+
   it('gives up after a bounded number of attempts, and never retries other errors', async () => {
     let attempts = 0;
     await expect(
@@ -75,6 +103,66 @@ describe('retryConditionalWrite', () => {
       }),
     ).rejects.toBeInstanceOf(TransactionConditionFailed);
     expect(attempts).toBe(5);
-    await expect(retryConditionalWrite(async () => Promise.reject(new TypeError('bug')))).rejects.toBeInstanceOf(TypeError);
+    attempts = 0;
+    await expect(
+      retryConditionalWrite(async () => {
+        attempts++;
+        throw new TypeError('bug');
+      }),
+    ).rejects.toBeInstanceOf(TypeError);
+    expect(attempts).toBe(1);
+  });
+});
+
+describe('transactWrite', () => {
+  const cancelled = (...codes: string[]) =>
+    new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+
+  /** A client whose transactions fail with `failures`, in order, then succeed: faults DynamoDB will not produce on demand. */
+  function clientFailing(...failures: Error[]) {
+    const sent: unknown[] = [];
+    const ddb = {
+      send: async (command: { input: unknown }) => {
+        sent.push(command.input);
+        const failure = failures.shift();
+        if (failure) throw failure;
+        return {};
+      },
+    } as unknown as DynamoDBDocumentClient;
+    return { ddb, sent };
+  }
+  const items = [{ ConditionCheck: { TableName: 't', Key: { PK: 'a', SK: 'b' }, ConditionExpression: 'attribute_exists(PK)' } }];
+
+  it('sends the items as one transaction', async () => {
+    const { ddb, sent } = clientFailing();
+    await transactWrite(ddb, items);
+    expect(sent).toEqual([{ TransactItems: items }]);
+  });
+
+  it('names the positions of the items whose condition failed, without retrying', async () => {
+    const { ddb, sent } = clientFailing(cancelled('None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
+    await expect(transactWrite(ddb, items)).rejects.toEqual(new TransactionConditionFailed([1, 3]));
+    expect(sent).toHaveLength(1);
+  });
+
+  it('retries a conflict with another transaction, by reason or by exception, until it commits', async () => {
+    const conflict = Object.assign(new Error('conflict'), { name: 'TransactionConflictException' });
+    const { ddb, sent } = clientFailing(cancelled('None', 'TransactionConflict'), conflict);
+    await transactWrite(ddb, items);
+    expect(sent).toHaveLength(3);
+  });
+
+  it('gives up on conflicts after eight attempts and never retries other failures', async () => {
+    const conflicts = Array.from({ length: 9 }, () => cancelled('TransactionConflict'));
+    const { ddb, sent } = clientFailing(...conflicts);
+    await expect(transactWrite(ddb, items)).rejects.toBeInstanceOf(TransactionCanceledException);
+    expect(sent).toHaveLength(8);
+
+    const throttled = clientFailing(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(transactWrite(throttled.ddb, items)).rejects.toThrow('slow down');
+    expect(throttled.sent).toHaveLength(1);
+    const validation = clientFailing(cancelled('ValidationError'));
+    await expect(transactWrite(validation.ddb, items)).rejects.toBeInstanceOf(TransactionCanceledException);
+    expect(validation.sent).toHaveLength(1);
   });
 });

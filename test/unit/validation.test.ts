@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../lib/http/errors.js';
-import { parseInput } from '../../lib/http/validation.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as z from 'zod/mini';
+import { CreateEnvironmentBody, PutMemberBody, UpdateSecretBody } from '../../lib/environments/schemas.js';
+import { InternalError, ValidationError } from '../../lib/http/errors.js';
+import { parseInput, parseRecord } from '../../lib/http/validation.js';
 import { isReservedName } from '../../lib/secrets/names.js';
 import { CreateUserSecretBody, ListUserSecretsQuery, SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
 
@@ -54,5 +56,92 @@ describe('request validation', () => {
       expect(isReservedName(name)).toBe(true);
     }
     for (const name of ['PATHNAME', 'OPENAI_API_KEY', 'HOMEBREW_TOKEN', 'MY_LD_FLAG']) expect(isReservedName(name)).toBe(false);
+  });
+});
+
+describe('validation messages', () => {
+  const only = (schema: Parameters<typeof parseInput>[0], input: unknown) => issuesOf(() => parseInput(schema, input, 'body'))[0];
+
+  it('describe length and range problems of strings and numbers', () => {
+    expect(only(CreateEnvironmentBody, { name: '   ' })).toEqual({
+      loc: ['body', 'name'],
+      msg: 'String should have at least 1 characters',
+      type: 'string_too_short',
+    });
+    expect(only(CreateEnvironmentBody, { name: 'n'.repeat(101) })).toEqual({
+      loc: ['body', 'name'],
+      msg: 'String should have at most 100 characters',
+      type: 'string_too_long',
+    });
+    expect(issuesOf(() => parseInput(ListUserSecretsQuery, { limit: '0' }, 'query'))[0]).toEqual({
+      loc: ['query', 'limit'],
+      msg: 'Input should be greater than or equal to 1',
+      type: 'greater_than_equal',
+    });
+    expect(issuesOf(() => parseInput(ListUserSecretsQuery, { limit: '101' }, 'query'))[0]).toEqual({
+      loc: ['query', 'limit'],
+      msg: 'Input should be less than or equal to 100',
+      type: 'less_than_equal',
+    });
+  });
+
+  it('describe formats, choices and refinements, keeping the schema’s own words', () => {
+    expect(only(CreateEnvironmentBody, { name: 'a\u0007b' })).toEqual({
+      loc: ['body', 'name'],
+      msg: 'Name must not contain control characters',
+      type: 'string_pattern_mismatch',
+    });
+    expect(only(PutMemberBody, { role: 'admin' })).toEqual({ loc: ['body', 'role'], msg: "Input should be 'owner' or 'editor' or 'viewer'", type: 'enum' });
+    expect(only(UpdateSecretBody, {})).toEqual({ loc: ['body'], msg: 'Send at least one of value, description or neverReveal', type: 'value_error' });
+    expect(only(CreateUserSecretBody, { name: 'PATH', value: 'v' })).toMatchObject({ loc: ['body', 'name'], type: 'value_error', msg: expect.stringMatching(/reserved/) });
+    expect(only(CreateUserSecretBody, { name: 'A', value: 7 })).toEqual({ loc: ['body', 'value'], msg: 'Input should be a valid string', type: 'string_type' });
+    expect(only(CreateUserSecretBody, null)).toEqual({ loc: ['body'], msg: 'Input should be a valid object', type: 'object_type' });
+  });
+
+  it('locate nested problems through the input, missing where the input has nothing', () => {
+    const nested = z.strictObject({ outer: z.strictObject({ inner: z.string() }) });
+    expect(only(nested, { outer: {} })).toEqual({ loc: ['body', 'outer', 'inner'], msg: 'Field required', type: 'missing' });
+    expect(only(nested, { outer: { inner: 1 } })).toEqual({ loc: ['body', 'outer', 'inner'], msg: 'Input should be a valid string', type: 'string_type' });
+    expect(only(nested, { outer: 'flat' })).toMatchObject({ loc: ['body', 'outer'], type: 'object_type' });
+    const below = z.object({ parent: z.optional(z.nullable(z.object({}))) }).check(z.refine(() => false, { path: ['parent', 'child'], error: 'Needs a child' }));
+    for (const parent of [null, undefined]) {
+      expect(only(below, { parent })).toEqual({ loc: ['body', 'parent', 'child'], msg: 'Needs a child', type: 'value_error' });
+    }
+  });
+
+  it('fall back to a message of their own where zod has only its generic one', () => {
+    expect(only(z.string().check(z.regex(/^a$/)), 'b')).toEqual({ loc: ['body'], msg: 'String does not match the expected format', type: 'string_pattern_mismatch' });
+    expect(only(z.string().check(z.refine(() => false)), 'b')).toEqual({ loc: ['body'], msg: 'Invalid value', type: 'value_error' });
+  });
+
+  it('carry the options of the error they raise', () => {
+    try {
+      parseInput(PutMemberBody, {}, 'body', { hint: 'Send a role.' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ValidationError).hint).toBe('Send a role.');
+    }
+  });
+});
+
+describe('stored records', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('are returned as parsed when they match', () => {
+    expect(parseRecord(z.object({ n: z.coerce.number() }), { n: '2' }, 'test')).toEqual({ n: 2 });
+  });
+
+  it('that do not match are a bare 500, logged by field path and never by value', () => {
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    vi.stubEnv('LOG_LEVEL', 'info');
+    const schema = z.object({ masked_value: z.number(), meta: z.object({ by: z.string() }) });
+    expect(() => parseRecord(schema, { masked_value: 'sk-stored-secret', meta: { by: 7 } }, 'user-secret')).toThrow(InternalError);
+    vi.unstubAllEnvs();
+    const [line] = written.map((text) => JSON.parse(text));
+    expect(line).toMatchObject({ level: 'error', msg: 'stored record failed validation', recordType: 'user-secret', fields: ['masked_value', 'meta.by'] });
+    expect(written.join('')).not.toContain('sk-stored-secret');
   });
 });
