@@ -31,8 +31,6 @@ export default {
   ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 30_000,
-  incremental: true,
-  incrementalFile: 'reports/mutation/store-incremental.json',
   reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
   jsonReporter: { fileName: 'reports/mutation/store.json' },
   htmlReporter: { fileName: 'reports/mutation/store.html' },

@@ -26,7 +26,6 @@ export default {
     'lib/store/transactions.ts',
   ],
   ignoreStatic: false,
-  incrementalFile: 'reports/mutation/pure-incremental.json',
   jsonReporter: { fileName: 'reports/mutation/pure.json' },
   htmlReporter: { fileName: 'reports/mutation/pure.html' },
 };

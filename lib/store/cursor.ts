@@ -19,19 +19,16 @@ export function encodeCursor(sortKey: string): string {
 /** The sort key to resume after, or `undefined` for the first page. Rejects cursors of another list. */
 export function decodeCursor(cursor: string | undefined, prefix: string): string | undefined {
   if (cursor === undefined) return undefined;
-  const after = resumeAfter(cursor);
+  let after: unknown;
+  try {
+    after = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown }).after;
+  } catch {
+    // not a cursor of ours: answered below
+  }
   if (typeof after === 'string' && after.startsWith(prefix)) return after;
   throw new ValidationError([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }], {
     hint: 'Pass the cursor the previous page returned, unchanged.',
   });
-}
-
-function resumeAfter(cursor: string): unknown {
-  try {
-    return (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown } | null)?.after;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
