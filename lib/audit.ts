@@ -60,6 +60,7 @@ export async function listAudit(
   page: PageQuery,
 ): Promise<{ events: AuditEntry[]; nextCursor: string | null }> {
   const after = decodeCursor(page.cursor, SK_PREFIX.audit);
+  // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
   const { Items = [] } = await ddb.send(
     new QueryCommand({
       TableName: config.tableName,

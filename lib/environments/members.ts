@@ -122,7 +122,7 @@ function countOwners({ config }: StoreDeps, tenant: string, delta: -1 | 0 | 1): 
     UpdateExpression: 'ADD #owners :delta',
     ExpressionAttributeNames: { '#owners': 'owners' },
   };
-  if (delta > 0) return [{ Update: { ...update, ExpressionAttributeValues: { ':delta': delta } } }];
+  if (delta === 1) return [{ Update: { ...update, ExpressionAttributeValues: { ':delta': delta } } }];
   return [{ Update: { ...update, ConditionExpression: '#owners > :one', ExpressionAttributeValues: { ':delta': delta, ':one': 1 } } }];
 }
 

@@ -45,7 +45,7 @@ export const UpdateSecretBody = z.strictObject({
   description: z.optional(descriptionSchema),
   neverReveal: z.optional(z.boolean()),
 }).check(
-  z.refine((patch) => Object.values(patch).some((field) => field !== undefined), {
+  z.refine((patch) => Object.keys(patch).length > 0, {
     error: 'Send at least one of value, description or neverReveal',
   }),
 );

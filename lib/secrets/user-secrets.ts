@@ -46,12 +46,7 @@ export async function createUserSecret(deps: ValueDeps, sub: string, input: Crea
   const tenant = userTenant(sub);
   const id = randomUUID();
   const now = nowTimestamp();
-  const conflict = () =>
-    new ConflictError(`A secret named ${input.name} already exists`, {
-      code: 'SECRET_EXISTS',
-      field: 'name',
-      hint: 'Update the existing secret with PUT, or choose another name.',
-    });
+  const conflict = () => new ConflictError(`A secret named ${input.name} already exists; update it with PUT, or choose another name`);
   return retryConditionalWrite(async () => {
     const dataKey = await keyring.active(tenant);
     const secret = newUserSecret(tenant, { id, now, ...input }, dataKey);
@@ -217,5 +212,5 @@ export async function injectUserSecrets(deps: ValueDeps, sub: string, requestId:
 }
 
 function secretNotFound(): NotFoundError {
-  return new NotFoundError('Secret not found', { code: 'SECRET_NOT_FOUND' });
+  return new NotFoundError('Secret not found');
 }

@@ -32,6 +32,7 @@ export async function queryCountedPage(
   let items: Record<string, unknown>[];
   let header: Record<string, unknown> | undefined;
   if (after === undefined) {
+    // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
     const { Items = [] } = await ddb.send(
       new QueryCommand({
         ...read,
@@ -41,9 +42,11 @@ export async function queryCountedPage(
         Limit: page.limit + 2,
       }),
     );
+    // Stryker disable next-line ConditionalExpression: equivalent, a tenant with items always has its META, which sorts first
     header = Items[0]?.SK === SK_META ? Items[0] : undefined;
     items = header ? Items.slice(1) : Items;
   } else {
+    // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
     const [{ Items = [] }, meta] = await Promise.all([
       ddb.send(
         new QueryCommand({

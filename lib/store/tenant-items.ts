@@ -24,6 +24,7 @@ export async function readTenantItems<T>(
       ...(record.attributes ? projection(...record.attributes) : {}),
     },
   );
+  // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
   for await (const page of pages) for (const item of page.Items ?? []) items.push(parseRecord(record.schema, item, record.type));
   return items;
 }

@@ -68,6 +68,11 @@ describe('reads on write paths', () => {
     // caller's role, then the record
     expectConsistent(await readsDuring(() => ok(stack.call('PATCH', `${base}/secrets/K`, { token, body: { value: 'v2' } }), 200)), { gets: 2 });
     expectConsistent(await readsDuring(() => ok(stack.call('DELETE', `${base}/secrets/K`, { token }), 204)), { gets: 2 });
+    await ok(stack.call('POST', `${base}/secrets`, { token, body: { key: 'SHOWN', value: 'v' } }), 201);
+    // caller's role, then the value
+    expectConsistent(await readsDuring(() => ok(stack.call('GET', `${base}/secrets/SHOWN/value`, { token }), 200)), { gets: 2 });
+    // caller's role, then the audit page, which must hold the reveal just made
+    expectConsistent(await readsDuring(() => ok(stack.call('GET', `${base}/audit`, { token }), 200)), { gets: 1, queries: 1 });
     // caller's role, then the member
     expectConsistent(await readsDuring(() => ok(stack.call('DELETE', `${base}/members/someone`, { token }), 204)), { gets: 2 });
   });

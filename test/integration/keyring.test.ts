@@ -1,5 +1,6 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openValue } from '../../lib/crypto/envelope.js';
 import { createKeyring, type Keyring } from '../../lib/crypto/keyring.js';
@@ -10,6 +11,7 @@ import { injectSecrets } from '../../lib/environments/values.js';
 import { rotateTenantKey } from '../../lib/rotation/rotate-tenant.js';
 import { createUserSecret, injectUserSecrets, updateUserSecret } from '../../lib/secrets/user-secrets.js';
 import { environmentTenant, keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
+import { failDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -95,6 +97,61 @@ describe('the first data key of a tenant', () => {
     const [item] = await dataKeyItems(tenant);
     expect(item).toMatchObject({ version: 1, status: 'active', GSI1PK: 'DATAKEYS#active', kms_key_id: expect.any(String) });
     expect((await coldKeyring().active(tenant)).key.equals(created.key)).toBe(true);
+  });
+});
+
+describe('the cache of unwrapped keys', () => {
+  /** Counts the KMS calls `run` makes. */
+  async function kmsCalls(run: () => Promise<unknown>): Promise<number> {
+    let calls = 0;
+    observeKms(() => void calls++);
+    await run();
+    vi.restoreAllMocks();
+    return calls;
+  }
+
+  it('holds a first key under its version too, so reading values written under it needs no KMS call', async () => {
+    const tenant = userTenant('cached-first');
+    const keyring = coldKeyring();
+    expect(await kmsCalls(() => keyring.active(tenant))).toBe(1);
+    expect(await kmsCalls(() => keyring.version(tenant, 1))).toBe(0);
+  });
+
+  it('keeps at most its bound of keys, dropping the oldest first', async () => {
+    const [a, b, c] = ['bound-a', 'bound-b', 'bound-c'].map(userTenant);
+    for (const tenant of [a, b, c]) await coldKeyring().active(tenant!);
+    const keyring = createKeyring({ ...valueDeps(), maxCachedKeys: 2 });
+    expect(await kmsCalls(() => Promise.all([keyring.version(a!, 1), keyring.version(b!, 1)]))).toBe(2);
+    expect(await kmsCalls(() => keyring.version(a!, 1))).toBe(0);
+    expect(await kmsCalls(() => keyring.version(c!, 1))).toBe(1);
+    expect(await kmsCalls(() => keyring.version(b!, 1))).toBe(0);
+    expect(await kmsCalls(() => keyring.version(a!, 1))).toBe(1);
+  });
+
+  it('caches nothing when the cache is off', async () => {
+    const tenant = userTenant('uncached');
+    await coldKeyring().active(tenant);
+    const keyring = createKeyring({ ...valueDeps(), config: { ...valueDeps().config, dataKeyCacheMs: 0 } });
+    expect(await kmsCalls(async () => (await keyring.version(tenant, 1), await keyring.version(tenant, 1)))).toBe(2);
+  });
+
+  it('says which version is missing when a value names a key that is not stored', async () => {
+    const tenant = userTenant('missing-version');
+    await coldKeyring().active(tenant);
+    await expect(coldKeyring().version(tenant, 9)).rejects.toThrow('Data key version 9 is missing');
+  });
+
+  it('gives up after two tries when the first key can neither be stored nor found', async () => {
+    const tenant = userTenant('never-stored');
+    failDynamoDbCalls((command) =>
+      command instanceof TransactWriteCommand
+        ? new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] })
+        : undefined,
+    );
+    let generated = 0;
+    observeKms((command) => void (command instanceof GenerateDataKeyCommand && generated++));
+    await expect(coldKeyring().active(tenant)).rejects.toThrow('Tenant data key could not be established');
+    expect(generated).toBe(2);
   });
 });
 

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storeDeps } from '../../lib/deps.js';
 import type { Role } from '../../lib/environments/access.js';
@@ -68,6 +68,21 @@ async function owners(id: string): Promise<string[]> {
 
 const statusOf = (settled: PromiseSettledResult<unknown>) =>
   settled.status === 'fulfilled' ? 200 : settled.reason instanceof HttpError ? settled.reason.status : 500;
+
+describe('membership writes', () => {
+  it('leave an unchanged role untouched, keeping who set it and when', async () => {
+    const id = await environmentWith('editor');
+    await putMember(storeDeps(), OWNER, id, 'second-owner', 'owner');
+    const again = await putMember(storeDeps(), 'second-owner', id, MEMBER, 'editor');
+    expect(again).toMatchObject({ role: 'editor', updatedBy: OWNER });
+  });
+
+  it('answer 404 when the environment header is gone', async () => {
+    const id = await environmentWith();
+    await storeDeps().ddb.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.tenantMeta(environmentTenant(id)) }));
+    await expect(putMember(storeDeps(), OWNER, id, MEMBER, 'viewer')).rejects.toMatchObject({ status: 404, code: 'ENVIRONMENT_NOT_FOUND' });
+  });
+});
 
 describe('concurrent membership changes', () => {
   it('counts one new owner once when the same member is added as owner by many requests at once', async () => {

@@ -55,6 +55,7 @@ describe('create (seed 000)', () => {
     await stack.call('POST', SECRETS, { token: alice, body: { name: 'DUPLICATE', value: 'first' } });
     const again = await stack.call('POST', SECRETS, { token: alice, body: { name: 'DUPLICATE', value: 'second' } });
     expectV1Error(again, 409, 'conflict_error');
+    expect(again.body.detail).toBe('A secret named DUPLICATE already exists; update it with PUT, or choose another name');
   });
 
   it('answers 422 with located errors for bad names, unknown fields and empty values', async () => {
@@ -223,6 +224,11 @@ describe('get, update (seed 003) and delete', () => {
     expect(list.body).toMatchObject({ secrets: [], total: 0 });
     const recreated = await stack.call('POST', SECRETS, { token: user, body: { name: 'GONE', value: 'again' } });
     expect(recreated.status).toBe(201);
+  });
+
+  it('answers 404 not_found_error for an id the user has no secret under', async () => {
+    const missing = await stack.call('GET', `${SECRETS}/00000000-0000-4000-8000-000000000000`, { token: alice });
+    expect(missing.body).toEqual({ code: 404, detail: 'Secret not found', type: 'not_found_error' });
   });
 
   it('answers 422 at path.id for a malformed id', async () => {
