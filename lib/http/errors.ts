@@ -57,7 +57,6 @@ export class HttpError extends Error {
   }
 }
 
-// Stryker disable BlockStatement: equivalent, Stryker keeps the super() call that is each of these bodies
 export class BadRequestError extends HttpError {
   constructor(detail: string, options?: HttpErrorOptions) {
     super(400, 'invalid_request', detail, options);
@@ -143,4 +142,3 @@ export class GatewayTimeoutError extends HttpError {
     super(504, 'gateway_timeout', detail);
   }
 }
-// Stryker restore BlockStatement

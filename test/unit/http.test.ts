@@ -45,24 +45,26 @@ describe('error envelopes', () => {
 });
 
 /** Every kind of error as both families render it: the codes clients branch on. */
-const EVERY_ERROR: [HttpError, number, string, string][] = [
-  [new BadRequestError('Bad JSON'), 400, 'invalid_request_error', 'VALIDATION_ERROR'],
-  [new UnauthorizedError(), 401, 'authentication_error', 'UNAUTHORIZED'],
-  [new ForbiddenError('Role'), 403, 'permission_error', 'FORBIDDEN'],
-  [new NotFoundError('Gone'), 404, 'not_found_error', 'NOT_FOUND'],
-  [new ConflictError('Exists'), 409, 'conflict_error', 'CONFLICT'],
-  [new PreconditionFailedError(), 412, 'precondition_failed', 'PRECONDITION_FAILED'],
-  [new PayloadTooLargeError('Big'), 413, 'payload_too_large', 'PAYLOAD_TOO_LARGE'],
-  [new ValidationError([]), 422, 'validation_error', 'VALIDATION_ERROR'],
-  [new UpgradeRequiredError('2.0.0'), 426, 'upgrade_required', 'UPGRADE_REQUIRED'],
-  [new RateLimitedError(), 429, 'rate_limit_error', 'RATE_LIMITED'],
-  [new InternalError(), 500, 'internal_error', 'INTERNAL_ERROR'],
-  [new BadGatewayError(), 502, 'bad_gateway', 'UPSTREAM_UNAVAILABLE'],
-  [new GatewayTimeoutError(), 504, 'gateway_timeout', 'UPSTREAM_TIMEOUT'],
+const EVERY_ERROR: [() => HttpError, number, string, string][] = [
+  [() => new BadRequestError('Bad JSON'), 400, 'invalid_request_error', 'VALIDATION_ERROR'],
+  [() => new UnauthorizedError(), 401, 'authentication_error', 'UNAUTHORIZED'],
+  [() => new ForbiddenError('Role'), 403, 'permission_error', 'FORBIDDEN'],
+  [() => new NotFoundError('Gone'), 404, 'not_found_error', 'NOT_FOUND'],
+  [() => new ConflictError('Exists'), 409, 'conflict_error', 'CONFLICT'],
+  [() => new PreconditionFailedError(), 412, 'precondition_failed', 'PRECONDITION_FAILED'],
+  [() => new PayloadTooLargeError('Big'), 413, 'payload_too_large', 'PAYLOAD_TOO_LARGE'],
+  [() => new ValidationError([]), 422, 'validation_error', 'VALIDATION_ERROR'],
+  [() => new UpgradeRequiredError('2.0.0'), 426, 'upgrade_required', 'UPGRADE_REQUIRED'],
+  [() => new RateLimitedError(), 429, 'rate_limit_error', 'RATE_LIMITED'],
+  [() => new InternalError(), 500, 'internal_error', 'INTERNAL_ERROR'],
+  [() => new BadGatewayError(), 502, 'bad_gateway', 'UPSTREAM_UNAVAILABLE'],
+  [() => new GatewayTimeoutError(), 504, 'gateway_timeout', 'UPSTREAM_TIMEOUT'],
 ];
 
 describe('error codes', () => {
-  it.each(EVERY_ERROR)('%s answers %i, v1 type %s, environments code %s', (error, status, type, code) => {
+  // Built inside each test, so a broken constructor fails that test rather than the file's import.
+  it.each(EVERY_ERROR)('%# answers %i, v1 type %s, environments code %s', (build, status, type, code) => {
+    const error = build();
     const v1 = renderError('v1', error, 'req_1');
     expect(v1).toStrictEqual({ status, body: { code: status, detail: error.detail, type, ...(error instanceof ValidationError ? { errors: [] } : {}) } });
     const environments = renderError('environments', error, 'req_2');
