@@ -1,4 +1,5 @@
-import { BadGatewayError, GatewayTimeoutError, HttpError, InternalError, RateLimitedError } from './errors.js';
+import { InvalidCursorError } from '../store/cursor.js';
+import { BadGatewayError, GatewayTimeoutError, HttpError, InternalError, RateLimitedError, ValidationError } from './errors.js';
 
 const THROTTLING = new Set([
   'ThrottlingException',
@@ -11,11 +12,17 @@ const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutExcep
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
 /**
- * Maps anything thrown to the error the caller sees. AWS SDK failures (DynamoDB, KMS)
- * become 429/502/504; anything unknown is a bare 500 with no internals.
+ * Maps anything thrown to the error the caller sees. A forged or foreign list cursor is the
+ * caller's input problem; AWS SDK failures (DynamoDB, KMS) become 429/502/504; anything
+ * unknown is a bare 500 with no internals.
  */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof InvalidCursorError) {
+    return new ValidationError([{ loc: ['query', 'cursor'], msg: error.message, type: 'value_error' }], {
+      hint: 'Pass the cursor the previous page returned, unchanged.',
+    });
+  }
   if (!(error instanceof Error)) return new InternalError();
   const code = (error as { code?: string }).code;
   if (THROTTLING.has(error.name)) return new RateLimitedError(1);

@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import { ValidationError } from '../http/errors.js';
 
 /** Query of every paged list: `limit` (1–100, default 50) and the previous page's cursor. */
 export const PageQuery = z.strictObject({
@@ -7,6 +6,14 @@ export const PageQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.maxLength(1024))),
 });
 export type PageQuery = z.infer<typeof PageQuery>;
+
+/** A cursor that is not one this list handed out; the HTTP layer answers it as a located 422/400. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('Cursor is not valid for this list');
+    this.name = 'InvalidCursorError';
+  }
+}
 
 /**
  * Opaque list cursors: the sort key to resume after, base64url-encoded. The partition key is
@@ -26,9 +33,7 @@ export function decodeCursor(cursor: string | undefined, prefix: string): string
     // not a cursor of ours: answered below
   }
   if (typeof after === 'string' && after.startsWith(prefix)) return after;
-  throw new ValidationError([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }], {
-    hint: 'Pass the cursor the previous page returned, unchanged.',
-  });
+  throw new InvalidCursorError();
 }
 
 /**

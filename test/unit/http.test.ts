@@ -18,6 +18,7 @@ import {
 } from '../../lib/http/errors.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { toHttpError } from '../../lib/http/upstream-errors.js';
+import { InvalidCursorError } from '../../lib/store/cursor.js';
 
 describe('error envelopes', () => {
   it('render the v1 family with the status as code and a type', () => {
@@ -125,6 +126,13 @@ describe('upstream error mapping', () => {
     expect(toHttpError(Object.assign(new Error('x'), { name: 'TimeoutError' }))).toBeInstanceOf(GatewayTimeoutError);
     expect(toHttpError(awsError('KMSInvalidStateException'))).toBeInstanceOf(BadGatewayError);
     expect(toHttpError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBeInstanceOf(BadGatewayError);
+  });
+
+  it('answers a cursor the list did not hand out as an input problem at query.cursor', () => {
+    const mapped = toHttpError(new InvalidCursorError());
+    expect(mapped).toBeInstanceOf(ValidationError);
+    expect((mapped as ValidationError).issues).toEqual([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }]);
+    expect(mapped.hint).toBe('Pass the cursor the previous page returned, unchanged.');
   });
 
   it('passes errors the service raised through unchanged', () => {
