@@ -23,6 +23,7 @@ export default {
     'lib/store/cursor.ts',
     'lib/store/expressions.ts',
     'lib/store/keys.ts',
+    'lib/store/records.ts',
     'lib/store/transactions.ts',
   ],
   ignoreStatic: false,

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Config } from './config.js';
-import { parseRecord } from './http/validation.js';
+import { parseRecord } from './store/records.js';
 import { ulid } from './http/request-id.js';
 import { decodeCursor, type PageQuery, pageOf } from './store/cursor.js';
 import { keys, SK_PREFIX } from './store/keys.js';

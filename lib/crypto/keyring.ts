@@ -2,7 +2,7 @@ import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Config } from '../config.js';
-import { parseRecord } from '../http/validation.js';
+import { parseRecord } from '../store/records.js';
 import { dataKeyIndex, keys } from '../store/keys.js';
 import { type TransactItem, TransactionConditionFailed, transactWrite } from '../store/transactions.js';
 import { dataKeyContext } from './kms.js';

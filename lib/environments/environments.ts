@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditEntry, listAudit } from '../audit.js';
-import { parseRecord } from '../http/validation.js';
+import { parseRecord } from '../store/records.js';
 import type { StoreDeps } from '../secrets/user-secrets.js';
 import { decodeCursor, type PageQuery, pageOf } from '../store/cursor.js';
 import { projection } from '../store/expressions.js';

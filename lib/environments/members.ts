@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { parseRecord } from '../http/validation.js';
+import { parseRecord } from '../store/records.js';
 import type { StoreDeps } from '../secrets/user-secrets.js';
 import { projection } from '../store/expressions.js';
 import { environmentTenant, indexKeys, keys } from '../store/keys.js';

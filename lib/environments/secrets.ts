@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sealValue } from '../crypto/envelope.js';
 import { checkPrecondition, type Precondition } from '../http/responses.js';
-import { parseRecord } from '../http/validation.js';
+import { parseRecord } from '../store/records.js';
 import { MASK, maskValue } from '../secrets/masking.js';
 import type { StoreDeps, ValueDeps } from '../secrets/user-secrets.js';
 import { type PageQuery } from '../store/cursor.js';

@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { readTenantItems } from '../store/tenant-items.js';
 import { recordAudit } from '../audit.js';
 import { openValue } from '../crypto/envelope.js';
-import { parseRecord } from '../http/validation.js';
+import { parseRecord } from '../store/records.js';
 import type { ValueDeps } from '../secrets/user-secrets.js';
 import { projection } from '../store/expressions.js';
 import { environmentTenant, keys, SK_PREFIX } from '../store/keys.js';

@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import { type FieldIssue, type HttpErrorOptions, InternalError, ValidationError } from './errors.js';
-import { logger } from '../log.js';
+import { type FieldIssue, type HttpErrorOptions, ValidationError } from './errors.js';
 
 export type Schema<T> = z.ZodMiniType<T>;
 export type InputLocation = 'body' | 'query' | 'path' | 'header';
@@ -13,20 +12,6 @@ export function parseInput<T>(schema: Schema<T>, input: unknown, location: Input
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.flatMap((issue) => toFieldIssues(issue, input, location)), options);
-}
-
-/**
- * Parses an item read back from the table. A malformed item is our fault, not the caller's:
- * it is logged by field path only (never by value) and answered as a plain 500.
- */
-export function parseRecord<T>(schema: Schema<T>, item: unknown, recordType: string): T {
-  const result = schema.safeParse(item);
-  if (result.success) return result.data;
-  logger.error('stored record failed validation', {
-    recordType,
-    fields: result.error.issues.map((issue) => issue.path.join('.')),
-  });
-  throw new InternalError();
 }
 
 type Issue = z.core.$ZodIssue;

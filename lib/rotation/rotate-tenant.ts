@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { type DataKey, DataKeyRecordSchema, generateDataKey, type Keyring } from '../crypto/keyring.js';
 import { dataKeyContext } from '../crypto/kms.js';
-import { parseRecord } from '../http/validation.js';
+import { parseRecord } from '../store/records.js';
 import { dataKeyIndex, keys, SK_PREFIX } from '../store/keys.js';
 import { projection } from '../store/expressions.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { ConflictError, NotFoundError } from '../http/errors.js';
 import { checkPrecondition, type Precondition } from '../http/responses.js';
-import { parseRecord } from '../http/validation.js';
+import { parseRecord } from '../store/records.js';
 import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { activeKeyCheck, type DataKey, type Keyring, staleKeyRetry } from '../crypto/keyring.js';

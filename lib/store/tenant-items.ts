@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { parseRecord, type Schema } from '../http/validation.js';
+import type * as z from 'zod/mini';
+import { parseRecord } from './records.js';
 import { projection } from './expressions.js';
 
 /**
@@ -10,7 +11,7 @@ export async function readTenantItems<T>(
   { ddb, tableName }: { ddb: DynamoDBDocumentClient; tableName: string },
   tenant: string,
   prefix: string,
-  record: { schema: Schema<T>; type: string; attributes?: string[] },
+  record: { schema: z.ZodMiniType<T>; type: string; attributes?: string[] },
   pageSize?: number,
 ): Promise<T[]> {
   const items: T[] = [];

@@ -2,8 +2,8 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeyring } from '../../lib/crypto/keyring.js';
 import { valueDeps } from '../../lib/deps.js';
-import { InternalError } from '../../lib/http/errors.js';
 import { environmentTenant, keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
+import { CorruptRecordError } from '../../lib/store/records.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -116,12 +116,12 @@ describe('a stored item that fails its schema', () => {
   it.each([
     ['data-key', (tenant: string) => keys.dataKey(tenant, 1), 'wrapped_key', (tenant: string) => createKeyring(valueDeps()).version(tenant, 1)],
     ['tenant-meta', (tenant: string) => keys.tenantMeta(tenant), 'key_version', (tenant: string) => createKeyring(valueDeps()).active(tenant)],
-  ])('%s: fails the keyring with a bare internal error and logs the record type and field', async (recordType, key, field, read) => {
+  ])('%s: fails the keyring with a corrupt-record error and logs the record type and field', async (recordType, key, field, read) => {
     const sub = `corrupt-${recordType}`;
     const token = await stack.token(sub);
     await stack.call('POST', '/api/v1/user/secrets', { token, body: { name: 'K', value: VALUE } });
     await corrupt(key(userTenant(sub)), field, 'garbage');
-    const log = await loggedDuring(() => expect(read(userTenant(sub))).rejects.toBeInstanceOf(InternalError));
+    const log = await loggedDuring(() => expect(read(userTenant(sub))).rejects.toBeInstanceOf(CorruptRecordError));
     expectLogged(log, recordType, field);
   });
 });

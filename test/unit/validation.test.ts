@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod/mini';
 import { CreateEnvironmentBody, PutMemberBody, UpdateSecretBody } from '../../lib/environments/schemas.js';
-import { InternalError, ValidationError } from '../../lib/http/errors.js';
-import { parseInput, parseRecord } from '../../lib/http/validation.js';
+import { ValidationError } from '../../lib/http/errors.js';
+import { toHttpError } from '../../lib/http/upstream-errors.js';
+import { parseInput } from '../../lib/http/validation.js';
+import { CorruptRecordError, parseRecord } from '../../lib/store/records.js';
 import { isReservedName } from '../../lib/secrets/names.js';
 import { CreateUserSecretBody, ListUserSecretsQuery, SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
 
@@ -138,7 +140,15 @@ describe('stored records', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
     vi.stubEnv('LOG_LEVEL', 'info');
     const schema = z.object({ masked_value: z.number(), meta: z.object({ by: z.string() }) });
-    expect(() => parseRecord(schema, { masked_value: 'sk-stored-secret', meta: { by: 7 } }, 'user-secret')).toThrow(InternalError);
+    let thrown: unknown;
+    try {
+      parseRecord(schema, { masked_value: 'sk-stored-secret', meta: { by: 7 } }, 'user-secret');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(CorruptRecordError);
+    expect(thrown).toMatchObject({ name: 'CorruptRecordError', recordType: 'user-secret', message: 'Stored user-secret record failed validation' });
+    expect(toHttpError(thrown)).toMatchObject({ status: 500, detail: 'Internal server error' });
     vi.unstubAllEnvs();
     const [line] = written.map((text) => JSON.parse(text));
     expect(line).toMatchObject({ level: 'error', msg: 'stored record failed validation', recordType: 'user-secret', fields: ['masked_value', 'meta.by'] });
