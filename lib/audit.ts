@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/
 import * as z from 'zod/mini';
 import type { Config } from './config.js';
 import { parseRecord } from './store/records.js';
-import { ulid } from './http/request-id.js';
+import { ulid } from './ulid.js';
 import { decodeCursor, type PageQuery, pageOf } from './store/cursor.js';
 import { keys, SK_PREFIX } from './store/keys.js';
 
