@@ -1,7 +1,8 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeyring } from '../../lib/crypto/keyring.js';
 import { valueDeps } from '../../lib/deps.js';
+import { aroundDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -23,12 +24,11 @@ type Read = { command: string; input: Record<string, any> };
 
 /** Runs `action` with every GetItem and Query the service sends recorded (and sent as usual). */
 async function readsDuring(action: () => Promise<unknown>): Promise<Read[]> {
-  const send = DynamoDBDocumentClient.prototype.send as (this: DynamoDBDocumentClient, command: unknown) => Promise<unknown>;
   const reads: Read[] = [];
-  vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (this: DynamoDBDocumentClient, command: any) {
+  aroundDynamoDbCalls((command, send) => {
     if (command instanceof GetCommand || command instanceof QueryCommand) reads.push({ command: command.constructor.name, input: command.input });
-    return send.call(this, command);
-  } as never);
+    return send();
+  });
   await action();
   vi.restoreAllMocks();
   return reads;

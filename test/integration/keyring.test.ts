@@ -1,4 +1,4 @@
-import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,7 +11,7 @@ import { injectSecrets } from '../../lib/environments/values.js';
 import { rotateTenantKey } from '../../lib/rotation/rotate-tenant.js';
 import { createUserSecret, injectUserSecrets, updateUserSecret } from '../../lib/secrets/user-secrets.js';
 import { environmentTenant, keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
-import { failDynamoDbCalls } from '../support/faults.js';
+import { aroundKmsCalls, failDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -32,15 +32,13 @@ afterEach(() => {
 /** A keyring with an empty cache, as a freshly started Lambda container has. */
 const coldKeyring = (): Keyring => createKeyring(valueDeps());
 
-const kmsSend = KMSClient.prototype.send as (this: KMSClient, command: unknown) => Promise<any>;
-
 /** Lets every KMS call through, handing each answer to `observe` before the keyring sees it. */
 function observeKms(observe: (command: unknown, answer: any) => Promise<void> | void) {
-  vi.spyOn(KMSClient.prototype, 'send').mockImplementation(async function (this: KMSClient, command: unknown) {
-    const answer = await kmsSend.call(this, command);
+  aroundKmsCalls(async (command, send) => {
+    const answer = await send();
     await observe(command, answer);
     return answer;
-  } as never);
+  });
 }
 
 async function dataKeyItems(tenant: string) {
@@ -121,7 +119,8 @@ describe('the cache of unwrapped keys', () => {
     const [a, b, c] = ['bound-a', 'bound-b', 'bound-c'].map(userTenant);
     for (const tenant of [a, b, c]) await coldKeyring().active(tenant!);
     const keyring = createKeyring({ ...valueDeps(), maxCachedKeys: 2 });
-    expect(await kmsCalls(() => Promise.all([keyring.version(a!, 1), keyring.version(b!, 1)]))).toBe(2);
+    // One after the other, so the cache holds them in a known order: a, then b.
+    expect(await kmsCalls(async () => (await keyring.version(a!, 1), await keyring.version(b!, 1)))).toBe(2);
     expect(await kmsCalls(() => keyring.version(a!, 1))).toBe(0);
     expect(await kmsCalls(() => keyring.version(c!, 1))).toBe(1);
     expect(await kmsCalls(() => keyring.version(b!, 1))).toBe(0);

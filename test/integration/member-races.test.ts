@@ -1,4 +1,4 @@
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storeDeps } from '../../lib/deps.js';
 import type { Role } from '../../lib/environments/access.js';
@@ -6,6 +6,7 @@ import { createEnvironment } from '../../lib/environments/environments.js';
 import { putMember, removeMember } from '../../lib/environments/members.js';
 import { HttpError } from '../../lib/http/errors.js';
 import { environmentTenant, keys, SK_PREFIX } from '../../lib/store/keys.js';
+import { aroundDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -29,19 +30,18 @@ const WRITERS = 6;
 
 /** Holds the first `count` reads of `userId`'s member item until all of them have returned. */
 function holdMemberReads(userId: string, count: number) {
-  const send = DynamoDBDocumentClient.prototype.send as (this: DynamoDBDocumentClient, command: unknown) => Promise<unknown>;
   let seen = 0;
   let release!: () => void;
   const allRead = new Promise<void>((resolve) => (release = resolve));
-  vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(async function (this: DynamoDBDocumentClient, command: unknown) {
+  aroundDynamoDbCalls(async (command, send) => {
     const held = command instanceof GetCommand && command.input.Key?.SK === `${SK_PREFIX.member}${userId}` && seen < count;
-    const answer = await send.call(this, command);
+    const answer = await send();
     if (held) {
       if (++seen === count) release();
       await allRead;
     }
     return answer;
-  } as never);
+  });
 }
 
 async function environmentWith(role?: Role): Promise<string> {
