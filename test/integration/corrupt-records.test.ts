@@ -101,14 +101,8 @@ describe('a stored item that fails its schema', () => {
     const { body: env } = await stack.call('POST', '/api/environments', { token, body: { name: 'audited' } });
     await stack.call('POST', `/api/environments/${env.id}/secrets`, { token, body: { key: 'K', value: VALUE } });
     await stack.call('GET', `/api/environments/${env.id}/env`, { token });
-    const { Items = [] } = await valueDeps().ddb.send(
-      new (await import('@aws-sdk/lib-dynamodb')).QueryCommand({
-        TableName: stack.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :a)',
-        ExpressionAttributeValues: { ':pk': environmentTenant(env.id), ':a': SK_PREFIX.audit },
-      }),
-    );
-    await corrupt({ PK: Items[0]!.PK, SK: Items[0]!.SK }, 'action', 'exfiltrate');
+    const [audit] = await stack.items(environmentTenant(env.id), SK_PREFIX.audit);
+    await corrupt({ PK: audit!.PK, SK: audit!.SK }, 'action', 'exfiltrate');
     const log = await loggedDuring(() => expectInternal(stack.call('GET', `/api/environments/${env.id}/audit`, { token })));
     expectLogged(log, 'audit', 'action');
   });

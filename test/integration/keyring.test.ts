@@ -1,6 +1,6 @@
 import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openValue } from '../../lib/crypto/envelope.js';
 import { createKeyring, type Keyring } from '../../lib/crypto/keyring.js';
@@ -41,16 +41,7 @@ function observeKms(observe: (command: unknown, answer: any) => Promise<void> | 
   });
 }
 
-async function dataKeyItems(tenant: string) {
-  const { Items = [] } = await valueDeps().ddb.send(
-    new QueryCommand({
-      TableName: stack.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.dataKey },
-    }),
-  );
-  return Items;
-}
+const dataKeyItems = (tenant: string) => stack.items(tenant, SK_PREFIX.dataKey);
 
 async function storedKeyVersion(key: { PK: string; SK: string }): Promise<number> {
   const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: key, ProjectionExpression: 'kv' }));

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storeDeps } from '../../lib/deps.js';
 import type { Role } from '../../lib/environments/access.js';
@@ -56,14 +56,8 @@ async function ownerCount(id: string): Promise<number> {
 }
 
 async function owners(id: string): Promise<string[]> {
-  const { Items = [] } = await storeDeps().ddb.send(
-    new QueryCommand({
-      TableName: stack.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': environmentTenant(id), ':prefix': SK_PREFIX.member },
-    }),
-  );
-  return Items.filter((item) => item.role === 'owner').map((item) => item.user_id).sort();
+  const members = await stack.items(environmentTenant(id), SK_PREFIX.member);
+  return members.filter((item) => item.role === 'owner').map((item) => item.user_id).sort();
 }
 
 const statusOf = (settled: PromiseSettledResult<unknown>) =>

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/paths.js';
 import { createKeyring } from '../../lib/crypto/keyring.js';
@@ -11,7 +11,7 @@ import type { RotationEvent } from '../../lib/rotation/events.js';
 import type { RotationDeps } from '../../lib/rotation/rotate-tenant.js';
 import { createRotationHandler } from '../../lib/rotation/rotation-handler.js';
 import { createUserSecret } from '../../lib/secrets/user-secrets.js';
-import { keys, userTenant } from '../../lib/store/keys.js';
+import { keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
 import { failDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -71,15 +71,7 @@ async function dataKeyStatus(tenant: string, version: number) {
 }
 
 async function keyVersionsInUse(tenant: string): Promise<number[]> {
-  const { Items = [] } = await valueDeps().ddb.send(
-    new QueryCommand({
-      TableName: stack.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-      ExpressionAttributeValues: { ':pk': tenant, ':p': 'SECRET#' },
-      ProjectionExpression: 'kv',
-    }),
-  );
-  return [...new Set(Items.map((item) => item.kv as number))];
+  return [...new Set((await stack.items(tenant, SK_PREFIX.secret)).map((item) => item.kv as number))];
 }
 
 /** Simulates the process dying after `writesBeforeCrash` re-encryptions: every later call fails. */
@@ -211,7 +203,7 @@ describe('rotation as the event handler', () => {
     const tenant = userTenant(sub);
     const expected = await seed(sub, 5);
     const { ddb, kms } = valueDeps();
-    const valuesBefore = await ddb.send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)', ExpressionAttributeValues: { ':pk': tenant, ':p': 'SECRET#' } }));
+    const valuesBefore = await stack.items(tenant, SK_PREFIX.secret);
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
 
     stack.kms.resetCalls();
@@ -223,8 +215,8 @@ describe('rotation as the event handler', () => {
 
     const dataKey = await ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.dataKey(tenant, 1) }));
     expect(dataKey.Item!.kms_key_id).toBe(KeyMetadata!.Arn);
-    const valuesAfter = await ddb.send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)', ExpressionAttributeValues: { ':pk': tenant, ':p': 'SECRET#' } }));
-    expect(valuesAfter.Items).toEqual(valuesBefore.Items);
+    const valuesAfter = await stack.items(tenant, SK_PREFIX.secret);
+    expect(valuesAfter).toEqual(valuesBefore);
     expect(published.some((e) => e.type === 'DataKeysRewrapped' && e.detail.tenant === tenant)).toBe(true);
     expect(await inject(sub)).toEqual(expected);
   });

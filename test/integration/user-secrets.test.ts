@@ -1,6 +1,4 @@
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDynamoDbClient } from '../../infra/local/dynamodb.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const SECRETS = '/api/v1/user/secrets';
@@ -281,15 +279,7 @@ describe('inject', () => {
     for (let i = 0; i < 2; i++) injects.push(await stack.call('GET', `${SECRETS}/env`, { token: await stack.token(sub, 'secrets:inject') }));
     const after = Date.now();
 
-    const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(stack.dynamoDbEndpoint));
-    const { Items = [] } = await ddb.send(
-      new QueryCommand({
-        TableName: stack.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :audit)',
-        ExpressionAttributeValues: { ':pk': `USER#${sub}`, ':audit': 'AUDIT#' },
-      }),
-    );
-    ddb.destroy();
+    const Items = await stack.items(`USER#${sub}`, 'AUDIT#');
     expect(Items).toHaveLength(2);
     expect(JSON.stringify(Items)).not.toMatch(/audited-value/);
     expect(Items.map((item) => item.request_id).sort()).toEqual(injects.map((inject) => inject.headers.get('x-request-id')).sort());

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
+import { localDynamoDbClient } from '../../infra/local/dynamodb.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 
 export interface CallOptions {
@@ -23,6 +25,8 @@ export interface CallResult<T = any> {
 export interface TestStack extends LocalStack {
   token(sub: string, scope?: string, ttlSeconds?: number): Promise<string>;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<CallResult<T>>;
+  /** Every stored item of `tenant` whose sort key starts with `prefix`, read straight from the table. */
+  items(tenant: string, prefix: string): Promise<Record<string, any>[]>;
 }
 
 /**
@@ -38,11 +42,26 @@ export async function startTestStack(options: { minClientVersion?: string } = {}
     tableName: `test-${randomUUID()}`,
     minClientVersion: options.minClientVersion,
   });
+  const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(stack.dynamoDbEndpoint));
   return {
     ...stack,
     stop: async () => {
+      ddb.destroy();
       await stack.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    items: async (tenant, prefix) => {
+      const items: Record<string, any>[] = [];
+      const pages = paginateQuery(
+        { client: ddb },
+        {
+          TableName: stack.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
+        },
+      );
+      for await (const page of pages) items.push(...(page.Items ?? []));
+      return items;
     },
     token: (sub, scope, ttlSeconds) => stack.issuer.sign({ sub, scope, ttlSeconds }),
     call: async (method, path, { token, body, rawBody, headers = {} } = {}) => {
