@@ -4,6 +4,7 @@ import { createKeyring } from '../../lib/crypto/keyring.js';
 import { valueDeps } from '../../lib/deps.js';
 import { environmentTenant, keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
 import { CorruptRecordError } from '../../lib/store/records.js';
+import { loggedDuring } from '../support/logs.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -33,21 +34,6 @@ async function corrupt(key: { PK: string; SK: string }, attribute: string, value
       ExpressionAttributeValues: { ':v': value },
     }),
   );
-}
-
-/** Runs `action` and returns the structured log lines written meanwhile. */
-async function loggedDuring(action: () => Promise<unknown>): Promise<{ lines: Record<string, unknown>[]; text: string }> {
-  const written: string[] = [];
-  vi.stubEnv('LOG_LEVEL', 'error');
-  vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string) => (written.push(String(chunk)), true)) as never);
-  try {
-    await action();
-  } finally {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
-  }
-  const text = written.join('');
-  return { text, lines: written.flatMap((line) => line.split('\n')).filter(Boolean).map((line) => JSON.parse(line)) };
 }
 
 async function expectInternal(result: Promise<{ status: number; text: string }>) {

@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { CreateEnvironmentBody, PutMemberBody, UpdateSecretBody } from '../../lib/environments/schemas.js';
 import { ValidationError } from '../../lib/http/errors.js';
 import { toHttpError } from '../../lib/http/upstream-errors.js';
 import { parseInput } from '../../lib/http/validation.js';
 import { CorruptRecordError, parseRecord } from '../../lib/store/records.js';
+import { loggedDuring } from '../support/logs.js';
 import { isReservedName } from '../../lib/secrets/names.js';
 import { CreateUserSecretBody, ListUserSecretsQuery, SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
 
@@ -127,31 +128,26 @@ describe('validation messages', () => {
 });
 
 describe('stored records', () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
-
   it('are returned as parsed when they match', () => {
     expect(parseRecord(z.object({ n: z.coerce.number() }), { n: '2' }, 'test')).toEqual({ n: 2 });
   });
 
-  it('that do not match are a bare 500, logged by field path and never by value', () => {
-    const written: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
-    vi.stubEnv('LOG_LEVEL', 'info');
+  it('that do not match are a bare 500, logged by field path and never by value', async () => {
     const schema = z.object({ masked_value: z.number(), meta: z.object({ by: z.string() }) });
     let thrown: unknown;
-    try {
-      parseRecord(schema, { masked_value: 'sk-stored-secret', meta: { by: 7 } }, 'user-secret');
-    } catch (error) {
-      thrown = error;
-    }
+    const { lines, text } = await loggedDuring(() => {
+      try {
+        parseRecord(schema, { masked_value: 'sk-stored-secret', meta: { by: 7 } }, 'user-secret');
+      } catch (error) {
+        thrown = error;
+      }
+    });
     expect(thrown).toBeInstanceOf(CorruptRecordError);
     expect(thrown).toMatchObject({ name: 'CorruptRecordError', recordType: 'user-secret', message: 'Stored user-secret record failed validation' });
     expect(toHttpError(thrown)).toMatchObject({ status: 500, detail: 'Internal server error' });
-    vi.unstubAllEnvs();
-    const [line] = written.map((text) => JSON.parse(text));
-    expect(line).toMatchObject({ level: 'error', msg: 'stored record failed validation', recordType: 'user-secret', fields: ['masked_value', 'meta.by'] });
-    expect(written.join('')).not.toContain('sk-stored-secret');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'error', msg: 'stored record failed validation', recordType: 'user-secret', fields: ['masked_value', 'meta.by'] }),
+    ]);
+    expect(text).not.toContain('sk-stored-secret');
   });
 });
