@@ -13,7 +13,7 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   coverageAnalysis: 'perTest',
   mutate: [
-    'lib/audit.ts',
+    'lib/audit/audit.ts',
     'lib/crypto/keyring.ts',
     'lib/environments/environments.ts',
     'lib/environments/errors.ts',
@@ -26,6 +26,7 @@ export default {
     'lib/secrets/user-secret-schemas.ts',
     'lib/secrets/user-secrets.ts',
     'lib/store/counted-page.ts',
+    'lib/store/items/*.ts',
     'lib/store/tenant-items.ts',
   ],
   ignoreStatic: true,

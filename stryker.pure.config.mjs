@@ -11,12 +11,14 @@ import store from './stryker.config.mjs';
 export default {
   ...store,
   mutate: [
+    'lib/clock.ts',
     'lib/crypto/envelope.ts',
     'lib/environments/access.ts',
     'lib/http/envelopes.ts',
     'lib/http/errors.ts',
     'lib/http/upstream-errors.ts',
     'lib/http/validation.ts',
+    'lib/precondition.ts',
     'lib/secrets/masking.ts',
     'lib/secrets/names.ts',
     'lib/secrets/presets.ts',

@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { recordAudit } from '../lib/audit.js';
+import { systemClock } from '../lib/clock.js';
+import { recordAudit } from '../lib/audit/audit.js';
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
-import { activeKeyCheck } from '../lib/crypto/keyring.js';
-import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES, SECRET_METADATA_ATTRIBUTES, SECRET_VALUE_ATTRIBUTES } from '../lib/environments/schemas.js';
-import { environmentSecretItem, newSecretRecord } from '../lib/environments/secrets.js';
+import { newSecretRecord } from '../lib/environments/secrets.js';
+import {
+  ENVIRONMENT_SECRET_METADATA_ATTRIBUTES as SECRET_METADATA_ATTRIBUTES,
+  ENVIRONMENT_SECRET_VALUE_ATTRIBUTES as SECRET_VALUE_ATTRIBUTES,
+  environmentSecretItem,
+} from '../lib/store/items/environment-secret.js';
+import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES } from '../lib/store/items/member.js';
+import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
+import { USER_SECRET_METADATA_ATTRIBUTES as METADATA_ATTRIBUTES } from '../lib/store/items/user-secret.js';
 import { MASK } from '../lib/secrets/masking.js';
 import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
-import { METADATA_ATTRIBUTES } from '../lib/secrets/user-secret-schemas.js';
-import { totalUpdate } from '../lib/store/counted-page.js';
 import { projection } from '../lib/store/expressions.js';
 import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, keys, prefixEnd, SK_META, SK_PREFIX, userTenant } from '../lib/store/keys.js';
 import { TABLE_DEFINITION } from '../lib/store/table.js';
@@ -225,7 +230,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
           TransactItems: [
             { Delete: { TableName: tableName, Key: keys.userSecret(tenant, params!.id!) } },
             { Delete: { TableName: tableName, Key: keys.userSecretName(tenant, params!.name!) } },
-            { Update: totalUpdate(tableName, tenant, -1) },
+            tenantHeaderItem.addToTotal(tableOf({ ddb, tableName }), tenant, -1),
           ],
         }),
       );
@@ -278,11 +283,11 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
             {
               Put: {
                 TableName: store.tableName,
-                Item: environmentSecretItem(tenant, record, { kv: SEEDED_KEY_VERSION, ct: Buffer.alloc(sealedBytes(value)) }),
+                Item: environmentSecretItem.build(tenant, record, { kv: SEEDED_KEY_VERSION, ct: Buffer.alloc(sealedBytes(value)) }),
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
-            { Update: totalUpdate(store.tableName, tenant, 1, SEEDED_KEY_VERSION) },
+            tenantHeaderItem.addToTotal(tableOf(store), tenant, 1, SEEDED_KEY_VERSION),
           ],
         }),
       );
@@ -343,7 +348,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
                 },
               },
             },
-            activeKeyCheck(store.tableName, tenant, SEEDED_KEY_VERSION),
+            tenantHeaderItem.activeKeyCheck(tableOf(store), tenant, SEEDED_KEY_VERSION),
           ],
         }),
       );
@@ -480,7 +485,12 @@ async function floorReadUserSecret({ ddb, tableName }: FloorStore, tenant: strin
 
 /** The audit item inject and reveal write before any plaintext leaves: the service's own write. */
 function floorAudit({ ddb, tableName }: FloorStore, tenant: string, sub: string, names: string[]) {
-  return recordAudit({ ddb, config: { tableName, auditRetentionDays: 90 } }, tenant, { action: 'inject', actor: sub, requestId: 'bench', keys: names });
+  return recordAudit({ ddb, config: { tableName, auditRetentionDays: 90 }, clock: systemClock }, tenant, { action: 'inject', actor: sub, requestId: 'bench', keys: names });
+}
+
+/** The store as the service's item modules take it. */
+function tableOf({ ddb, tableName }: FloorStore) {
+  return { ddb, config: { tableName } };
 }
 
 function createdRef(call: BenchCall, name: string, body: string): SecretRef {
@@ -503,7 +513,7 @@ async function floorCreate({ ddb, tableName }: FloorStore, sub: string, name: st
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
-        { Update: totalUpdate(tableName, tenant, 1) },
+        tenantHeaderItem.addToTotal(tableOf({ ddb, tableName }), tenant, 1),
       ],
     }),
   );

@@ -1,15 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../lib/config.js';
 import { createKeyring } from '../lib/crypto/keyring.js';
 import { createKmsClient } from '../lib/crypto/kms.js';
 import { createEnvironment } from '../lib/environments/environments.js';
-import { environmentSecretItem, newSecretRecord, sealUnder } from '../lib/environments/secrets.js';
-import { newUserSecret, type ValueDeps } from '../lib/secrets/user-secrets.js';
-import { totalUpdate } from '../lib/store/counted-page.js';
+import type { ValueDeps } from '../lib/app/deps.js';
+import { systemClock, timestampOf } from '../lib/clock.js';
+import { newSecretRecord, sealUnder } from '../lib/environments/secrets.js';
+import { newUserSecret } from '../lib/secrets/user-secrets.js';
+import { environmentSecretItem } from '../lib/store/items/environment-secret.js';
+import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
 import { environmentTenant, userTenant } from '../lib/store/keys.js';
 import { createDocumentClient } from '../lib/store/dynamodb.js';
-import { nowTimestamp } from '../lib/time.js';
 import type { EnvironmentRef, SecretRef } from './fixtures.js';
 import { BENCH_VALUE } from './routes.js';
 
@@ -34,7 +37,8 @@ const BATCH_ATTEMPTS = 8;
 
 export function createSeeder(config: Config): Seeder {
   const ddb = createDocumentClient(config);
-  const deps: ValueDeps = { config, ddb, keyring: createKeyring({ ddb, config, kms: createKmsClient(config) }) };
+  const clock = systemClock;
+  const deps: ValueDeps = { config, ddb, clock, keyring: createKeyring({ ddb, config, clock, kms: createKmsClient(config) }) };
   const limit = limiter(BATCHES_IN_FLIGHT);
   let seeded = 0;
 
@@ -54,25 +58,29 @@ export function createSeeder(config: Config): Seeder {
       const tenant = userTenant(sub);
       const dataKey = await deps.keyring.active(tenant);
       const secrets = Array.from({ length: count }, () =>
-        newUserSecret(tenant, { name: `SEEDED_${seeded++}`, provider: 'custom', value: BENCH_VALUE }, dataKey),
+        newUserSecret(
+          tenant,
+          { id: randomUUID(), now: timestampOf(clock.now()), name: `SEEDED_${seeded++}`, provider: 'custom', value: BENCH_VALUE },
+          dataKey,
+        ),
       );
       await writeAll(secrets.map((secret) => [secret.nameItem, secret.secretItem]), SECRETS_PER_BATCH);
-      await ddb.send(new UpdateCommand(totalUpdate(config.tableName, tenant, count)));
+      await ddb.send(new UpdateCommand(tenantHeaderItem.addToTotal(deps, tenant, count).Update!));
       return secrets.map(({ metadata }) => ({ sub, id: metadata.id, name: metadata.name }));
     },
     async seedEnvironment(owner, count) {
-      const { id } = await createEnvironment(deps, owner, { name: `bench ${owner}`, description: '' });
+      const { id } = await createEnvironment(deps, { sub: owner, environment: { name: `bench ${owner}`, description: '' } });
       const tenant = environmentTenant(id);
       // Makes the environment's data key, as its first secret write would.
       const dataKey = await deps.keyring.active(tenant);
-      const now = nowTimestamp();
+      const now = timestampOf(clock.now());
       const secretKeys = Array.from({ length: count }, (_, n) => `SEEDED_${n}`);
       const items = secretKeys.map((key) => {
         const input = { key, value: BENCH_VALUE, description: '', neverReveal: false };
-        return [environmentSecretItem(tenant, newSecretRecord(owner, input, now), sealUnder(dataKey, key, BENCH_VALUE))];
+        return [environmentSecretItem.build(tenant, newSecretRecord(owner, input, now), sealUnder(dataKey, key, BENCH_VALUE))];
       });
       await writeAll(items, ENVIRONMENT_SECRETS_PER_BATCH);
-      await ddb.send(new UpdateCommand(totalUpdate(config.tableName, tenant, count)));
+      await ddb.send(new UpdateCommand(tenantHeaderItem.addToTotal(deps, tenant, count).Update!));
       return { sub: owner, environmentId: id, keys: secretKeys };
     },
   };

@@ -1,5 +1,5 @@
 import { startLocalStack } from '../infra/local/stack.js';
-import { storeDeps, valueDeps } from '../lib/deps.js';
+import { storeDeps, valueDeps } from '../lib/app/process-deps.js';
 import { userTenant } from '../lib/store/keys.js';
 import { startFloorServer } from './floor.js';
 import { ROUTE_BENCHES } from './routes.js';

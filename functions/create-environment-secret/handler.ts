@@ -1,4 +1,4 @@
-import { valueDeps } from '../../lib/deps.js';
+import { valueDeps } from '../../lib/app/process-deps.js';
 import { secretCreated } from '../../lib/environments/responses.js';
 import { CreateSecretBody, EnvironmentPath } from '../../lib/environments/schemas.js';
 import { createSecret } from '../../lib/environments/secrets.js';
@@ -8,5 +8,5 @@ const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: EnvironmentPath, body: CreateSecretBody },
-  async ({ path, body, caller }) => secretCreated(path.id, await createSecret(deps, caller.sub, path.id, body)),
+  async ({ path, body, caller }) => secretCreated(path.id, await createSecret(deps, { sub: caller.sub, environmentId: path.id, secret: body })),
 );

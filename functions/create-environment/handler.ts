@@ -1,4 +1,4 @@
-import { storeDeps } from '../../lib/deps.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
 import { environmentCreated } from '../../lib/environments/responses.js';
 import { CreateEnvironmentBody } from '../../lib/environments/schemas.js';
@@ -7,5 +7,5 @@ import { defineRoute } from '../../lib/http/route.js';
 const deps = storeDeps();
 
 export const handler = defineRoute({ family: 'environments', body: CreateEnvironmentBody }, async ({ body, caller }) =>
-  environmentCreated(await createEnvironment(deps, caller.sub, body)),
+  environmentCreated(await createEnvironment(deps, { sub: caller.sub, environment: body })),
 );

@@ -1,4 +1,4 @@
-import { valueDeps } from '../../lib/deps.js';
+import { valueDeps } from '../../lib/app/process-deps.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { PRESET_NAMES } from '../../lib/secrets/presets.js';
 import { CreateFromPresetBody } from '../../lib/secrets/user-secret-schemas.js';
@@ -8,5 +8,8 @@ import { created } from '../../lib/secrets/user-secret-responses.js';
 const deps = valueDeps();
 
 export const handler = defineRoute({ family: 'v1', body: CreateFromPresetBody }, async ({ body, caller }) =>
-  created(await createUserSecret(deps, caller.sub, { name: PRESET_NAMES[body.provider]!, provider: body.provider, value: body.value })),
+  created(await createUserSecret(deps, {
+      sub: caller.sub,
+      secret: { name: PRESET_NAMES[body.provider]!, provider: body.provider, value: body.value },
+    })),
 );

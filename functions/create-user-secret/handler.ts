@@ -1,4 +1,4 @@
-import { valueDeps } from '../../lib/deps.js';
+import { valueDeps } from '../../lib/app/process-deps.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { CreateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
 import { createUserSecret } from '../../lib/secrets/user-secrets.js';
@@ -7,5 +7,5 @@ import { created } from '../../lib/secrets/user-secret-responses.js';
 const deps = valueDeps();
 
 export const handler = defineRoute({ family: 'v1', body: CreateUserSecretBody }, async ({ body, caller }) =>
-  created(await createUserSecret(deps, caller.sub, body)),
+  created(await createUserSecret(deps, { sub: caller.sub, secret: body })),
 );

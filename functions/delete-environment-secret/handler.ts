@@ -1,4 +1,4 @@
-import { storeDeps } from '../../lib/deps.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
 import { SecretPath } from '../../lib/environments/schemas.js';
 import { deleteSecret } from '../../lib/environments/secrets.js';
 import { noContent, parseIfMatch } from '../../lib/http/responses.js';
@@ -7,6 +7,11 @@ import { defineRoute } from '../../lib/http/route.js';
 const deps = storeDeps();
 
 export const handler = defineRoute({ family: 'environments', path: SecretPath }, async ({ path, headers, caller }) => {
-  await deleteSecret(deps, caller.sub, path.id, path.key, parseIfMatch(headers['if-match']));
+  await deleteSecret(deps, {
+    sub: caller.sub,
+    environmentId: path.id,
+    key: path.key,
+    precondition: parseIfMatch(headers['if-match']),
+  });
   return noContent();
 });

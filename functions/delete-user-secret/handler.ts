@@ -1,4 +1,4 @@
-import { storeDeps } from '../../lib/deps.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
 import { noContent, parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
@@ -7,6 +7,6 @@ import { deleteUserSecret } from '../../lib/secrets/user-secrets.js';
 const deps = storeDeps();
 
 export const handler = defineRoute({ family: 'v1', path: SecretIdPath }, async ({ path, headers, caller }) => {
-  await deleteUserSecret(deps, caller.sub, path.id, parseIfMatch(headers['if-match']));
+  await deleteUserSecret(deps, { sub: caller.sub, id: path.id, precondition: parseIfMatch(headers['if-match']) });
   return noContent();
 });

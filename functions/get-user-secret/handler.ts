@@ -1,4 +1,4 @@
-import { storeDeps } from '../../lib/deps.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
 import { getUserSecret } from '../../lib/secrets/user-secrets.js';
@@ -7,5 +7,5 @@ import { withEtag } from '../../lib/secrets/user-secret-responses.js';
 const deps = storeDeps();
 
 export const handler = defineRoute({ family: 'v1', path: SecretIdPath }, async ({ path, caller }) =>
-  withEtag(await getUserSecret(deps, caller.sub, path.id)),
+  withEtag(await getUserSecret(deps, { sub: caller.sub, id: path.id })),
 );

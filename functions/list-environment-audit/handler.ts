@@ -1,4 +1,4 @@
-import { storeDeps } from '../../lib/deps.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
 import { listEnvironmentAudit } from '../../lib/environments/environments.js';
 import { EnvironmentPath } from '../../lib/environments/schemas.js';
 import { json } from '../../lib/http/responses.js';
@@ -9,5 +9,5 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: EnvironmentPath, query: PageQuery },
-  async ({ path, query, caller }) => json(200, await listEnvironmentAudit(deps, caller.sub, path.id, query)),
+  async ({ path, query, caller }) => json(200, await listEnvironmentAudit(deps, { sub: caller.sub, environmentId: path.id, page: query })),
 );

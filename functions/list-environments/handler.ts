@@ -1,4 +1,4 @@
-import { storeDeps } from '../../lib/deps.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
 import { listEnvironments } from '../../lib/environments/environments.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
@@ -7,5 +7,5 @@ import { PageQuery } from '../../lib/store/cursor.js';
 const deps = storeDeps();
 
 export const handler = defineRoute({ family: 'environments', query: PageQuery }, async ({ query, caller }) =>
-  json(200, await listEnvironments(deps, caller.sub, query)),
+  json(200, await listEnvironments(deps, { sub: caller.sub, page: query })),
 );

@@ -1,4 +1,4 @@
-import { storeDeps } from '../../lib/deps.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
 import { putMember } from '../../lib/environments/members.js';
 import { MemberPath, PutMemberBody } from '../../lib/environments/schemas.js';
 import { json } from '../../lib/http/responses.js';
@@ -8,5 +8,5 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: MemberPath, body: PutMemberBody },
-  async ({ path, body, caller }) => json(200, await putMember(deps, caller.sub, path.id, path.userId, body.role)),
+  async ({ path, body, caller }) => json(200, await putMember(deps, { sub: caller.sub, environmentId: path.id, userId: path.userId, role: body.role })),
 );

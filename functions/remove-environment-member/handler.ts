@@ -1,4 +1,4 @@
-import { storeDeps } from '../../lib/deps.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
 import { removeMember } from '../../lib/environments/members.js';
 import { MemberPath } from '../../lib/environments/schemas.js';
 import { noContent } from '../../lib/http/responses.js';
@@ -7,6 +7,6 @@ import { defineRoute } from '../../lib/http/route.js';
 const deps = storeDeps();
 
 export const handler = defineRoute({ family: 'environments', path: MemberPath }, async ({ path, caller }) => {
-  await removeMember(deps, caller.sub, path.id, path.userId);
+  await removeMember(deps, { sub: caller.sub, environmentId: path.id, userId: path.userId });
   return noContent();
 });

@@ -1,4 +1,4 @@
-import { valueDeps } from '../../lib/deps.js';
+import { valueDeps } from '../../lib/app/process-deps.js';
 import { SecretPath } from '../../lib/environments/schemas.js';
 import { revealSecret } from '../../lib/environments/values.js';
 import { json } from '../../lib/http/responses.js';
@@ -7,5 +7,5 @@ import { defineRoute } from '../../lib/http/route.js';
 const deps = valueDeps();
 
 export const handler = defineRoute({ family: 'environments', path: SecretPath }, async ({ path, caller, requestId }) =>
-  json(200, await revealSecret(deps, caller.sub, path.id, path.key, requestId)),
+  json(200, await revealSecret(deps, { sub: caller.sub, environmentId: path.id, key: path.key, requestId })),
 );

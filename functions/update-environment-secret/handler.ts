@@ -1,4 +1,4 @@
-import { valueDeps } from '../../lib/deps.js';
+import { valueDeps } from '../../lib/app/process-deps.js';
 import { secretResponse } from '../../lib/environments/responses.js';
 import { SecretPath, UpdateSecretBody } from '../../lib/environments/schemas.js';
 import { updateSecret } from '../../lib/environments/secrets.js';
@@ -10,5 +10,12 @@ const deps = valueDeps();
 export const handler = defineRoute(
   { family: 'environments', path: SecretPath, body: UpdateSecretBody },
   async ({ path, body, headers, caller }) =>
-    secretResponse(await updateSecret(deps, caller.sub, path.id, path.key, body, parseIfMatch(headers['if-match']))),
+    secretResponse(await updateSecret(deps, {
+        sub: caller.sub,
+        environmentId: path.id,
+        key: path.key,
+        patch: body,
+        precondition: parseIfMatch(headers['if-match']),
+      }),
+    ),
 );

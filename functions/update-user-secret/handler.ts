@@ -1,4 +1,4 @@
-import { valueDeps } from '../../lib/deps.js';
+import { valueDeps } from '../../lib/app/process-deps.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { SecretIdPath, UpdateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
@@ -10,5 +10,11 @@ const deps = valueDeps();
 export const handler = defineRoute(
   { family: 'v1', path: SecretIdPath, body: UpdateUserSecretBody },
   async ({ path, body, headers, caller }) =>
-    withEtag(await updateUserSecret(deps, caller.sub, path.id, body.value, parseIfMatch(headers['if-match']))),
+    withEtag(await updateUserSecret(deps, {
+        sub: caller.sub,
+        id: path.id,
+        value: body.value,
+        precondition: parseIfMatch(headers['if-match']),
+      }),
+    ),
 );

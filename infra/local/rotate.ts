@@ -26,7 +26,7 @@ Object.assign(process.env, localServiceEnv(endpoints), { LOG_LEVEL: process.env.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // Imported after the environment is set, as a Lambda's modules are.
-const { rotationDeps } = await import('../../lib/deps.js');
+const { rotationDeps } = await import('../../lib/app/process-deps.js');
 const { createRotationHandler } = await import('../../lib/rotation/rotation-handler.js');
 
 const published: RotationEvent[] = [];

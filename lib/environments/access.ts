@@ -1,12 +1,10 @@
+import { ROLES, type Role } from '../store/items/member.js';
 import { environmentNotFound, roleForbids } from './errors.js';
 
 /**
  * Who may do what in an environment. Pure rules, unit-tested as a whole matrix; the store
  * reads the caller's role and asks here before touching anything else.
  */
-export const ROLES = ['owner', 'editor', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
-
 const PERMISSIONS = {
   /** List and get secret metadata. */
   readSecrets: ROLES,

@@ -1,20 +1,13 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { parseRecord } from '../store/records.js';
-import type { StoreDeps } from '../secrets/user-secrets.js';
-import { projection } from '../store/expressions.js';
-import { environmentTenant, indexKeys, keys } from '../store/keys.js';
-import { retryConditionalWrite, type TransactItem, transactWrite } from '../store/transactions.js';
-import { nowTimestamp } from '../time.js';
-import { authorize, ownerDelta, type Permission, removalPermission, type Role } from './access.js';
+import type { StoreDeps } from '../app/deps.js';
+import { timestampOf } from '../clock.js';
+import { environmentTenant } from '../store/keys.js';
+import { environmentHeaderItem } from '../store/items/environment-header.js';
+import { type MemberRecord, memberItem, type Role } from '../store/items/member.js';
+import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
+import { authorize, ownerDelta, type Permission, removalPermission } from './access.js';
 import { environmentNotFound, lastOwner, memberNotFound } from './errors.js';
-import {
-  ENVIRONMENT_HEADER_ATTRIBUTES,
-  EnvironmentHeaderRecord,
-  MEMBER_ATTRIBUTES,
-  type Member,
-  MemberRecord,
-  toMember,
-} from './schemas.js';
+import type { InEnvironment } from './secrets.js';
+import { type Member, toMember } from './schemas.js';
 
 /**
  * Membership: the role check every environment operation starts with, and owners managing
@@ -24,109 +17,63 @@ import {
  */
 
 /** Reads the caller's role and checks it grants `permission` (404 for non-members, else 403). */
-export async function authorizeMember(deps: StoreDeps, environmentId: string, sub: string, permission: Permission): Promise<Role> {
-  const member = await readMember(deps, environmentTenant(environmentId), sub);
+export async function authorizeMember(
+  deps: StoreDeps,
+  { sub, environmentId, permission }: InEnvironment & { permission: Permission },
+): Promise<Role> {
+  const member = await memberItem.get(deps, environmentTenant(environmentId), sub);
   return authorize(member?.role, permission);
 }
 
 /** Adds a member or changes a member's role; owners only. Idempotent for an unchanged role. */
-export async function putMember(deps: StoreDeps, sub: string, environmentId: string, userId: string, role: Role): Promise<Member> {
+export async function putMember(
+  deps: StoreDeps,
+  { sub, environmentId, userId, role }: InEnvironment & { userId: string; role: Role },
+): Promise<Member> {
   const tenant = environmentTenant(environmentId);
-  await authorizeMember(deps, environmentId, sub, 'manageMembers');
-  return retryConditionalWrite(
-    async () => {
-      const [current, header] = await Promise.all([readMember(deps, tenant, userId), readHeader(deps, tenant)]);
-      if (current?.role === role) return toMember(current);
-      const now = nowTimestamp();
-      const member: MemberRecord = { user_id: userId, role, created_at: current?.created_at ?? now, updated_at: now, updated_by: sub };
-      await transactWrite(deps.ddb, [
-        {
-          Put: {
-            TableName: deps.config.tableName,
-            Item: memberItem(environmentId, header, member),
-            ...(current ? unchangedRole(current.role) : { ConditionExpression: 'attribute_not_exists(PK)' }),
-          },
-        },
-        ...countOwners(deps, tenant, ownerDelta(current?.role, role)),
-      ]);
-      return toMember(member);
-    },
-    lastOwnerUnlessRace,
-  );
+  await authorizeMember(deps, { sub, environmentId, permission: 'manageMembers' });
+  return retryConditionalWrite(async () => {
+    const [current, header] = await Promise.all([
+      memberItem.get(deps, tenant, userId),
+      environmentHeaderItem.get(deps, tenant),
+    ]);
+    if (!header) throw environmentNotFound();
+    if (current?.role === role) return toMember(current);
+    const now = timestampOf(deps.clock.now());
+    const member: MemberRecord = {
+      user_id: userId,
+      role,
+      created_at: current?.created_at ?? now,
+      updated_at: now,
+      updated_by: sub,
+    };
+    await transactWrite<MemberItems>(deps.ddb, {
+      member: memberItem.put(deps, memberItem.build(environmentId, header, member), current?.role),
+      owners: environmentHeaderItem.countOwners(deps, tenant, ownerDelta(current?.role, role)),
+    });
+    return toMember(member);
+  }, lastOwnerUnlessRace);
 }
 
 /** Removes a member: owners may remove anyone, every member may remove themself (leave). */
-export async function removeMember(deps: StoreDeps, sub: string, environmentId: string, userId: string): Promise<void> {
+export async function removeMember(
+  deps: StoreDeps,
+  { sub, environmentId, userId }: InEnvironment & { userId: string },
+): Promise<void> {
   const tenant = environmentTenant(environmentId);
-  await authorizeMember(deps, environmentId, sub, removalPermission(sub, userId));
-  await retryConditionalWrite(
-    async () => {
-      const current = await readMember(deps, tenant, userId);
-      if (!current) throw memberNotFound(userId);
-      await transactWrite(deps.ddb, [
-        { Delete: { TableName: deps.config.tableName, Key: keys.member(tenant, userId), ...unchangedRole(current.role) } },
-        ...countOwners(deps, tenant, ownerDelta(current.role, undefined)),
-      ]);
-    },
-    lastOwnerUnlessRace,
-  );
+  await authorizeMember(deps, { sub, environmentId, permission: removalPermission(sub, userId) });
+  await retryConditionalWrite(async () => {
+    const current = await memberItem.get(deps, tenant, userId);
+    if (!current) throw memberNotFound(userId);
+    await transactWrite<MemberItems>(deps.ddb, {
+      member: memberItem.deleteIfRole(deps, tenant, userId, current.role),
+      owners: environmentHeaderItem.countOwners(deps, tenant, ownerDelta(current.role, undefined)),
+    });
+  }, lastOwnerUnlessRace);
 }
+type MemberItems = 'member' | 'owners';
 
-/** A member item: the role, GSI1 keys for "my environments", and a copy of the header for that list. */
-export function memberItem(environmentId: string, header: EnvironmentHeaderRecord, member: MemberRecord): Record<string, unknown> {
-  const tenant = environmentTenant(environmentId);
-  return {
-    ...keys.member(tenant, member.user_id),
-    ...indexKeys.membership(member.user_id, tenant),
-    ...member,
-    environment_id: environmentId,
-    environment: header,
-  };
-}
-
-async function readMember({ ddb, config }: StoreDeps, tenant: string, userId: string): Promise<MemberRecord | undefined> {
-  const { Item } = await ddb.send(
-    new GetCommand({ TableName: config.tableName, Key: keys.member(tenant, userId), ConsistentRead: true, ...projection(...MEMBER_ATTRIBUTES) }),
-  );
-  return Item ? parseRecord(MemberRecord, Item, 'environment-member') : undefined;
-}
-
-async function readHeader({ ddb, config }: StoreDeps, tenant: string): Promise<EnvironmentHeaderRecord> {
-  const { Item } = await ddb.send(
-    new GetCommand({
-      TableName: config.tableName,
-      Key: keys.tenantMeta(tenant),
-      ConsistentRead: true,
-      ...projection(...ENVIRONMENT_HEADER_ATTRIBUTES),
-    }),
-  );
-  if (!Item) throw environmentNotFound();
-  return parseRecord(EnvironmentHeaderRecord, Item, 'environment-header');
-}
-
-/** Writes a member only if its role is still the one read, so the owner count stays exact. */
-function unchangedRole(role: Role) {
-  return {
-    ConditionExpression: '#role = :read',
-    ExpressionAttributeNames: { '#role': 'role' },
-    ExpressionAttributeValues: { ':read': role },
-  };
-}
-
-/** Moves the owner count; losing an owner is refused when it would leave none. */
-function countOwners({ config }: StoreDeps, tenant: string, delta: -1 | 0 | 1): TransactItem[] {
-  if (delta === 0) return [];
-  const update = {
-    TableName: config.tableName,
-    Key: keys.tenantMeta(tenant),
-    UpdateExpression: 'ADD #owners :delta',
-    ExpressionAttributeNames: { '#owners': 'owners' },
-  };
-  if (delta === 1) return [{ Update: { ...update, ExpressionAttributeValues: { ':delta': delta } } }];
-  return [{ Update: { ...update, ConditionExpression: '#owners > :one', ExpressionAttributeValues: { ':delta': delta, ':one': 1 } } }];
-}
-
-/** The member write (item 0) failing is a race to re-read; only the owner count failing is the answer. */
-function lastOwnerUnlessRace(failed: number[]): Error | undefined {
-  return failed.includes(0) ? undefined : lastOwner();
+/** The member write failing is a race to re-read; only the owner count failing is the answer. */
+function lastOwnerUnlessRace(failed: MemberItems[]): Error | undefined {
+  return failed.includes('member') ? undefined : lastOwner();
 }

@@ -2,11 +2,13 @@ import * as z from 'zod/mini';
 import { subjectSchema } from '../auth/claims.js';
 import { uuidParam } from '../http/validation.js';
 import { secretValueSchema, variableNameSchema } from '../secrets/names.js';
-import { ROLES, type Role } from './access.js';
+import type { EnvironmentHeaderRecord } from '../store/items/environment-header.js';
+import type { EnvironmentSecretRecord } from '../store/items/environment-secret.js';
+import { type MemberRecord, ROLES, type Role } from '../store/items/member.js';
 
 /**
- * Request, record and response shapes of the environments API. The wire is camelCase; stored
- * attributes are snake_case like every other item in the table.
+ * Request and response shapes of the environments API. The wire is camelCase; stored
+ * records (store/items) are snake_case like every other item in the table.
  */
 
 // ── Requests ────────────────────────────────────────────────────────────────────────────────
@@ -84,61 +86,6 @@ export interface SecretMetadata {
   updatedBy: string;
 }
 
-// ── Records ─────────────────────────────────────────────────────────────────────────────────
-
-const timestamp = z.iso.datetime();
-const role = z.enum(ROLES);
-
-/**
- * The environment's own attributes on its META item. Member items carry a copy, so a user's
- * environments list is one Query; a future rename must rewrite those copies too.
- */
-export const EnvironmentHeaderRecord = z.object({
-  name: z.string(),
-  description: z.string(),
-  created_at: timestamp,
-  updated_at: timestamp,
-});
-export type EnvironmentHeaderRecord = z.infer<typeof EnvironmentHeaderRecord>;
-export const ENVIRONMENT_HEADER_ATTRIBUTES = Object.keys(EnvironmentHeaderRecord.shape);
-
-export const MemberRecord = z.object({
-  user_id: z.string(),
-  role,
-  created_at: timestamp,
-  updated_at: timestamp,
-  updated_by: z.string(),
-});
-export type MemberRecord = z.infer<typeof MemberRecord>;
-export const MEMBER_ATTRIBUTES = Object.keys(MemberRecord.shape);
-
-/** A member item as the user's environments list reads it from GSI1. */
-export const MembershipRecord = z.object({ environment_id: z.guid(), role, environment: EnvironmentHeaderRecord });
-export const MEMBERSHIP_ATTRIBUTES = Object.keys(MembershipRecord.shape);
-
-export const SecretMetadataRecord = z.object({
-  key: z.string(),
-  description: z.string(),
-  never_reveal: z.boolean(),
-  masked_value: z.string(),
-  version: z.int().check(z.positive()),
-  created_at: timestamp,
-  updated_at: timestamp,
-  updated_by: z.string(),
-});
-export type SecretMetadataRecord = z.infer<typeof SecretMetadataRecord>;
-/** Metadata attributes, so metadata reads never fetch ciphertext. */
-export const SECRET_METADATA_ATTRIBUTES = Object.keys(SecretMetadataRecord.shape);
-
-export const SecretValueRecord = z.object({
-  key: z.string(),
-  never_reveal: z.boolean(),
-  kv: z.int().check(z.positive()),
-  ct: z.instanceof(Uint8Array),
-});
-export type SecretValueRecord = z.infer<typeof SecretValueRecord>;
-export const SECRET_VALUE_ATTRIBUTES = Object.keys(SecretValueRecord.shape);
-
 // ── Mapping ─────────────────────────────────────────────────────────────────────────────────
 
 export function toEnvironment(id: string, header: EnvironmentHeaderRecord, callerRole: Role): Environment {
@@ -162,7 +109,7 @@ export function toMember(record: MemberRecord): Member {
   };
 }
 
-export function toSecretMetadata(record: SecretMetadataRecord): SecretMetadata {
+export function toSecretMetadata(record: EnvironmentSecretRecord): SecretMetadata {
   return {
     key: record.key,
     description: record.description,

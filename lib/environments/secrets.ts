@@ -1,26 +1,18 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoreDeps, ValueDeps } from '../app/deps.js';
+import { timestampOf } from '../clock.js';
 import { sealValue } from '../crypto/envelope.js';
-import { checkPrecondition, type Precondition } from '../http/responses.js';
-import { parseRecord } from '../store/records.js';
+import { type DataKey, staleKeyRetry } from '../crypto/keyring.js';
+import { checkPrecondition, type Precondition } from '../precondition.js';
 import { MASK, maskValue } from '../secrets/masking.js';
-import type { StoreDeps, ValueDeps } from '../secrets/user-secrets.js';
-import { type PageQuery } from '../store/cursor.js';
-import { queryCountedPage, totalUpdate } from '../store/counted-page.js';
-import { projection, setAll } from '../store/expressions.js';
-import { environmentTenant, keys, SK_PREFIX } from '../store/keys.js';
+import type { PageQuery } from '../store/cursor.js';
+import { environmentTenant } from '../store/keys.js';
+import { type EnvironmentSecretRecord, environmentSecretItem } from '../store/items/environment-secret.js';
+import { tenantHeaderItem } from '../store/items/tenant-header.js';
+import type { SealedValue } from '../store/items/value-item.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
-import { activeKeyCheck, type DataKey, staleKeyRetry } from '../crypto/keyring.js';
-import { nowTimestamp } from '../time.js';
-import { authorizeMember } from './members.js';
 import { neverRevealIsOneWay, secretExists, secretNotFound } from './errors.js';
-import {
-  type CreateSecretBody,
-  SECRET_METADATA_ATTRIBUTES,
-  type SecretMetadata,
-  SecretMetadataRecord,
-  toSecretMetadata,
-  type UpdateSecretBody,
-} from './schemas.js';
+import { authorizeMember } from './members.js';
+import { type CreateSecretBody, type SecretMetadata, toSecretMetadata, type UpdateSecretBody } from './schemas.js';
 
 /**
  * Secrets of an environment: metadata operations and value writes. A value is sealed under the
@@ -28,55 +20,50 @@ import {
  * key or environment. Plaintext reads (reveal, inject) live in values.ts.
  */
 
-export async function createSecret(deps: ValueDeps, sub: string, environmentId: string, input: CreateSecretBody): Promise<SecretMetadata> {
-  await authorizeMember(deps, environmentId, sub, 'writeSecrets');
+/** Who asks about which environment: every operation here starts with it. */
+export interface InEnvironment {
+  sub: string;
+  environmentId: string;
+}
+
+export async function createSecret(
+  deps: ValueDeps,
+  { sub, environmentId, secret }: InEnvironment & { secret: CreateSecretBody },
+): Promise<SecretMetadata> {
+  await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
-  const record = newSecretRecord(sub, input, nowTimestamp());
-  // A failed check on META means the cached data key was rotated away: reseal and retry.
+  const record = newSecretRecord(sub, secret, timestampOf(deps.clock.now()));
+  // A failed check on the header means the cached data key was rotated away: reseal and retry.
   await retryConditionalWrite(
     async () => {
-      const sealed = await seal(deps, tenant, input.key, input.value);
-      await transactWrite(deps.ddb, [
-        {
-          Put: {
-            TableName: deps.config.tableName,
-            Item: environmentSecretItem(tenant, record, sealed),
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
-        },
-        { Update: totalUpdate(deps.config.tableName, tenant, 1, sealed.kv) },
-      ]);
+      const sealed = sealUnder(await deps.keyring.active(tenant), secret.key, secret.value);
+      await transactWrite<CreateItems>(deps.ddb, {
+        secret: environmentSecretItem.putNew(deps, environmentSecretItem.build(tenant, record, sealed)),
+        header: tenantHeaderItem.addToTotal(deps, tenant, 1, sealed.kv),
+      });
     },
-    staleKeyRetry(deps.keyring, tenant, 1, () => secretExists(input.key)),
+    staleKeyRetry<CreateItems>(deps.keyring, tenant, 'header', () => secretExists(secret.key)),
   );
   return toSecretMetadata(record);
 }
+type CreateItems = 'secret' | 'header';
 
 /** One page of secret metadata in key order, with the exact `total` kept on META. */
 export async function listSecrets(
   deps: StoreDeps,
-  sub: string,
-  environmentId: string,
-  page: PageQuery,
+  { sub, environmentId, page }: InEnvironment & { page: PageQuery },
 ): Promise<{ secrets: SecretMetadata[]; total: number; nextCursor: string | null }> {
-  await authorizeMember(deps, environmentId, sub, 'readSecrets');
-  const result = await queryCountedPage(
-    { ddb: deps.ddb, tableName: deps.config.tableName },
-    environmentTenant(environmentId),
-    SK_PREFIX.secret,
-    page,
-    [...SECRET_METADATA_ATTRIBUTES],
-  );
-  return {
-    secrets: result.items.map((item) => toSecretMetadata(parseRecord(SecretMetadataRecord, item, 'environment-secret'))),
-    total: result.total,
-    nextCursor: result.nextCursor,
-  };
+  await authorizeMember(deps, { sub, environmentId, permission: 'readSecrets' });
+  const result = await environmentSecretItem.page(deps, environmentTenant(environmentId), page);
+  return { secrets: result.items.map(toSecretMetadata), total: result.total, nextCursor: result.nextCursor };
 }
 
-export async function getSecret(deps: StoreDeps, sub: string, environmentId: string, key: string): Promise<SecretMetadata> {
-  await authorizeMember(deps, environmentId, sub, 'readSecrets');
-  return toSecretMetadata(await readSecretMetadata(deps, environmentTenant(environmentId), key));
+export async function getSecret(
+  deps: StoreDeps,
+  { sub, environmentId, key }: InEnvironment & { key: string },
+): Promise<SecretMetadata> {
+  await authorizeMember(deps, { sub, environmentId, permission: 'readSecrets' });
+  return toSecretMetadata(await readSecret(deps, environmentTenant(environmentId), key));
 }
 
 /**
@@ -85,77 +72,68 @@ export async function getSecret(deps: StoreDeps, sub: string, environmentId: str
  */
 export async function updateSecret(
   deps: ValueDeps,
-  sub: string,
-  environmentId: string,
-  key: string,
-  patch: UpdateSecretBody,
-  precondition: Precondition,
+  {
+    sub,
+    environmentId,
+    key,
+    patch,
+    precondition,
+  }: InEnvironment & { key: string; patch: UpdateSecretBody; precondition: Precondition },
 ): Promise<SecretMetadata> {
-  await authorizeMember(deps, environmentId, sub, 'writeSecrets');
+  await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
   // Someone else may write in between, or the data key may rotate: then the write re-runs,
   // judging If-Match on the new version and sealing under the active key.
-  return retryConditionalWrite(async () => {
-    const current = await readSecretMetadata(deps, tenant, key);
-    if (current.never_reveal && patch.neverReveal === false) throw neverRevealIsOneWay();
-    checkPrecondition(precondition, current.version);
-    const neverReveal = current.never_reveal || patch.neverReveal === true;
-    const next: SecretMetadataRecord = {
-      ...current,
-      description: patch.description ?? current.description,
-      never_reveal: neverReveal,
-      masked_value: patch.value === undefined ? (neverReveal ? MASK : current.masked_value) : displayMask(patch.value, neverReveal),
-      version: current.version + 1,
-      updated_at: nowTimestamp(),
-      updated_by: sub,
-    };
-    const sealed = patch.value === undefined ? undefined : await seal(deps, tenant, key, patch.value);
-    const update = setAll({ ...next, ...sealed });
-    await transactWrite(deps.ddb, [
-      {
-        Update: {
-          TableName: deps.config.tableName,
-          Key: keys.environmentSecret(tenant, key),
-          ...update,
-          ConditionExpression: '#version = :read',
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':read': current.version },
-        },
-      },
-      ...(sealed ? [activeKeyCheck(deps.config.tableName, tenant, sealed.kv)] : []),
-    ]);
-    return toSecretMetadata(next);
-  }, staleKeyRetry(deps.keyring, tenant, 1));
+  return retryConditionalWrite(
+    async () => {
+      const current = await readSecret(deps, tenant, key);
+      if (current.never_reveal && patch.neverReveal === false) throw neverRevealIsOneWay();
+      checkPrecondition(precondition, current.version);
+      const neverReveal = current.never_reveal || patch.neverReveal === true;
+      const next: EnvironmentSecretRecord = {
+        ...current,
+        description: patch.description ?? current.description,
+        never_reveal: neverReveal,
+        masked_value:
+          patch.value === undefined
+            ? neverReveal
+              ? MASK
+              : current.masked_value
+            : displayMask(patch.value, neverReveal),
+        version: current.version + 1,
+        updated_at: timestampOf(deps.clock.now()),
+        updated_by: sub,
+      };
+      const sealed = patch.value === undefined ? undefined : sealUnder(await deps.keyring.active(tenant), key, patch.value);
+      await transactWrite<UpdateItems>(deps.ddb, {
+        secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
+        activeKey: sealed && tenantHeaderItem.activeKeyCheck(deps, tenant, sealed.kv),
+      });
+      return toSecretMetadata(next);
+    },
+    staleKeyRetry<UpdateItems>(deps.keyring, tenant, 'activeKey'),
+  );
 }
+type UpdateItems = 'secret' | 'activeKey';
 
 export async function deleteSecret(
   deps: StoreDeps,
-  sub: string,
-  environmentId: string,
-  key: string,
-  precondition: Precondition,
+  { sub, environmentId, key, precondition }: InEnvironment & { key: string; precondition: Precondition },
 ): Promise<void> {
-  await authorizeMember(deps, environmentId, sub, 'writeSecrets');
+  await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
   await retryConditionalWrite(async () => {
-    const current = await readSecretMetadata(deps, tenant, key);
+    const current = await readSecret(deps, tenant, key);
     checkPrecondition(precondition, current.version);
-    await transactWrite(deps.ddb, [
-      {
-        Delete: {
-          TableName: deps.config.tableName,
-          Key: keys.environmentSecret(tenant, key),
-          ConditionExpression: '#version = :read',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':read': current.version },
-        },
-      },
-      { Update: totalUpdate(deps.config.tableName, tenant, -1) },
-    ]);
+    await transactWrite(deps.ddb, {
+      secret: environmentSecretItem.deleteIfVersion(deps, tenant, key, current.version),
+      header: tenantHeaderItem.addToTotal(deps, tenant, -1),
+    });
   });
 }
 
 /** The metadata of a secret as first written, by `sub` at `now`. */
-export function newSecretRecord(sub: string, input: CreateSecretBody, now: string): SecretMetadataRecord {
+export function newSecretRecord(sub: string, input: CreateSecretBody, now: string): EnvironmentSecretRecord {
   return {
     key: input.key,
     description: input.description,
@@ -168,37 +146,18 @@ export function newSecretRecord(sub: string, input: CreateSecretBody, now: strin
   };
 }
 
-/** The stored item of a secret: metadata and sealed value. createSecret writes it; the bench seeds it. */
-export function environmentSecretItem(tenant: string, record: SecretMetadataRecord, sealed: SealedValue): Record<string, unknown> {
-  return { ...keys.environmentSecret(tenant, record.key), ...record, ...sealed };
-}
-
-async function readSecretMetadata({ ddb, config }: StoreDeps, tenant: string, key: string): Promise<SecretMetadataRecord> {
-  const { Item } = await ddb.send(
-    new GetCommand({
-      TableName: config.tableName,
-      Key: keys.environmentSecret(tenant, key),
-      ConsistentRead: true,
-      ...projection(...SECRET_METADATA_ATTRIBUTES),
-    }),
-  );
-  if (!Item) throw secretNotFound(key);
-  return parseRecord(SecretMetadataRecord, Item, 'environment-secret');
-}
-
-/** The stored value attributes: ciphertext and the data key version it was sealed under. */
-export interface SealedValue {
-  kv: number;
-  ct: Buffer;
-}
-
-async function seal({ keyring }: ValueDeps, tenant: string, key: string, value: string): Promise<SealedValue> {
-  return sealUnder(await keyring.active(tenant), key, value);
+async function readSecret(deps: StoreDeps, tenant: string, key: string): Promise<EnvironmentSecretRecord> {
+  const record = await environmentSecretItem.get(deps, tenant, key);
+  if (!record) throw secretNotFound(key);
+  return record;
 }
 
 /** Seals `value` under `dataKey` with the secret's key as AAD record id. */
 export function sealUnder(dataKey: DataKey, key: string, value: string): SealedValue {
-  return { kv: dataKey.version, ct: sealValue(dataKey.key, value, { tenant: dataKey.tenant, recordId: key, keyVersion: dataKey.version }) };
+  return {
+    kv: dataKey.version,
+    ct: sealValue(dataKey.key, value, { tenant: dataKey.tenant, recordId: key, keyVersion: dataKey.version }),
+  };
 }
 
 function displayMask(value: string, neverReveal: boolean): string {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 as HttpResult } from 'aws-lambda';
-import { PreconditionFailedError } from './errors.js';
+import type { Precondition } from '../precondition.js';
 
 /** Every answer is JSON and never cached by an intermediary: metadata is sensitive too. */
 export const BASE_HEADERS: Readonly<Record<string, string>> = {
@@ -20,9 +20,6 @@ export function etag(version: number): string {
   return `"${version}"`;
 }
 
-/** The versions a caller's `If-Match` allows (`undefined`: no precondition). */
-export type Precondition = number[] | 'any' | undefined;
-
 /** The versions an `If-Match` header allows; `undefined` when absent, `'any'` for `*`. */
 export function parseIfMatch(header: string | undefined): Precondition {
   if (header === undefined || header.trim() === '') return undefined;
@@ -31,9 +28,4 @@ export function parseIfMatch(header: string | undefined): Precondition {
     .split(',')
     .map((tag) => Number(tag.trim().replace(/^W\//, '').replace(/^"|"$/g, '')))
     .filter((version) => Number.isInteger(version) && version > 0);
-}
-
-/** Answers 412 when the record's current version is not one the caller's `If-Match` allows. */
-export function checkPrecondition(precondition: Precondition, version: number): void {
-  if (Array.isArray(precondition) && !precondition.includes(version)) throw new PreconditionFailedError();
 }

@@ -1,15 +1,11 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, type KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { readTenantItems } from '../store/tenant-items.js';
-import * as z from 'zod/mini';
-import type { Config } from '../config.js';
+import type { ValueDeps } from '../app/deps.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
-import { type DataKey, DataKeyRecordSchema, generateDataKey, type Keyring } from '../crypto/keyring.js';
+import { type DataKey, generateDataKey } from '../crypto/keyring.js';
 import { dataKeyContext } from '../crypto/kms.js';
-import { parseRecord } from '../store/records.js';
-import { dataKeyIndex, keys, SK_PREFIX } from '../store/keys.js';
-import { projection } from '../store/expressions.js';
+import { dataKeyItem } from '../store/items/data-key.js';
+import { tenantHeaderItem } from '../store/items/tenant-header.js';
+import { type ValueItem, valueItem } from '../store/items/value-item.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
 import type { EventPublisher, RotationEvent } from './events.js';
 
@@ -22,11 +18,8 @@ import type { EventPublisher, RotationEvent } from './events.js';
  * Writes check the tenant's active version at commit (see ACTIVE_KEY_CONDITION), so no value
  * lands under the old version after phase 1. Retired keys stay unwrappable for reads.
  */
-export interface RotationDeps {
-  ddb: DynamoDBDocumentClient;
+export interface RotationDeps extends ValueDeps {
   kms: KMSClient;
-  config: Config;
-  keyring: Keyring;
   events: EventPublisher;
 }
 
@@ -41,22 +34,6 @@ export interface TenantRotation {
   secrets: number;
 }
 
-const TenantMetaSchema = z.object({
-  key_version: z.optional(z.int().check(z.positive())),
-  rotating_from: z.optional(z.int().check(z.positive())),
-  rotation_id: z.optional(z.string()),
-});
-
-/** The parts of any tenant's value item (user or environment secret) that rotation touches. */
-const ValueItemSchema = z.object({
-  SK: z.string().check(z.startsWith(SK_PREFIX.secret)),
-  kv: z.int().check(z.positive()),
-  ct: z.instanceof(Uint8Array),
-  version: z.int().check(z.positive()),
-});
-type ValueItem = z.infer<typeof ValueItemSchema>;
-const VALUE_ITEM_ATTRIBUTES = ['SK', 'kv', 'ct', 'version'];
-
 const SWEEP_CONCURRENCY = 8;
 const MAX_SWEEPS = 3;
 
@@ -65,7 +42,7 @@ export async function rotateTenantKey(
   tenant: string,
   options: { rotationId: string; onProgress?: RotationProgress },
 ): Promise<TenantRotation> {
-  const meta = await readTenantMeta(deps, tenant);
+  const meta = await tenantHeaderItem.rotationState(deps, tenant);
   if (!meta.key_version) return { tenant, outcome: 'no-key', reencrypted: 0, secrets: 0 };
   if (!meta.rotating_from && meta.rotation_id === options.rotationId) {
     // A redelivered event: this rotation already finished.
@@ -93,50 +70,20 @@ export async function rotateTenantKey(
   return { tenant, outcome: 'rotated', fromVersion: plan.from, toVersion: plan.to, reencrypted, secrets };
 }
 
-async function readTenantMeta({ ddb, config }: RotationDeps, tenant: string) {
-  const { Item } = await ddb.send(
-    new GetCommand({
-      TableName: config.tableName,
-      Key: keys.tenantMeta(tenant),
-      ConsistentRead: true,
-      ProjectionExpression: 'key_version, rotating_from, rotation_id',
-    }),
-  );
-  return parseRecord(TenantMetaSchema, Item ?? {}, 'tenant-meta');
-}
-
 async function startRotation(deps: RotationDeps, tenant: string, from: number, rotationId: string) {
   const to = from + 1;
   const generated = await generateDataKey(deps, tenant, to);
-  const { tableName } = deps.config;
   try {
-    await transactWrite(deps.ddb, [
-      { Put: { TableName: tableName, Item: generated.item, ConditionExpression: 'attribute_not_exists(PK)' } },
-      {
-        Update: {
-          TableName: tableName,
-          Key: keys.dataKey(tenant, from),
-          UpdateExpression: 'SET #status = :retiring, GSI1PK = :partition',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':retiring': 'retiring', ':partition': dataKeyIndex.partition('retiring') },
-        },
-      },
-      {
-        Update: {
-          TableName: tableName,
-          Key: keys.tenantMeta(tenant),
-          UpdateExpression: 'SET key_version = :to, rotating_from = :from, rotation_id = :id',
-          ConditionExpression: 'key_version = :from AND attribute_not_exists(rotating_from)',
-          ExpressionAttributeValues: { ':to': to, ':from': from, ':id': rotationId },
-        },
-      },
-    ]);
+    await transactWrite(deps.ddb, {
+      newKey: dataKeyItem.putNew(deps, generated.item),
+      oldKey: dataKeyItem.markRetiring(deps, tenant, from),
+      header: tenantHeaderItem.startRotation(deps, tenant, { from, to, rotationId }),
+    });
     return { from, to, newKey: generated.dataKey as DataKey | undefined };
   } catch (error) {
     if (!(error instanceof TransactionConditionFailed)) throw error;
     // Another run started this tenant's rotation first: join it.
-    const meta = await readTenantMeta(deps, tenant);
+    const meta = await tenantHeaderItem.rotationState(deps, tenant);
     if (!meta.rotating_from || !meta.key_version) throw new Error(`Rotation of ${tenant} raced and could not be joined`);
     return { from: meta.rotating_from, to: meta.key_version, newKey: undefined };
   }
@@ -144,13 +91,7 @@ async function startRotation(deps: RotationDeps, tenant: string, from: number, r
 
 /** One pass over the tenant's values; `stale` counts values that were still under an old key. */
 async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, onProgress?: RotationProgress) {
-  const items = await readTenantItems(
-    { ddb: deps.ddb, tableName: deps.config.tableName },
-    tenant,
-    SK_PREFIX.secret,
-    { schema: ValueItemSchema, type: 'secret-value', attributes: VALUE_ITEM_ATTRIBUTES },
-    500,
-  );
+  const items = await valueItem.all(deps, tenant);
 
   const stale = items.filter((item) => item.kv !== newKey.version);
   let done = 0;
@@ -165,7 +106,7 @@ async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, 
       const item = stale[next++]!;
       try {
         if (await reencryptValue(deps, tenant, newKey, item)) {
-          rotated.push({ type: 'SecretRotated', detail: { tenant, recordId: recordIdOf(item), keyVersion: newKey.version } });
+          rotated.push({ type: 'SecretRotated', detail: { tenant, recordId: valueItem.recordId(item), keyVersion: newKey.version } });
         }
       } catch (error) {
         failure ??= { error };
@@ -184,68 +125,23 @@ async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, 
 async function reencryptValue(deps: RotationDeps, tenant: string, newKey: DataKey, read: ValueItem): Promise<boolean> {
   let item: ValueItem | undefined = read;
   while (item && item.kv !== newKey.version) {
-    const recordId = recordIdOf(item);
+    const recordId = valueItem.recordId(item);
     const oldKey = await deps.keyring.version(tenant, item.kv);
     const value = openValue(oldKey.key, item.ct, { tenant, recordId, keyVersion: item.kv });
     const ct = sealValue(newKey.key, value, { tenant, recordId, keyVersion: newKey.version });
-    try {
-      await deps.ddb.send(
-        new UpdateCommand({
-          TableName: deps.config.tableName,
-          Key: { PK: tenant, SK: item.SK },
-          UpdateExpression: 'SET ct = :ct, kv = :to',
-          ConditionExpression: 'version = :version AND kv = :from',
-          ExpressionAttributeValues: { ':ct': ct, ':to': newKey.version, ':version': item.version, ':from': item.kv },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // A concurrent write or delete won; look again at what is there now.
-      const current: Record<string, unknown> | undefined = (
-        await deps.ddb.send(
-          new GetCommand({
-            TableName: deps.config.tableName,
-            Key: { PK: tenant, SK: item.SK },
-            ConsistentRead: true,
-            ...projection(...VALUE_ITEM_ATTRIBUTES),
-          }),
-        )
-      ).Item;
-      item = current ? parseRecord(ValueItemSchema, current, 'secret-value') : undefined;
-    }
+    if (await valueItem.reseal(deps, tenant, item, { kv: newKey.version, ct })) return true;
+    // A concurrent write or delete won; look again at what is there now.
+    item = await valueItem.get(deps, tenant, item.SK);
   }
   return false;
 }
 
-/** The AAD record id of a value item: what follows `SECRET#` in its sort key. */
-function recordIdOf(item: Pick<ValueItem, 'SK'>): string {
-  return item.SK.slice(SK_PREFIX.secret.length);
-}
-
-async function finishRotation({ ddb, config }: RotationDeps, tenant: string, from: number): Promise<void> {
+async function finishRotation(deps: RotationDeps, tenant: string, from: number): Promise<void> {
   try {
-    await transactWrite(ddb, [
-      {
-        Update: {
-          TableName: config.tableName,
-          Key: keys.dataKey(tenant, from),
-          UpdateExpression: 'SET #status = :retired, retired_at = :now REMOVE GSI1PK, GSI1SK',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':retired': 'retired', ':now': new Date().toISOString() },
-        },
-      },
-      {
-        Update: {
-          TableName: config.tableName,
-          Key: keys.tenantMeta(tenant),
-          UpdateExpression: 'REMOVE rotating_from',
-          ConditionExpression: 'rotating_from = :from',
-          ExpressionAttributeValues: { ':from': from },
-        },
-      },
-    ]);
+    await transactWrite(deps.ddb, {
+      oldKey: dataKeyItem.markRetired(deps, tenant, from, deps.clock.now().toISOString()),
+      header: tenantHeaderItem.finishRotation(deps, tenant, from),
+    });
   } catch (error) {
     // A concurrent run finished it already.
     if (!(error instanceof TransactionConditionFailed)) throw error;
@@ -264,16 +160,11 @@ export async function currentKmsKeyArn({ kms, config }: Pick<RotationDeps, 'kms'
  * with ReEncrypt, so plaintext keys never leave KMS and no value is touched.
  */
 export async function rewrapTenantDataKeys(deps: RotationDeps, tenant: string, targetKeyArn: string): Promise<number> {
-  const { ddb, kms, config } = deps;
   let rewrapped = 0;
-  const records = await readTenantItems({ ddb, tableName: config.tableName }, tenant, SK_PREFIX.dataKey, {
-    schema: DataKeyRecordSchema,
-    type: 'data-key',
-  });
-  for (const record of records) {
+  for (const record of await dataKeyItem.all(deps, tenant)) {
     if (record.kms_key_id === targetKeyArn) continue;
     const context = dataKeyContext(tenant);
-    const result = await kms.send(
+    const result = await deps.kms.send(
       new ReEncryptCommand({
         CiphertextBlob: record.wrapped_key,
         SourceKeyId: record.kms_key_id,
@@ -282,20 +173,11 @@ export async function rewrapTenantDataKeys(deps: RotationDeps, tenant: string, t
         DestinationEncryptionContext: context,
       }),
     );
-    try {
-      await ddb.send(
-        new UpdateCommand({
-          TableName: config.tableName,
-          Key: keys.dataKey(tenant, record.version),
-          UpdateExpression: 'SET wrapped_key = :wrapped, kms_key_id = :key',
-          ConditionExpression: 'wrapped_key = :old',
-          ExpressionAttributeValues: { ':wrapped': result.CiphertextBlob, ':key': result.KeyId, ':old': record.wrapped_key },
-        }),
-      );
-      rewrapped++;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    const stored = await dataKeyItem.rewrap(deps, tenant, record, {
+      wrapped_key: result.CiphertextBlob,
+      kms_key_id: result.KeyId,
+    });
+    if (stored) rewrapped++;
   }
   if (rewrapped > 0) await deps.events.publish([{ type: 'DataKeysRewrapped', detail: { tenant, rewrapped, kmsKeyId: targetKeyArn } }]);
   return rewrapped;

@@ -1,8 +1,8 @@
-import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { readTenantItems } from '../store/tenant-items.js';
 import { logger } from '../log.js';
-import { dataKeyIndex, type DataKeyIndexStatus, SK_PREFIX, TENANT_PATTERN } from '../store/keys.js';
+import { dataKeyItem } from '../store/items/data-key.js';
+import { valueItem } from '../store/items/value-item.js';
+import { TENANT_PATTERN } from '../store/keys.js';
 import type { RotationEvent } from './events.js';
 import {
   currentKmsKeyArn,
@@ -43,18 +43,18 @@ const DAY_MS = 86_400_000;
 export async function runRotation(deps: RotationDeps, trigger: RotationTrigger, onProgress?: RotationProgress): Promise<RotationSummary> {
   const summary: RotationSummary = { trigger: trigger['detail-type'], tenants: 0, rotated: 0, reencrypted: 0, rewrapped: 0, due: 0, failed: [] };
   const targetKeyArn = await currentKmsKeyArn(deps);
-  const now = Date.now();
+  const now = deps.clock.now().getTime();
 
   const toRotate = new Set<string>();
   if (trigger['detail-type'] === 'RotateTenantKey') toRotate.add(trigger.detail.tenant);
   else if (trigger['detail-type'] === 'RotateAll') {
-    for (const tenant of await tenantsWithKeys(deps, 'active')) toRotate.add(tenant);
-    for (const tenant of await tenantsWithKeys(deps, 'retiring')) toRotate.add(tenant);
+    for (const tenant of await dataKeyItem.tenantsWith(deps, 'active')) toRotate.add(tenant);
+    for (const tenant of await dataKeyItem.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
   } else {
     // Scheduled: resume interrupted rotations, rotate keys past their age.
-    for (const tenant of await tenantsWithKeys(deps, 'retiring')) toRotate.add(tenant);
+    for (const tenant of await dataKeyItem.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
     const cutoff = new Date(now - deps.config.keyMaxAgeDays * DAY_MS).toISOString();
-    for (const tenant of await tenantsWithKeys(deps, 'active', cutoff)) toRotate.add(tenant);
+    for (const tenant of await dataKeyItem.tenantsWith(deps, 'active', cutoff)) toRotate.add(tenant);
   }
 
   const everyTenant = trigger['detail-type'] === 'RotateTenantKey' ? [...toRotate] : await allTenants(deps);
@@ -78,42 +78,18 @@ export async function runRotation(deps: RotationDeps, trigger: RotationTrigger, 
   return summary;
 }
 
-/** Tenants whose data key of the given status was created before `createdBefore`, via the sparse GSI1. */
-async function tenantsWithKeys(deps: RotationDeps, status: DataKeyIndexStatus, createdBefore?: string): Promise<string[]> {
-  const tenants: string[] = [];
-  const pages = paginateQuery(
-    { client: deps.ddb },
-    {
-      TableName: deps.config.tableName,
-      IndexName: 'GSI1',
-      KeyConditionExpression: createdBefore ? 'GSI1PK = :pk AND GSI1SK < :before' : 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': dataKeyIndex.partition(status), ...(createdBefore ? { ':before': createdBefore } : {}) },
-      ProjectionExpression: 'PK',
-    },
-  );
-  for await (const page of pages) for (const item of page.Items ?? []) tenants.push(String(item.PK));
-  return tenants;
-}
-
 async function allTenants(deps: RotationDeps): Promise<string[]> {
-  return [...new Set([...(await tenantsWithKeys(deps, 'active')), ...(await tenantsWithKeys(deps, 'retiring'))])];
+  return [...new Set([...(await dataKeyItem.tenantsWith(deps, 'active')), ...(await dataKeyItem.tenantsWith(deps, 'retiring'))])];
 }
-
-const DueItemSchema = z.object({ SK: z.string(), name: z.optional(z.string()), updated_at: z.optional(z.string()), updatedAt: z.optional(z.string()) });
 
 /** Emits `SecretRotationDue` for each value unchanged for longer than the configured age. */
 async function announceDueSecrets(deps: RotationDeps, tenant: string, now: number): Promise<number> {
   const due: RotationEvent[] = [];
-  const items = await readTenantItems({ ddb: deps.ddb, tableName: deps.config.tableName }, tenant, SK_PREFIX.secret, {
-    schema: DueItemSchema,
-    type: 'secret-age',
-    attributes: ['SK', 'name', 'updated_at', 'updatedAt'],
-  });
-  for (const item of items) {
+  for (const item of await valueItem.ages(deps, tenant)) {
     const updatedAt = item.updated_at ?? item.updatedAt;
     const ageDays = updatedAt ? Math.floor((now - Date.parse(updatedAt)) / DAY_MS) : 0;
     if (ageDays < deps.config.secretMaxAgeDays) continue;
-    const recordId = item.SK.slice(SK_PREFIX.secret.length); // the value's AAD record id
+    const recordId = valueItem.recordId(item);
     due.push({ type: 'SecretRotationDue', detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays } });
   }
   await deps.events.publish(due);

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { uuidParam } from '../http/validation.js';
 import { PageQuery } from '../store/cursor.js';
+import type { UserSecretMetadataRecord } from '../store/items/user-secret.js';
 import { secretValueSchema, variableNameSchema } from './names.js';
 import { PRESET_PROVIDERS } from './presets.js';
 
@@ -31,29 +32,6 @@ export const SecretIdPath = z.object({ id: uuidParam });
 export const ListUserSecretsQuery = PageQuery;
 export type ListUserSecretsQuery = PageQuery;
 
-/** Metadata as stored on both the secret item and its name index entry. */
-export const UserSecretMetadataRecord = z.object({
-  id: z.guid(),
-  name: z.string().check(z.minLength(1)),
-  provider: z.string(),
-  masked_value: z.string(),
-  created_at: z.iso.datetime(),
-  updated_at: z.iso.datetime(),
-});
-
-export const UserSecretRecord = z.object({
-  ...UserSecretMetadataRecord.shape,
-  version: z.int().check(z.positive()),
-});
-export type UserSecretRecord = z.infer<typeof UserSecretRecord>;
-
-export const UserSecretValueRecord = z.object({
-  id: z.guid(),
-  name: z.string().check(z.minLength(1)),
-  kv: z.int().check(z.positive()),
-  ct: z.instanceof(Uint8Array),
-});
-
 /** The response body: metadata only, never the value. */
 export interface UserSecretMetadata {
   id: string;
@@ -64,10 +42,7 @@ export interface UserSecretMetadata {
   updated_at: string;
 }
 
-export function toMetadata(record: z.infer<typeof UserSecretMetadataRecord>): UserSecretMetadata {
+export function toMetadata(record: UserSecretMetadataRecord): UserSecretMetadata {
   const { id, name, provider, masked_value, created_at, updated_at } = record;
   return { id, name, provider, masked_value, created_at, updated_at };
 }
-
-/** Metadata attributes, so reads of metadata never fetch ciphertext. */
-export const METADATA_ATTRIBUTES = ['id', 'name', 'provider', 'masked_value', 'created_at', 'updated_at', 'version'];

@@ -1,210 +1,154 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { readTenantItems } from '../store/tenant-items.js';
-import type { Config } from '../config.js';
+import type { StoreDeps, ValueDeps } from '../app/deps.js';
+import { recordAudit } from '../audit/audit.js';
+import { timestampOf } from '../clock.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
+import { type DataKey, staleKeyRetry } from '../crypto/keyring.js';
 import { ConflictError, NotFoundError } from '../http/errors.js';
-import { checkPrecondition, type Precondition } from '../http/responses.js';
-import { parseRecord } from '../store/records.js';
-import { keys, SK_PREFIX, userTenant } from '../store/keys.js';
+import { checkPrecondition, type Precondition } from '../precondition.js';
+import type { PageQuery } from '../store/cursor.js';
+import { userTenant } from '../store/keys.js';
+import { tenantHeaderItem } from '../store/items/tenant-header.js';
+import { userSecretItem } from '../store/items/user-secret.js';
+import { userSecretNameItem } from '../store/items/user-secret-name.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
-import { activeKeyCheck, type DataKey, type Keyring, staleKeyRetry } from '../crypto/keyring.js';
-import { nowTimestamp } from '../time.js';
-import { queryCountedPage, totalUpdate } from '../store/counted-page.js';
-import { projection } from '../store/expressions.js';
-import { recordAudit } from '../audit.js';
 import { maskValue } from './masking.js';
-import {
-  type CreateUserSecretBody,
-  type ListUserSecretsQuery,
-  METADATA_ATTRIBUTES,
-  toMetadata,
-  type UserSecretMetadata,
-  UserSecretMetadataRecord,
-  UserSecretRecord,
-  UserSecretValueRecord,
-} from './user-secret-schemas.js';
+import { type CreateUserSecretBody, toMetadata, type UserSecretMetadata } from './user-secret-schemas.js';
 
-/** Dependencies of metadata-only operations: no KMS, no keys. */
-export interface StoreDeps {
-  ddb: DynamoDBDocumentClient;
-  config: Config;
-}
-
-/** Dependencies of operations that read or write values. */
-export interface ValueDeps extends StoreDeps {
-  keyring: Keyring;
-}
+/**
+ * The v1 API's personal secrets: rules only; each stored item type has its module under
+ * store/items. A value is sealed under the user's data key with the secret's id as AAD.
+ */
 
 export interface VersionedMetadata {
   metadata: UserSecretMetadata;
   version: number;
 }
 
-export async function createUserSecret(deps: ValueDeps, sub: string, input: CreateUserSecretBody): Promise<VersionedMetadata> {
-  const { ddb, config, keyring } = deps;
+export async function createUserSecret(
+  deps: ValueDeps,
+  { sub, secret }: { sub: string; secret: CreateUserSecretBody },
+): Promise<VersionedMetadata> {
   const tenant = userTenant(sub);
   const id = randomUUID();
-  const now = nowTimestamp();
-  const conflict = () => new ConflictError(`A secret named ${input.name} already exists; update it with PUT, or choose another name`);
-  return retryConditionalWrite(async () => {
-    const dataKey = await keyring.active(tenant);
-    const secret = newUserSecret(tenant, { id, now, ...input }, dataKey);
-    await transactWrite(ddb, [
-      { Put: { TableName: config.tableName, Item: secret.nameItem, ConditionExpression: 'attribute_not_exists(PK)' } },
-      { Put: { TableName: config.tableName, Item: secret.secretItem, ConditionExpression: 'attribute_not_exists(PK)' } },
-      { Update: totalUpdate(config.tableName, tenant, 1, dataKey.version) },
-    ]);
-    return { metadata: secret.metadata, version: 1 };
-  }, staleKeyRetry(keyring, tenant, 2, conflict));
+  const now = timestampOf(deps.clock.now());
+  const conflict = () =>
+    new ConflictError(`A secret named ${secret.name} already exists; update it with PUT, or choose another name`);
+  return retryConditionalWrite(
+    async () => {
+      const created = newUserSecret(tenant, { id, now, ...secret }, await deps.keyring.active(tenant));
+      await transactWrite<CreateItems>(deps.ddb, {
+        name: userSecretNameItem.putNew(deps, created.nameItem),
+        secret: userSecretItem.putNew(deps, created.secretItem),
+        header: tenantHeaderItem.addToTotal(deps, tenant, 1, created.sealedUnder),
+      });
+      return { metadata: created.metadata, version: 1 };
+    },
+    staleKeyRetry<CreateItems>(deps.keyring, tenant, 'header', conflict),
+  );
 }
+type CreateItems = 'name' | 'secret' | 'header';
 
 /** A new secret as stored: its name index entry and the secret item holding the sealed value. */
 export interface NewUserSecret {
   metadata: UserSecretMetadata;
   nameItem: Record<string, unknown>;
   secretItem: Record<string, unknown>;
+  sealedUnder: number;
 }
 
 /** Builds (does not write) the items of a new secret, sealing the value under `dataKey`. */
 export function newUserSecret(
   tenant: string,
-  input: CreateUserSecretBody & { id?: string; now?: string },
+  input: CreateUserSecretBody & { id: string; now: string },
   dataKey: DataKey,
 ): NewUserSecret {
-  const { id = randomUUID(), now = nowTimestamp() } = input;
   const metadata: UserSecretMetadata = {
-    id,
+    id: input.id,
     name: input.name,
     provider: input.provider,
     masked_value: maskValue(input.value),
-    created_at: now,
-    updated_at: now,
+    created_at: input.now,
+    updated_at: input.now,
   };
-  const ct = sealValue(dataKey.key, input.value, { tenant, recordId: id, keyVersion: dataKey.version });
+  const ct = sealValue(dataKey.key, input.value, { tenant, recordId: input.id, keyVersion: dataKey.version });
   return {
     metadata,
-    nameItem: { ...keys.userSecretName(tenant, input.name), ...metadata },
-    secretItem: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: dataKey.version, ct },
+    nameItem: userSecretNameItem.build(tenant, metadata),
+    secretItem: userSecretItem.build(tenant, { ...metadata, version: 1 }, { kv: dataKey.version, ct }),
+    sealedUnder: dataKey.version,
   };
 }
 
-export async function getUserSecret({ ddb, config }: StoreDeps, sub: string, id: string): Promise<VersionedMetadata> {
-  const { Item } = await ddb.send(
-    new GetCommand({
-      TableName: config.tableName,
-      Key: keys.userSecret(userTenant(sub), id),
-      ConsistentRead: true,
-      ...projection(...METADATA_ATTRIBUTES),
-    }),
-  );
-  if (!Item) throw secretNotFound();
-  const record = parseRecord(UserSecretRecord, Item, 'user-secret');
+export async function getUserSecret(deps: StoreDeps, { sub, id }: { sub: string; id: string }): Promise<VersionedMetadata> {
+  const record = await userSecretItem.get(deps, userTenant(sub), id);
+  if (!record) throw secretNotFound();
   return { metadata: toMetadata(record), version: record.version };
 }
 
-export async function listUserSecrets({ ddb, config }: StoreDeps, sub: string, query: ListUserSecretsQuery) {
-  const page = await queryCountedPage({ ddb, tableName: config.tableName }, userTenant(sub), SK_PREFIX.userSecretName, query);
-  return {
-    secrets: page.items.map((item) => toMetadata(parseRecord(UserSecretMetadataRecord, item, 'user-secret-name'))),
-    total: page.total,
-    next_cursor: page.nextCursor,
-  };
+export async function listUserSecrets(deps: StoreDeps, { sub, page }: { sub: string; page: PageQuery }) {
+  const result = await userSecretNameItem.page(deps, userTenant(sub), page);
+  return { secrets: result.items.map(toMetadata), total: result.total, next_cursor: result.nextCursor };
 }
 
 export async function updateUserSecret(
   deps: ValueDeps,
-  sub: string,
-  id: string,
-  value: string,
-  precondition: Precondition,
+  { sub, id, value, precondition }: { sub: string; id: string; value: string; precondition: Precondition },
 ): Promise<VersionedMetadata> {
-  const { ddb, config, keyring } = deps;
   const tenant = userTenant(sub);
   // Someone else may write in between, or the tenant key may rotate: then the write re-runs,
   // judging If-Match on the new version and sealing under the active key.
-  return retryConditionalWrite(async () => {
-    const current = await getUserSecret(deps, sub, id);
-    checkPrecondition(precondition, current.version);
-    const dataKey = await keyring.active(tenant);
-    const now = nowTimestamp();
-    const masked = maskValue(value);
-    const ct = sealValue(dataKey.key, value, { tenant, recordId: id, keyVersion: dataKey.version });
-    await transactWrite(ddb, [
-      {
-        Update: {
-          TableName: config.tableName,
-          Key: keys.userSecret(tenant, id),
-          UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, version = :next',
-          ConditionExpression: 'version = :read',
-          ExpressionAttributeValues: {
-            ':ct': ct,
-            ':kv': dataKey.version,
-            ':masked': masked,
-            ':now': now,
-            ':next': current.version + 1,
-            ':read': current.version,
-          },
-        },
-      },
-      {
-        Update: {
-          TableName: config.tableName,
-          Key: keys.userSecretName(tenant, current.metadata.name),
-          UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
-          ConditionExpression: 'id = :id',
-          ExpressionAttributeValues: { ':masked': masked, ':now': now, ':id': id },
-        },
-      },
-      activeKeyCheck(config.tableName, tenant, dataKey.version),
-    ]);
-    return {
-      metadata: { ...current.metadata, masked_value: masked, updated_at: now },
-      version: current.version + 1,
-    };
-  }, staleKeyRetry(keyring, tenant, 2));
+  return retryConditionalWrite(
+    async () => {
+      const current = await getUserSecret(deps, { sub, id });
+      checkPrecondition(precondition, current.version);
+      const dataKey = await deps.keyring.active(tenant);
+      const updated_at = timestampOf(deps.clock.now());
+      const masked_value = maskValue(value);
+      const ct = sealValue(dataKey.key, value, { tenant, recordId: id, keyVersion: dataKey.version });
+      await transactWrite<UpdateItems>(deps.ddb, {
+        secret: userSecretItem.updateValue(deps, tenant, {
+          id,
+          readVersion: current.version,
+          sealed: { kv: dataKey.version, ct },
+          masked_value,
+          updated_at,
+        }),
+        name: userSecretNameItem.updateMask(deps, tenant, { name: current.metadata.name, id, masked_value, updated_at }),
+        activeKey: tenantHeaderItem.activeKeyCheck(deps, tenant, dataKey.version),
+      });
+      return { metadata: { ...current.metadata, masked_value, updated_at }, version: current.version + 1 };
+    },
+    staleKeyRetry<UpdateItems>(deps.keyring, tenant, 'activeKey'),
+  );
 }
+type UpdateItems = 'secret' | 'name' | 'activeKey';
 
-export async function deleteUserSecret(deps: StoreDeps, sub: string, id: string, precondition: Precondition): Promise<void> {
-  const { ddb, config } = deps;
+export async function deleteUserSecret(
+  deps: StoreDeps,
+  { sub, id, precondition }: { sub: string; id: string; precondition: Precondition },
+): Promise<void> {
   const tenant = userTenant(sub);
   await retryConditionalWrite(async () => {
-    const current = await getUserSecret(deps, sub, id);
+    const current = await getUserSecret(deps, { sub, id });
     checkPrecondition(precondition, current.version);
-    await transactWrite(ddb, [
-      {
-        Delete: {
-          TableName: config.tableName,
-          Key: keys.userSecret(tenant, id),
-          ConditionExpression: 'version = :read',
-          ExpressionAttributeValues: { ':read': current.version },
-        },
-      },
-      {
-        Delete: {
-          TableName: config.tableName,
-          Key: keys.userSecretName(tenant, current.metadata.name),
-          ConditionExpression: 'id = :id',
-          ExpressionAttributeValues: { ':id': id },
-        },
-      },
-      { Update: totalUpdate(config.tableName, tenant, -1) },
-    ]);
+    await transactWrite(deps.ddb, {
+      secret: userSecretItem.deleteIfVersion(deps, tenant, id, current.version),
+      name: userSecretNameItem.deleteIfOwnedBy(deps, tenant, current.metadata.name, id),
+      header: tenantHeaderItem.addToTotal(deps, tenant, -1),
+    });
   });
 }
 
 /** Every value of the caller, decrypted, as `{NAME: value}`; audited. */
-export async function injectUserSecrets(deps: ValueDeps, sub: string, requestId: string): Promise<Record<string, string>> {
-  const { ddb, config, keyring } = deps;
+export async function injectUserSecrets(
+  deps: ValueDeps,
+  { sub, requestId }: { sub: string; requestId: string },
+): Promise<Record<string, string>> {
   const tenant = userTenant(sub);
-  const records = await readTenantItems({ ddb, tableName: config.tableName }, tenant, SK_PREFIX.secret, {
-    schema: UserSecretValueRecord,
-    type: 'user-secret-value',
-    attributes: ['id', 'name', 'kv', 'ct'],
-  });
   const env: Record<string, string> = {};
-  for (const record of records) {
-    const dataKey = await keyring.version(tenant, record.kv);
+  for (const record of await userSecretItem.values(deps, tenant)) {
+    const dataKey = await deps.keyring.version(tenant, record.kv);
     env[record.name] = openValue(dataKey.key, record.ct, { tenant, recordId: record.id, keyVersion: record.kv });
   }
   await recordAudit(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });

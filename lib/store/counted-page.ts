@@ -1,33 +1,35 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, type PageQuery, pageOf } from './cursor.js';
+import type { TableDeps } from './dynamodb.js';
 import { projection } from './expressions.js';
 import { keys, prefixEnd, SK_META } from './keys.js';
-import { ACTIVE_KEY_CONDITION } from '../crypto/keyring.js';
+import { parseRecord } from './records.js';
+import type { RecordShape } from './tenant-items.js';
 
-export interface CountedPage {
-  items: Record<string, unknown>[];
+export interface CountedPage<T> {
+  items: T[];
   total: number;
   nextCursor: string | null;
 }
 
 /**
- * One page of a tenant's items under a sort-key prefix, in key order, with the exact `total`
- * kept on the tenant's META item. The first page — most lists — is one strongly consistent
- * Query from META to the end of the prefix (nothing sorts between them, see keys.ts); later
- * pages are a Query and a GetItem of META, in parallel.
+ * One page of a tenant's items under a sort-key prefix, in key order, each validated, with the
+ * exact `total` kept on the tenant's META item. The first page — most lists — is one strongly
+ * consistent Query from META to the end of the prefix (nothing sorts between them, see
+ * keys.ts); later pages are a Query and a GetItem of META, in parallel.
  */
-export async function queryCountedPage(
-  { ddb, tableName }: { ddb: DynamoDBDocumentClient; tableName: string },
+export async function queryCountedPage<T>(
+  { ddb, config }: TableDeps,
   tenant: string,
   prefix: string,
   page: PageQuery,
-  attributes?: string[],
-): Promise<CountedPage> {
+  shape: RecordShape<T>,
+): Promise<CountedPage<T>> {
   const after = decodeCursor(page.cursor, prefix);
   const read = {
-    TableName: tableName,
+    TableName: config.tableName,
     ConsistentRead: true,
-    ...(attributes ? projection('SK', 'total', ...attributes) : {}),
+    ...(shape.attributes ? projection('SK', 'total', ...shape.attributes) : {}),
   };
   let items: Record<string, unknown>[];
   let header: Record<string, unknown> | undefined;
@@ -57,27 +59,22 @@ export async function queryCountedPage(
           Limit: page.limit + 1,
         }),
       ),
-      ddb.send(new GetCommand({ TableName: tableName, Key: keys.tenantMeta(tenant), ConsistentRead: true, ...projection('total') })),
+      ddb.send(
+        new GetCommand({
+          TableName: config.tableName,
+          Key: keys.tenantMeta(tenant),
+          ConsistentRead: true,
+          ...projection('total'),
+        }),
+      ),
     ]);
     items = Items;
     header = meta.Item;
   }
   const { shown, nextCursor } = pageOf(items, page.limit);
-  return { items: shown, total: typeof header?.total === 'number' ? header.total : 0, nextCursor };
-}
-
-/**
- * The tenant header update that keeps `total` exact, written in the same transaction as the
- * change; when the change seals a value, it also checks that key version is still active.
- */
-export function totalUpdate(tableName: string, tenant: string, delta: number, sealedUnder?: number) {
   return {
-    TableName: tableName,
-    Key: keys.tenantMeta(tenant),
-    UpdateExpression: 'ADD #total :delta',
-    ExpressionAttributeNames: { '#total': 'total' },
-    ...(sealedUnder === undefined
-      ? { ExpressionAttributeValues: { ':delta': delta } }
-      : { ConditionExpression: ACTIVE_KEY_CONDITION, ExpressionAttributeValues: { ':delta': delta, ':kv': sealedUnder } }),
+    items: shown.map((item) => parseRecord(shape.schema, item, shape.type)),
+    total: typeof header?.total === 'number' ? header.total : 0,
+    nextCursor,
   };
 }

@@ -7,11 +7,11 @@ export interface Names {
   ExpressionAttributeNames: Record<string, string>;
 }
 
-const namesOf = (attributes: string[]): Record<string, string> =>
+const namesOf = (attributes: readonly string[]): Record<string, string> =>
   Object.fromEntries(attributes.map((attribute) => [`#${attribute}`, attribute]));
 
 /** Reads only these attributes: metadata reads use it to leave ciphertext behind. */
-export function projection(...attributes: string[]): Names & { ProjectionExpression: string } {
+export function projection(...attributes: readonly string[]): Names & { ProjectionExpression: string } {
   return { ProjectionExpression: attributes.map((a) => `#${a}`).join(', '), ExpressionAttributeNames: namesOf(attributes) };
 }
 

@@ -1,31 +1,53 @@
-import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod/mini';
-import { parseRecord } from './records.js';
+import type { TableDeps } from './dynamodb.js';
 import { projection } from './expressions.js';
+import type { Key } from './keys.js';
+import { parseRecord } from './records.js';
+
+/** How an item type is read back: its schema, the name its failures are logged under, what to fetch. */
+export interface RecordShape<T> {
+  schema: z.ZodMiniType<T>;
+  type: string;
+  attributes?: readonly string[];
+}
+
+/** One item by key, strongly consistent and validated; `undefined` when there is none. */
+export async function getItem<T>({ ddb, config }: TableDeps, key: Key, shape: RecordShape<T>): Promise<T | undefined> {
+  const { Item } = await ddb.send(
+    new GetCommand({
+      TableName: config.tableName,
+      Key: key,
+      ConsistentRead: true,
+      ...(shape.attributes ? projection(...shape.attributes) : {}),
+    }),
+  );
+  return Item ? parseRecord(shape.schema, Item, shape.type) : undefined;
+}
 
 /**
  * Every item of a tenant under a sort-key prefix, all pages, strongly consistent, each
  * validated as it is read back. For whole-tenant reads: inject, rotation sweeps, re-wraps.
  */
 export async function readTenantItems<T>(
-  { ddb, tableName }: { ddb: DynamoDBDocumentClient; tableName: string },
+  { ddb, config }: TableDeps,
   tenant: string,
   prefix: string,
-  record: { schema: z.ZodMiniType<T>; type: string; attributes?: string[] },
+  shape: RecordShape<T>,
   pageSize?: number,
 ): Promise<T[]> {
   const items: T[] = [];
   const pages = paginateQuery(
     { client: ddb, pageSize },
     {
-      TableName: tableName,
+      TableName: config.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
       ConsistentRead: true,
-      ...(record.attributes ? projection(...record.attributes) : {}),
+      ...(shape.attributes ? projection(...shape.attributes) : {}),
     },
   );
   // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
-  for await (const page of pages) for (const item of page.Items ?? []) items.push(parseRecord(record.schema, item, record.type));
+  for await (const page of pages) for (const item of page.Items ?? []) items.push(parseRecord(shape.schema, item, shape.type));
   return items;
 }

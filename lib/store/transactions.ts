@@ -1,12 +1,23 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** A transaction whose own conditions failed; `failed` holds the positions of the failing items. */
-export class TransactionConditionFailed extends Error {
-  constructor(readonly failed: number[]) {
+/**
+ * The items of one transaction by name, so a failed condition is reported by what it guards
+ * (`failed.includes('header')`) and reordering items cannot change a retry decision. An
+ * `undefined` item is left out (say, an owner count that does not move).
+ */
+export type NamedItems<Name extends string> = Record<Name, TransactItem | undefined>;
+
+/** A transaction whose own conditions failed; `failed` names the failing items. */
+export class TransactionConditionFailed<Name extends string = string> extends Error {
+  constructor(readonly failed: Name[]) {
     super('Transaction condition failed');
     this.name = 'TransactionConditionFailed';
   }
@@ -19,15 +30,23 @@ const MAX_ATTEMPTS = 8;
  * with jittered backoff; a failed condition surfaces as TransactionConditionFailed so the
  * caller can answer 404/409/412 without another read.
  */
-export async function transactWrite(ddb: DynamoDBDocumentClient, items: TransactItem[]): Promise<void> {
+export async function transactWrite<Name extends string>(
+  ddb: DynamoDBDocumentClient,
+  items: NamedItems<Name>,
+): Promise<void> {
+  const named = (Object.entries(items) as [Name, TransactItem | undefined][]).filter(
+    (entry): entry is [Name, TransactItem] => entry[1] !== undefined,
+  );
   for (let attempt = 1; ; attempt++) {
     try {
-      await ddb.send(new TransactWriteCommand({ TransactItems: items }));
+      await ddb.send(new TransactWriteCommand({ TransactItems: named.map(([, item]) => item) }));
       return;
     } catch (error) {
       // Stryker disable next-line ArrayDeclaration: equivalent, a placeholder reason has no Code and so matches neither test below
       const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
-      const failed = reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+      const failed = reasons.flatMap((reason, index) =>
+        reason.Code === 'ConditionalCheckFailed' ? [named[index]![0]] : [],
+      );
       if (failed.length > 0) {
         throw new TransactionConditionFailed(failed);
       }
@@ -43,31 +62,27 @@ export async function transactWrite(ddb: DynamoDBDocumentClient, items: Transact
 
 const MAX_WRITE_ATTEMPTS = 5;
 
+/** What a failed transaction's item names become: the caller's answer, or `undefined` to retry. */
+export type FailureAnswer<Name extends string> = (failed: Name[]) => Error | undefined;
+
 /**
  * Optimistic concurrency for read-then-conditional-write: `attempt` reads a record and writes
  * on condition that it is unchanged. A failed condition means someone wrote in between, so the
  * attempt runs again and judges the fresh state (preconditions, invariants) — unless `answer`
- * turns the failed item positions into the caller's answer (say a 409 when an invariant, not
+ * turns the failed item names into the caller's answer (say a 409 when an invariant, not
  * a race, failed).
  */
-export async function retryConditionalWrite<T>(
+export async function retryConditionalWrite<T, Name extends string = string>(
   attempt: () => Promise<T>,
-  answer: (failed: number[]) => Error | undefined = () => undefined,
+  answer: FailureAnswer<Name> = () => undefined,
 ): Promise<T> {
   for (let attempts = 1; ; attempts++) {
     try {
       return await attempt();
     } catch (error) {
-      const failed = failedConditions(error);
-      if (!failed || attempts >= MAX_WRITE_ATTEMPTS) throw error;
-      const answered = answer(failed);
+      if (!(error instanceof TransactionConditionFailed) || attempts >= MAX_WRITE_ATTEMPTS) throw error;
+      const answered = answer(error.failed as Name[]);
       if (answered) throw answered;
     }
   }
-}
-
-/** Positions of the items whose condition failed: a transaction's, or `[0]` for a single write. */
-function failedConditions(error: unknown): number[] | undefined {
-  if (error instanceof TransactionConditionFailed) return error.failed;
-  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException' ? [0] : undefined;
 }

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeyring } from '../../lib/crypto/keyring.js';
-import { valueDeps } from '../../lib/deps.js';
+import { valueDeps } from '../../lib/app/process-deps.js';
 import { aroundDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

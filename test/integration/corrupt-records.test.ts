@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeyring } from '../../lib/crypto/keyring.js';
-import { valueDeps } from '../../lib/deps.js';
+import { valueDeps } from '../../lib/app/process-deps.js';
 import { environmentTenant, keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
 import { CorruptRecordError } from '../../lib/store/records.js';
 import { loggedDuring } from '../support/logs.js';

@@ -4,7 +4,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openValue } from '../../lib/crypto/envelope.js';
 import { createKeyring, type Keyring } from '../../lib/crypto/keyring.js';
-import { rotationDeps, storeDeps, valueDeps } from '../../lib/deps.js';
+import { rotationDeps, storeDeps, valueDeps } from '../../lib/app/process-deps.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
 import { createSecret, updateSecret } from '../../lib/environments/secrets.js';
 import { injectSecrets } from '../../lib/environments/values.js';
@@ -156,34 +156,48 @@ describe('a process whose cache predates a rotation', () => {
   it('writes user secrets under the new key, never the one rotation moved away from', async () => {
     const sub = 'stale-user';
     const tenant = userTenant(sub);
-    const kept = await createUserSecret(valueDeps(), sub, { name: 'KEPT', provider: 'custom', value: 'kept-before' });
+    const kept = await createUserSecret(valueDeps(), { sub, secret: { name: 'KEPT', provider: 'custom', value: 'kept-before' } });
     const [staleForUpdate, staleForCreate] = [await warmDeps(tenant), await warmDeps(tenant)];
     await rotate(tenant);
 
-    const updated = await updateUserSecret(staleForUpdate, sub, kept.metadata.id, 'kept-after', undefined);
-    const added = await createUserSecret(staleForCreate, sub, { name: 'ADDED', provider: 'custom', value: 'added-after' });
+    const updated = await updateUserSecret(staleForUpdate, { sub, id: kept.metadata.id, value: 'kept-after', precondition: undefined });
+    const added = await createUserSecret(staleForCreate, { sub, secret: { name: 'ADDED', provider: 'custom', value: 'added-after' } });
 
     expect(updated.version).toBe(2);
     expect(await storedKeyVersion(keys.userSecret(tenant, kept.metadata.id))).toBe(2);
     expect(await storedKeyVersion(keys.userSecret(tenant, added.metadata.id))).toBe(2);
-    expect(await injectUserSecrets(valueDeps(), sub, 'req_test')).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
+    expect(await injectUserSecrets(valueDeps(), { sub, requestId: 'req_test' })).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
   });
 
   it('writes environment secrets under the new key, never the one rotation moved away from', async () => {
     const sub = 'stale-owner';
-    const { id } = await createEnvironment(storeDeps(), sub, { name: 'stale', description: '' });
+    const { id } = await createEnvironment(storeDeps(), { sub, environment: { name: 'stale', description: '' } });
     const tenant = environmentTenant(id);
-    await createSecret(valueDeps(), sub, id, { key: 'KEPT', value: 'kept-before', description: '', neverReveal: false });
+    await createSecret(valueDeps(), {
+      sub,
+      environmentId: id,
+      secret: { key: 'KEPT', value: 'kept-before', description: '', neverReveal: false },
+    });
     const [staleForUpdate, staleForCreate] = [await warmDeps(tenant), await warmDeps(tenant)];
     await rotate(tenant);
 
-    const updated = await updateSecret(staleForUpdate, sub, id, 'KEPT', { value: 'kept-after' }, undefined);
-    await createSecret(staleForCreate, sub, id, { key: 'ADDED', value: 'added-after', description: '', neverReveal: false });
+    const updated = await updateSecret(staleForUpdate, {
+      sub,
+      environmentId: id,
+      key: 'KEPT',
+      patch: { value: 'kept-after' },
+      precondition: undefined,
+    });
+    await createSecret(staleForCreate, {
+      sub,
+      environmentId: id,
+      secret: { key: 'ADDED', value: 'added-after', description: '', neverReveal: false },
+    });
 
     expect(updated.version).toBe(2);
     expect(await storedKeyVersion(keys.environmentSecret(tenant, 'KEPT'))).toBe(2);
     expect(await storedKeyVersion(keys.environmentSecret(tenant, 'ADDED'))).toBe(2);
-    expect(await injectSecrets(valueDeps(), sub, id, 'req_test')).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
+    expect(await injectSecrets(valueDeps(), { sub, environmentId: id, requestId: 'req_test' })).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
   });
 });
 
@@ -235,7 +249,10 @@ describe('plaintext data keys from KMS', () => {
     observeKms((command) => {
       if (command instanceof GenerateDataKeyCommand || command instanceof DecryptCommand) contexts.push(command.input.EncryptionContext);
     });
-    const created = await createUserSecret({ ...valueDeps(), keyring: coldKeyring() }, sub, { name: 'CTX', provider: 'custom', value: 'ctx-value' });
+    const created = await createUserSecret({ ...valueDeps(), keyring: coldKeyring() }, {
+      sub,
+      secret: { name: 'CTX', provider: 'custom', value: 'ctx-value' },
+    });
     const cold = coldKeyring();
     const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.userSecret(tenant, created.metadata.id) }));
     const dataKey = await cold.version(tenant, Item!.kv);

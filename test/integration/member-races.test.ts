@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { storeDeps } from '../../lib/deps.js';
-import type { Role } from '../../lib/environments/access.js';
+import { storeDeps } from '../../lib/app/process-deps.js';
+import type { Role } from '../../lib/store/items/member.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
 import { putMember, removeMember } from '../../lib/environments/members.js';
 import { HttpError } from '../../lib/http/errors.js';
@@ -45,8 +45,8 @@ function holdMemberReads(userId: string, count: number) {
 }
 
 async function environmentWith(role?: Role): Promise<string> {
-  const { id } = await createEnvironment(storeDeps(), OWNER, { name: 'races', description: '' });
-  if (role) await putMember(storeDeps(), OWNER, id, MEMBER, role);
+  const { id } = await createEnvironment(storeDeps(), { sub: OWNER, environment: { name: 'races', description: '' } });
+  if (role) await putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: role });
   return id;
 }
 
@@ -66,15 +66,15 @@ const statusOf = (settled: PromiseSettledResult<unknown>) =>
 describe('membership writes', () => {
   it('leave an unchanged role untouched, keeping who set it and when', async () => {
     const id = await environmentWith('editor');
-    await putMember(storeDeps(), OWNER, id, 'second-owner', 'owner');
-    const again = await putMember(storeDeps(), 'second-owner', id, MEMBER, 'editor');
+    await putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: 'second-owner', role: 'owner' });
+    const again = await putMember(storeDeps(), { sub: 'second-owner', environmentId: id, userId: MEMBER, role: 'editor' });
     expect(again).toMatchObject({ role: 'editor', updatedBy: OWNER });
   });
 
   it('answer 404 when the environment header is gone', async () => {
     const id = await environmentWith();
     await storeDeps().ddb.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.tenantMeta(environmentTenant(id)) }));
-    await expect(putMember(storeDeps(), OWNER, id, MEMBER, 'viewer')).rejects.toMatchObject({ status: 404, code: 'ENVIRONMENT_NOT_FOUND' });
+    await expect(putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'viewer' })).rejects.toMatchObject({ status: 404, code: 'ENVIRONMENT_NOT_FOUND' });
   });
 });
 
@@ -82,21 +82,21 @@ describe('concurrent membership changes', () => {
   it('counts one new owner once when the same member is added as owner by many requests at once', async () => {
     const id = await environmentWith();
     holdMemberReads(MEMBER, WRITERS);
-    const results = await Promise.all(Array.from({ length: WRITERS }, () => putMember(storeDeps(), OWNER, id, MEMBER, 'owner')));
+    const results = await Promise.all(Array.from({ length: WRITERS }, () => putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'owner' })));
     vi.restoreAllMocks();
     expect(results.map((member) => member.role)).toEqual(Array(WRITERS).fill('owner'));
     expect(await owners(id)).toEqual([MEMBER, OWNER].sort());
     expect(await ownerCount(id)).toBe(2);
     // The count is what stops the last owner leaving: with one owner gone, the other must stay.
-    await removeMember(storeDeps(), OWNER, id, OWNER);
-    await expect(removeMember(storeDeps(), MEMBER, id, MEMBER)).rejects.toMatchObject({ status: 409 });
+    await removeMember(storeDeps(), { sub: OWNER, environmentId: id, userId: OWNER });
+    await expect(removeMember(storeDeps(), { sub: MEMBER, environmentId: id, userId: MEMBER })).rejects.toMatchObject({ status: 409 });
   });
 
   it('keeps the owner count exact when promotions and demotions of one member race', async () => {
     const id = await environmentWith('editor');
     holdMemberReads(MEMBER, WRITERS);
     const roles: Role[] = Array.from({ length: WRITERS }, (_, i) => (i % 2 === 0 ? 'owner' : 'viewer'));
-    await Promise.all(roles.map((role) => putMember(storeDeps(), OWNER, id, MEMBER, role)));
+    await Promise.all(roles.map((role) => putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: role })));
     vi.restoreAllMocks();
     const actual = await owners(id);
     expect(actual).toContain(OWNER);
@@ -106,7 +106,7 @@ describe('concurrent membership changes', () => {
   it('removes a member once when many removals race: one succeeds, the others find no member', async () => {
     const id = await environmentWith('owner');
     holdMemberReads(MEMBER, WRITERS);
-    const settled = await Promise.allSettled(Array.from({ length: WRITERS }, () => removeMember(storeDeps(), OWNER, id, MEMBER)));
+    const settled = await Promise.allSettled(Array.from({ length: WRITERS }, () => removeMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER })));
     vi.restoreAllMocks();
     expect(settled.map(statusOf).sort()).toEqual([200, ...Array(WRITERS - 1).fill(404)]);
     expect(await owners(id)).toEqual([OWNER]);
@@ -116,8 +116,8 @@ describe('concurrent membership changes', () => {
   it('lets only one of two owners who demote themselves at once go: the other is the last owner (409)', async () => {
     const id = await environmentWith('owner');
     const settled = await Promise.allSettled([
-      putMember(storeDeps(), OWNER, id, OWNER, 'viewer'),
-      putMember(storeDeps(), MEMBER, id, MEMBER, 'viewer'),
+      putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: OWNER, role: 'viewer' }),
+      putMember(storeDeps(), { sub: MEMBER, environmentId: id, userId: MEMBER, role: 'viewer' }),
     ]);
     expect(settled.map(statusOf).sort()).toEqual([200, 409]);
     expect(await owners(id)).toHaveLength(1);

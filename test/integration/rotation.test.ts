@@ -6,7 +6,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/paths.js';
 import { createKeyring } from '../../lib/crypto/keyring.js';
-import { rotationDeps, valueDeps } from '../../lib/deps.js';
+import { rotationDeps, valueDeps } from '../../lib/app/process-deps.js';
 import type { RotationEvent } from '../../lib/rotation/events.js';
 import type { RotationDeps } from '../../lib/rotation/rotate-tenant.js';
 import { createRotationHandler } from '../../lib/rotation/rotation-handler.js';
@@ -36,7 +36,7 @@ function freshDeps(overrides: Partial<RotationDeps['config']> = {}): RotationDep
   deps = {
     ...rotationDeps({ publish: async (events) => void published.push(...events) }),
     config,
-    keyring: createKeyring({ ddb: base.ddb, kms: base.kms, config }),
+    keyring: createKeyring({ ddb: base.ddb, kms: base.kms, config, clock: base.clock }),
   };
   return deps;
 }
@@ -45,13 +45,13 @@ const rotateEvent = (tenant: string, id = `evt-${Math.random()}`) => ({ id, sour
 
 async function seed(sub: string, count: number): Promise<Record<string, string>> {
   const expected: Record<string, string> = {};
-  const { keyring, ddb, config } = valueDeps();
+  const deps = valueDeps();
   const names = Array.from({ length: count }, (_, i) => `SECRET_${String(i).padStart(5, '0')}`);
   for (let i = 0; i < names.length; i += 25) {
     await Promise.all(
       names.slice(i, i + 25).map(async (name) => {
         const value = `value-${sub}-${name}-${Math.random().toString(36).slice(2)}`;
-        await createUserSecret({ keyring, ddb, config }, sub, { name, provider: 'custom', value });
+        await createUserSecret(deps, { sub, secret: { name, provider: 'custom', value } });
         expected[name] = value;
       }),
     );

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeCursor, pageOf } from '../../lib/store/cursor.js';
 import { projection, setAll } from '../../lib/store/expressions.js';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -42,56 +42,53 @@ describe('pageOf', () => {
 });
 
 describe('retryConditionalWrite', () => {
-  const conditionalCheckFailed = Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' });
-
   it('re-runs an attempt that lost a race, until it wins', async () => {
     let attempts = 0;
     const result = await retryConditionalWrite(async () => {
       attempts++;
-      if (attempts === 1) throw new TransactionConditionFailed([0]);
-      if (attempts === 2) throw conditionalCheckFailed;
+      if (attempts < 3) throw new TransactionConditionFailed(['secret']);
       return 'written';
     });
     expect(result).toBe('written');
     expect(attempts).toBe(3);
   });
 
-  it('throws what `answer` makes of a failure instead of retrying', async () => {
+  it('throws what `answer` makes of the failed item names instead of retrying', async () => {
     let attempts = 0;
-    const answer = (failed: number[]) => (failed.includes(0) ? undefined : new Error('last owner'));
+    const seen: string[][] = [];
+    const answer = (failed: ('member' | 'owners')[]) => {
+      seen.push(failed);
+      return failed.includes('member') ? undefined : new Error('last owner');
+    };
     await expect(
       retryConditionalWrite(async () => {
         attempts++;
-        throw new TransactionConditionFailed([1]);
+        throw new TransactionConditionFailed(attempts === 1 ? ['member', 'owners'] : ['owners']);
       }, answer),
     ).rejects.toThrow('last owner');
-    expect(attempts).toBe(1);
+    expect(attempts).toBe(2);
+    expect(seen).toEqual([['member', 'owners'], ['owners']]);
   });
 
-  it('hands `answer` position 0 for a single conditional write, and rethrows what is not a condition', async () => {
-    const seen: number[][] = [];
-    await expect(
-      retryConditionalWrite(
-        async () => {
-          throw conditionalCheckFailed;
-        },
-        (failed) => (seen.push(failed), new Error('answered')),
-      ),
-    ).rejects.toThrow('answered');
-    expect(seen).toEqual([[0]]);
-    let attempts = 0;
-    await expect(
-      retryConditionalWrite(async () => {
-        attempts++;
-        throw undefined;
-      }),
-    ).rejects.toBeUndefined();
-    expect(attempts).toBe(1);
+  it('rethrows at once what is not a failed transaction condition, a single write’s included', async () => {
+    const conditionalCheckFailed = Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' });
+    for (const thrown of [conditionalCheckFailed, undefined]) {
+      let attempts = 0;
+      const answer = vi.fn(() => new Error('answered'));
+      await expect(
+        retryConditionalWrite(async () => {
+          attempts++;
+          throw thrown;
+        }, answer),
+      ).rejects.toBe(thrown);
+      expect(attempts).toBe(1);
+      expect(answer).not.toHaveBeenCalled();
+    }
   });
 
-  it('names a failed transaction condition by its positions', () => {
-    const failed = new TransactionConditionFailed([2]);
-    expect([failed.name, failed.message, failed.failed]).toEqual(['TransactionConditionFailed', 'Transaction condition failed', [2]]);
+  it('names a failed transaction condition by its items', () => {
+    const failed = new TransactionConditionFailed(['header']);
+    expect([failed.name, failed.message, failed.failed]).toEqual(['TransactionConditionFailed', 'Transaction condition failed', ['header']]);
   });
 
   it('gives up after a bounded number of attempts, and never retries other errors', async () => {
@@ -99,7 +96,7 @@ describe('retryConditionalWrite', () => {
     await expect(
       retryConditionalWrite(async () => {
         attempts++;
-        throw new TransactionConditionFailed([0]);
+        throw new TransactionConditionFailed(['secret']);
       }),
     ).rejects.toBeInstanceOf(TransactionConditionFailed);
     expect(attempts).toBe(5);
@@ -131,18 +128,26 @@ describe('transactWrite', () => {
     } as unknown as DynamoDBDocumentClient;
     return { ddb, sent };
   }
-  const items = [{ ConditionCheck: { TableName: 't', Key: { PK: 'a', SK: 'b' }, ConditionExpression: 'attribute_exists(PK)' } }];
+  const check = (SK: string) => ({ ConditionCheck: { TableName: 't', Key: { PK: 'a', SK }, ConditionExpression: 'attribute_exists(PK)' } });
+  const items = { first: check('1'), second: check('2'), third: check('3'), fourth: check('4') };
 
-  it('sends the items as one transaction', async () => {
+  it('sends the named items as one transaction, in order, leaving out undefined ones', async () => {
     const { ddb, sent } = clientFailing();
-    await transactWrite(ddb, items);
-    expect(sent).toEqual([{ TransactItems: items }]);
+    await transactWrite(ddb, { first: check('1'), skipped: undefined, last: check('2') });
+    expect(sent).toEqual([{ TransactItems: [check('1'), check('2')] }]);
   });
 
-  it('names the positions of the items whose condition failed, without retrying', async () => {
+  it('names the items whose condition failed, without retrying', async () => {
     const { ddb, sent } = clientFailing(cancelled('None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
-    await expect(transactWrite(ddb, items)).rejects.toEqual(new TransactionConditionFailed([1, 3]));
+    await expect(transactWrite(ddb, items)).rejects.toEqual(new TransactionConditionFailed(['second', 'fourth']));
     expect(sent).toHaveLength(1);
+  });
+
+  it('names failures by the items actually sent when some were left out', async () => {
+    const { ddb } = clientFailing(cancelled('None', 'ConditionalCheckFailed'));
+    await expect(transactWrite(ddb, { first: check('1'), skipped: undefined, last: check('2') })).rejects.toEqual(
+      new TransactionConditionFailed(['last']),
+    );
   });
 
   it('retries a conflict with another transaction, by reason or by exception, until it commits', async () => {

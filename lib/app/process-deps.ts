@@ -1,12 +1,13 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { loadConfig } from './config.js';
-import { createKeyring } from './crypto/keyring.js';
-import { createKmsClient } from './crypto/kms.js';
-import { type EventPublisher, eventBridgePublisher } from './rotation/events.js';
-import type { RotationDeps } from './rotation/rotate-tenant.js';
-import type { StoreDeps, ValueDeps } from './secrets/user-secrets.js';
-import { createDocumentClient } from './store/dynamodb.js';
+import { systemClock } from '../clock.js';
+import { loadConfig } from '../config.js';
+import { createKeyring } from '../crypto/keyring.js';
+import { createKmsClient } from '../crypto/kms.js';
+import { type EventPublisher, eventBridgePublisher } from '../rotation/events.js';
+import type { RotationDeps } from '../rotation/rotate-tenant.js';
+import { createDocumentClient } from '../store/dynamodb.js';
+import type { StoreDeps, ValueDeps } from './deps.js';
 
 /**
  * Process-wide dependencies, built once from the environment on first use and shared by
@@ -19,16 +20,16 @@ let values: (ValueDeps & { kms: KMSClient }) | undefined;
 export function storeDeps(): StoreDeps {
   if (!store) {
     const config = loadConfig();
-    store = { config, ddb: createDocumentClient(config) };
+    store = { config, ddb: createDocumentClient(config), clock: systemClock };
   }
   return store;
 }
 
 export function valueDeps(): ValueDeps & { kms: KMSClient } {
   if (!values) {
-    const { config, ddb } = storeDeps();
+    const { config, ddb, clock } = storeDeps();
     const kms = createKmsClient(config);
-    values = { config, ddb, kms, keyring: createKeyring({ ddb, config, kms }) };
+    values = { config, ddb, clock, kms, keyring: createKeyring({ ddb, config, kms, clock }) };
   }
   return values;
 }
@@ -36,9 +37,9 @@ export function valueDeps(): ValueDeps & { kms: KMSClient } {
 /** Rotation publishes to EventBridge unless given another publisher (the local CLI prints). */
 export function rotationDeps(events?: EventPublisher): RotationDeps {
   const deps = valueDeps();
-  const config = deps.config;
+  const { region, eventBusName } = deps.config;
   return {
     ...deps,
-    events: events ?? eventBridgePublisher(new EventBridgeClient({ region: config.region, maxAttempts: 3 }), config.eventBusName),
+    events: events ?? eventBridgePublisher(new EventBridgeClient({ region, maxAttempts: 3 }), eventBusName),
   };
 }

@@ -1,0 +1,124 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import type { TableDeps } from '../dynamodb.js';
+import { dataKeyIndex, type DataKeyIndexStatus, keys, SK_PREFIX } from '../keys.js';
+import { TABLE_DEFINITION } from '../table.js';
+import { getItem, readTenantItems } from '../tenant-items.js';
+import type { TransactItem } from '../transactions.js';
+
+/**
+ * A tenant's data key of one version (SK = DATAKEY#<000001>), stored only KMS-wrapped. Keys
+ * that are active or retiring sit in the sparse GSI1, oldest first, so rotation finds them.
+ */
+export const DataKeyRecord = z.object({
+  version: z.int().check(z.positive()),
+  wrapped_key: z.instanceof(Uint8Array),
+  kms_key_id: z.string(),
+  status: z.enum(['active', 'retiring', 'retired']),
+  created_at: z.string(),
+});
+export type DataKeyRecord = z.infer<typeof DataKeyRecord>;
+
+const shape = { schema: DataKeyRecord, type: 'data-key' };
+const INDEX = TABLE_DEFINITION.indexes[0].name;
+
+export const dataKeyItem = {
+  /** The item of a new, active key version. */
+  build(
+    tenant: string,
+    record: { version: number; wrapped_key: Uint8Array | undefined; kms_key_id: string | undefined; created_at: string },
+  ): Record<string, unknown> {
+    return {
+      ...keys.dataKey(tenant, record.version),
+      ...dataKeyIndex.entry('active', record.created_at, tenant),
+      ...record,
+      status: 'active',
+    };
+  },
+
+  get: (table: TableDeps, tenant: string, version: number): Promise<DataKeyRecord | undefined> =>
+    getItem(table, keys.dataKey(tenant, version), shape),
+
+  all: (table: TableDeps, tenant: string): Promise<DataKeyRecord[]> =>
+    readTenantItems(table, tenant, SK_PREFIX.dataKey, shape),
+
+  putNew({ config }: TableDeps, item: Record<string, unknown>): TransactItem {
+    return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+  },
+
+  markRetiring({ config }: TableDeps, tenant: string, version: number): TransactItem {
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: keys.dataKey(tenant, version),
+        UpdateExpression: 'SET #status = :retiring, GSI1PK = :partition',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':retiring': 'retiring', ':partition': dataKeyIndex.partition('retiring') },
+      },
+    };
+  },
+
+  /** Retired keys leave the index but stay readable, for values a rotation has not reached. */
+  markRetired({ config }: TableDeps, tenant: string, version: number, at: string): TransactItem {
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: keys.dataKey(tenant, version),
+        UpdateExpression: 'SET #status = :retired, retired_at = :now REMOVE GSI1PK, GSI1SK',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':retired': 'retired', ':now': at },
+      },
+    };
+  },
+
+  /** Stores a key re-wrapped under another KMS key; `false` when someone re-wrapped it first. */
+  async rewrap(
+    { ddb, config }: TableDeps,
+    tenant: string,
+    record: DataKeyRecord,
+    rewrapped: { wrapped_key: Uint8Array | undefined; kms_key_id: string | undefined },
+  ): Promise<boolean> {
+    try {
+      await ddb.send(
+        new UpdateCommand({
+          TableName: config.tableName,
+          Key: keys.dataKey(tenant, record.version),
+          UpdateExpression: 'SET wrapped_key = :wrapped, kms_key_id = :key',
+          ConditionExpression: 'wrapped_key = :old',
+          ExpressionAttributeValues: {
+            ':wrapped': rewrapped.wrapped_key,
+            ':key': rewrapped.kms_key_id,
+            ':old': record.wrapped_key,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  },
+
+  /** Tenants with a key of `status` created before `createdBefore`, oldest first, via GSI1. */
+  async tenantsWith({ ddb, config }: TableDeps, status: DataKeyIndexStatus, createdBefore?: string): Promise<string[]> {
+    const tenants: string[] = [];
+    const pages = paginateQuery(
+      { client: ddb },
+      {
+        TableName: config.tableName,
+        IndexName: INDEX,
+        KeyConditionExpression: createdBefore ? 'GSI1PK = :pk AND GSI1SK < :before' : 'GSI1PK = :pk',
+        ExpressionAttributeValues: {
+          ':pk': dataKeyIndex.partition(status),
+          ...(createdBefore ? { ':before': createdBefore } : {}),
+        },
+        ProjectionExpression: 'PK',
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) tenants.push(String(item.PK));
+    return tenants;
+  },
+};

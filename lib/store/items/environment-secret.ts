@@ -1,0 +1,107 @@
+import * as z from 'zod/mini';
+import type { TableDeps } from '../dynamodb.js';
+import type { PageQuery } from '../cursor.js';
+import { type CountedPage, queryCountedPage } from '../counted-page.js';
+import { setAll } from '../expressions.js';
+import { keys, SK_PREFIX } from '../keys.js';
+import { getItem, readTenantItems } from '../tenant-items.js';
+import type { TransactItem } from '../transactions.js';
+import type { SealedValue } from './value-item.js';
+
+/**
+ * An environment secret (SK = SECRET#<key> in ENV#<id>): metadata, record `version` and the
+ * value sealed under the environment's data key with the secret's key as AAD record id.
+ */
+const timestamp = z.iso.datetime();
+
+export const EnvironmentSecretRecord = z.object({
+  key: z.string(),
+  description: z.string(),
+  never_reveal: z.boolean(),
+  masked_value: z.string(),
+  version: z.int().check(z.positive()),
+  created_at: timestamp,
+  updated_at: timestamp,
+  updated_by: z.string(),
+});
+export type EnvironmentSecretRecord = z.infer<typeof EnvironmentSecretRecord>;
+
+const EnvironmentSecretValueRecord = z.object({
+  key: z.string(),
+  never_reveal: z.boolean(),
+  kv: z.int().check(z.positive()),
+  ct: z.instanceof(Uint8Array),
+});
+export type EnvironmentSecretValueRecord = z.infer<typeof EnvironmentSecretValueRecord>;
+
+/** Metadata reads name their attributes, so they never fetch ciphertext. */
+export const ENVIRONMENT_SECRET_METADATA_ATTRIBUTES = Object.keys(EnvironmentSecretRecord.shape);
+export const ENVIRONMENT_SECRET_VALUE_ATTRIBUTES = Object.keys(EnvironmentSecretValueRecord.shape);
+const metadataShape = {
+  schema: EnvironmentSecretRecord,
+  type: 'environment-secret',
+  attributes: ENVIRONMENT_SECRET_METADATA_ATTRIBUTES,
+};
+const valueShape = {
+  schema: EnvironmentSecretValueRecord,
+  type: 'environment-secret-value',
+  attributes: ENVIRONMENT_SECRET_VALUE_ATTRIBUTES,
+};
+
+export const environmentSecretItem = {
+  build: (tenant: string, record: EnvironmentSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
+    ...keys.environmentSecret(tenant, record.key),
+    ...record,
+    ...sealed,
+  }),
+
+  get: (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretRecord | undefined> =>
+    getItem(table, keys.environmentSecret(tenant, key), metadataShape),
+
+  getValue: (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretValueRecord | undefined> =>
+    getItem(table, keys.environmentSecret(tenant, key), valueShape),
+
+  values: (table: TableDeps, tenant: string): Promise<EnvironmentSecretValueRecord[]> =>
+    readTenantItems(table, tenant, SK_PREFIX.secret, valueShape),
+
+  /** One page of metadata in key order, with the environment's exact `total`. */
+  page: (table: TableDeps, tenant: string, page: PageQuery): Promise<CountedPage<EnvironmentSecretRecord>> =>
+    queryCountedPage(table, tenant, SK_PREFIX.secret, page, metadataShape),
+
+  /** Fails when the key is taken. */
+  putNew({ config }: TableDeps, item: Record<string, unknown>): TransactItem {
+    return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+  },
+
+  /** The record as `next` (and the value as `sealed`, if it changed), if still at `readVersion`. */
+  updateIfVersion(
+    { config }: TableDeps,
+    tenant: string,
+    next: EnvironmentSecretRecord,
+    sealed: SealedValue | undefined,
+    readVersion: number,
+  ): TransactItem {
+    const update = setAll({ ...next, ...sealed });
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: keys.environmentSecret(tenant, next.key),
+        ...update,
+        ConditionExpression: '#version = :read',
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':read': readVersion },
+      },
+    };
+  },
+
+  deleteIfVersion({ config }: TableDeps, tenant: string, key: string, version: number): TransactItem {
+    return {
+      Delete: {
+        TableName: config.tableName,
+        Key: keys.environmentSecret(tenant, key),
+        ConditionExpression: '#version = :read',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':read': version },
+      },
+    };
+  },
+};

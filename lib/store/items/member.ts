@@ -1,0 +1,108 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import type { TableDeps } from '../dynamodb.js';
+import { decodeCursor, type PageQuery, pageOf } from '../cursor.js';
+import { projection } from '../expressions.js';
+import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, indexKeys, keys, userTenant } from '../keys.js';
+import { parseRecord } from '../records.js';
+import { TABLE_DEFINITION } from '../table.js';
+import { getItem } from '../tenant-items.js';
+import type { TransactItem } from '../transactions.js';
+import { EnvironmentHeaderRecord } from './environment-header.js';
+
+/**
+ * An environment member (SK = MEMBER#<sub> in ENV#<id>): the role, and GSI1 keys plus a copy
+ * of the environment header so "my environments" is one Query of the member's own partition.
+ */
+export const ROLES = ['owner', 'editor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+const timestamp = z.iso.datetime();
+const role = z.enum(ROLES);
+
+export const MemberRecord = z.object({
+  user_id: z.string(),
+  role,
+  created_at: timestamp,
+  updated_at: timestamp,
+  updated_by: z.string(),
+});
+export type MemberRecord = z.infer<typeof MemberRecord>;
+
+/** A member item as the user's environments list reads it from GSI1. */
+const MembershipRecord = z.object({ environment_id: z.guid(), role, environment: EnvironmentHeaderRecord });
+export type MembershipRecord = z.infer<typeof MembershipRecord>;
+export const MEMBERSHIP_ATTRIBUTES = Object.keys(MembershipRecord.shape);
+
+export const MEMBER_ATTRIBUTES = Object.keys(MemberRecord.shape);
+const shape = { schema: MemberRecord, type: 'environment-member', attributes: MEMBER_ATTRIBUTES };
+const INDEX = TABLE_DEFINITION.indexes[0].name;
+
+/** Writes a member only if its role is still the one read, so the owner count stays exact. */
+const unchangedRole = (read: Role) => ({
+  ConditionExpression: '#role = :read',
+  ExpressionAttributeNames: { '#role': 'role' },
+  ExpressionAttributeValues: { ':read': read },
+});
+
+export const memberItem = {
+  build(environmentId: string, header: EnvironmentHeaderRecord, member: MemberRecord): Record<string, unknown> {
+    const tenant = environmentTenant(environmentId);
+    return {
+      ...keys.member(tenant, member.user_id),
+      ...indexKeys.membership(member.user_id, tenant),
+      ...member,
+      environment_id: environmentId,
+      environment: header,
+    };
+  },
+
+  get: (table: TableDeps, tenant: string, userId: string): Promise<MemberRecord | undefined> =>
+    getItem(table, keys.member(tenant, userId), shape),
+
+  /** Writes the member if new (`readRole` undefined), else only if its role is still `readRole`. */
+  put({ config }: TableDeps, item: Record<string, unknown>, readRole: Role | undefined): TransactItem {
+    return {
+      Put: {
+        TableName: config.tableName,
+        Item: item,
+        ...(readRole ? unchangedRole(readRole) : { ConditionExpression: 'attribute_not_exists(PK)' }),
+      },
+    };
+  },
+
+  deleteIfRole({ config }: TableDeps, tenant: string, userId: string, readRole: Role): TransactItem {
+    return { Delete: { TableName: config.tableName, Key: keys.member(tenant, userId), ...unchangedRole(readRole) } };
+  },
+
+  /**
+   * One page of a user's memberships in environment id order, from GSI1. An index is
+   * eventually consistent, so a new membership may take a moment to show.
+   */
+  async membershipsOf(
+    { ddb, config }: TableDeps,
+    sub: string,
+    page: PageQuery,
+  ): Promise<{ items: MembershipRecord[]; nextCursor: string | null }> {
+    const after = decodeCursor(page.cursor, ENVIRONMENT_TENANT_PREFIX);
+    // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
+    const { Items = [] } = await ddb.send(
+      new QueryCommand({
+        TableName: config.tableName,
+        IndexName: INDEX,
+        KeyConditionExpression: 'GSI1PK = :user AND begins_with(GSI1SK, :prefix)',
+        ExpressionAttributeValues: { ':user': userTenant(sub), ':prefix': ENVIRONMENT_TENANT_PREFIX },
+        // The partition is always the caller's, so a cursor cannot reach another user's list.
+        ExclusiveStartKey:
+          after === undefined ? undefined : { ...keys.member(after, sub), ...indexKeys.membership(sub, after) },
+        Limit: page.limit + 1,
+        ...projection(...MEMBERSHIP_ATTRIBUTES, 'GSI1SK'),
+      }),
+    );
+    const { shown, nextCursor } = pageOf(Items, page.limit, 'GSI1SK');
+    return {
+      items: shown.map((item) => parseRecord(MembershipRecord, item, 'environment-membership')),
+      nextCursor,
+    };
+  },
+};

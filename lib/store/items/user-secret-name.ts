@@ -1,0 +1,56 @@
+import type { TableDeps } from '../dynamodb.js';
+import type { PageQuery } from '../cursor.js';
+import { type CountedPage, queryCountedPage } from '../counted-page.js';
+import { keys, SK_PREFIX } from '../keys.js';
+import type { TransactItem } from '../transactions.js';
+import { UserSecretMetadataRecord } from './user-secret.js';
+
+/**
+ * The name index entry of a user secret (SK = NAME#<name>): it makes names unique per user
+ * and, holding a copy of the metadata, lets the sorted list read no secret item at all.
+ */
+const shape = { schema: UserSecretMetadataRecord, type: 'user-secret-name' };
+
+export const userSecretNameItem = {
+  build: (tenant: string, metadata: UserSecretMetadataRecord): Record<string, unknown> => ({
+    ...keys.userSecretName(tenant, metadata.name),
+    ...metadata,
+  }),
+
+  /** One page in name order, with the tenant's exact `total`. */
+  page: (table: TableDeps, tenant: string, page: PageQuery): Promise<CountedPage<UserSecretMetadataRecord>> =>
+    queryCountedPage(table, tenant, SK_PREFIX.userSecretName, page, shape),
+
+  /** Fails when the name is taken. */
+  putNew({ config }: TableDeps, item: Record<string, unknown>): TransactItem {
+    return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+  },
+
+  /** Copies a new masked value, on condition the name still belongs to secret `id`. */
+  updateMask(
+    { config }: TableDeps,
+    tenant: string,
+    change: { name: string; id: string; masked_value: string; updated_at: string },
+  ): TransactItem {
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: keys.userSecretName(tenant, change.name),
+        UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
+        ConditionExpression: 'id = :id',
+        ExpressionAttributeValues: { ':masked': change.masked_value, ':now': change.updated_at, ':id': change.id },
+      },
+    };
+  },
+
+  deleteIfOwnedBy({ config }: TableDeps, tenant: string, name: string, id: string): TransactItem {
+    return {
+      Delete: {
+        TableName: config.tableName,
+        Key: keys.userSecretName(tenant, name),
+        ConditionExpression: 'id = :id',
+        ExpressionAttributeValues: { ':id': id },
+      },
+    };
+  },
+};

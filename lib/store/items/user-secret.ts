@@ -1,0 +1,93 @@
+import * as z from 'zod/mini';
+import type { TableDeps } from '../dynamodb.js';
+import { keys, SK_PREFIX } from '../keys.js';
+import { getItem, readTenantItems } from '../tenant-items.js';
+import type { TransactItem } from '../transactions.js';
+import type { SealedValue } from './value-item.js';
+
+/**
+ * A user secret (SK = SECRET#<id> in USER#<sub>): its metadata, record `version` and the
+ * sealed value. Its name index entry (user-secret-name.ts) holds a copy of the metadata.
+ */
+export const UserSecretMetadataRecord = z.object({
+  id: z.guid(),
+  name: z.string().check(z.minLength(1)),
+  provider: z.string(),
+  masked_value: z.string(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+export type UserSecretMetadataRecord = z.infer<typeof UserSecretMetadataRecord>;
+
+export const UserSecretRecord = z.object({
+  ...UserSecretMetadataRecord.shape,
+  version: z.int().check(z.positive()),
+});
+export type UserSecretRecord = z.infer<typeof UserSecretRecord>;
+
+const UserSecretValueRecord = z.object({
+  id: z.guid(),
+  name: z.string().check(z.minLength(1)),
+  kv: z.int().check(z.positive()),
+  ct: z.instanceof(Uint8Array),
+});
+export type UserSecretValueRecord = z.infer<typeof UserSecretValueRecord>;
+
+/** Metadata reads name their attributes, so they never fetch ciphertext. */
+export const USER_SECRET_METADATA_ATTRIBUTES = Object.keys(UserSecretRecord.shape);
+const metadataShape = { schema: UserSecretRecord, type: 'user-secret', attributes: USER_SECRET_METADATA_ATTRIBUTES };
+const valueShape = { schema: UserSecretValueRecord, type: 'user-secret-value', attributes: ['id', 'name', 'kv', 'ct'] };
+
+export const userSecretItem = {
+  build: (tenant: string, record: UserSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
+    ...keys.userSecret(tenant, record.id),
+    ...record,
+    ...sealed,
+  }),
+
+  get: (table: TableDeps, tenant: string, id: string): Promise<UserSecretRecord | undefined> =>
+    getItem(table, keys.userSecret(tenant, id), metadataShape),
+
+  /** Every sealed value of the tenant, with its name. */
+  values: (table: TableDeps, tenant: string): Promise<UserSecretValueRecord[]> =>
+    readTenantItems(table, tenant, SK_PREFIX.secret, valueShape),
+
+  putNew({ config }: TableDeps, item: Record<string, unknown>): TransactItem {
+    return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+  },
+
+  /** A new value, on condition the record is still at the version it was read at. */
+  updateValue(
+    { config }: TableDeps,
+    tenant: string,
+    change: { id: string; readVersion: number; sealed: SealedValue; masked_value: string; updated_at: string },
+  ): TransactItem {
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: keys.userSecret(tenant, change.id),
+        UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, version = :next',
+        ConditionExpression: 'version = :read',
+        ExpressionAttributeValues: {
+          ':ct': change.sealed.ct,
+          ':kv': change.sealed.kv,
+          ':masked': change.masked_value,
+          ':now': change.updated_at,
+          ':next': change.readVersion + 1,
+          ':read': change.readVersion,
+        },
+      },
+    };
+  },
+
+  deleteIfVersion({ config }: TableDeps, tenant: string, id: string, version: number): TransactItem {
+    return {
+      Delete: {
+        TableName: config.tableName,
+        Key: keys.userSecret(tenant, id),
+        ConditionExpression: 'version = :read',
+        ExpressionAttributeValues: { ':read': version },
+      },
+    };
+  },
+};
