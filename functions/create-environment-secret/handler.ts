@@ -1,5 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { secretCreated } from '../../lib/environments/responses.js';
+import { secretCreated } from '../../lib/http/environment-responses.js';
 import { CreateSecretBody, EnvironmentPath } from '../../lib/environments/schemas.js';
 import { createSecret } from '../../lib/environments/secrets.js';
 import { defineRoute } from '../../lib/http/route.js';

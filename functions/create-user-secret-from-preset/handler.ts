@@ -3,7 +3,7 @@ import { defineRoute } from '../../lib/http/route.js';
 import { PRESET_NAMES } from '../../lib/secrets/presets.js';
 import { CreateFromPresetBody } from '../../lib/secrets/user-secret-schemas.js';
 import { createUserSecret } from '../../lib/secrets/user-secrets.js';
-import { created } from '../../lib/secrets/user-secret-responses.js';
+import { created } from '../../lib/http/user-secret-responses.js';
 
 const deps = valueDeps();
 

@@ -1,5 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { secretResponse } from '../../lib/environments/responses.js';
+import { secretResponse } from '../../lib/http/environment-responses.js';
 import { SecretPath, UpdateSecretBody } from '../../lib/environments/schemas.js';
 import { updateSecret } from '../../lib/environments/secrets.js';
 import { parseIfMatch } from '../../lib/http/responses.js';

@@ -3,7 +3,7 @@ import { parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { SecretIdPath, UpdateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
 import { updateUserSecret } from '../../lib/secrets/user-secrets.js';
-import { withEtag } from '../../lib/secrets/user-secret-responses.js';
+import { withEtag } from '../../lib/http/user-secret-responses.js';
 
 const deps = valueDeps();
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 as HttpResult } from 'aws-lambda';
-import { etag, json } from '../http/responses.js';
-import type { Environment, SecretMetadata } from './schemas.js';
+import { etag, json } from './responses.js';
+import type { Environment, SecretMetadata } from '../environments/schemas.js';
 
 const ENVIRONMENTS = '/api/environments';
 
