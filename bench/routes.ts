@@ -15,7 +15,7 @@ import { USER_SECRET_METADATA_ATTRIBUTES as METADATA_ATTRIBUTES } from '../lib/s
 import { MASK } from '../lib/secrets/masking.js';
 import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
 import { projection } from '../lib/store/expressions.js';
-import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, keys, prefixEnd, SK_META, SK_PREFIX, userTenant } from '../lib/store/keys.js';
+import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, itemKeys, prefixEnd, SK_META, SK_PREFIX, userTenant } from '../lib/store/keys.js';
 import { TABLE_DEFINITION } from '../lib/store/table.js';
 import type { EnvironmentRef, Fixtures, SecretRef } from './fixtures.js';
 
@@ -158,7 +158,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       const { Item } = await ddb.send(
         new GetCommand({
           TableName: tableName,
-          Key: keys.userSecret(userTenant(sub), params!.id!),
+          Key: itemKeys.userSecret(userTenant(sub), params!.id!),
           ConsistentRead: true,
           ...projection(...METADATA_ATTRIBUTES),
         }),
@@ -182,7 +182,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
             {
               Update: {
                 TableName: tableName,
-                Key: keys.userSecret(tenant, params!.id!),
+                Key: itemKeys.userSecret(tenant, params!.id!),
                 UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now ADD version :one',
                 ExpressionAttributeValues: {
                   ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
@@ -196,7 +196,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
             {
               Update: {
                 TableName: tableName,
-                Key: keys.userSecretName(tenant, params!.name!),
+                Key: itemKeys.userSecretName(tenant, params!.name!),
                 UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
                 ExpressionAttributeValues: { ':masked': MASK, ':now': now },
               },
@@ -228,8 +228,8 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       await ddb.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: { TableName: tableName, Key: keys.userSecret(tenant, params!.id!) } },
-            { Delete: { TableName: tableName, Key: keys.userSecretName(tenant, params!.name!) } },
+            { Delete: { TableName: tableName, Key: itemKeys.userSecret(tenant, params!.id!) } },
+            { Delete: { TableName: tableName, Key: itemKeys.userSecretName(tenant, params!.name!) } },
             tenantHeaderItem.addToTotal(tableOf({ ddb, tableName }), tenant, -1),
           ],
         }),
@@ -336,7 +336,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
             {
               Update: {
                 TableName: store.tableName,
-                Key: keys.environmentSecret(tenant, params!.key!),
+                Key: itemKeys.environmentSecret(tenant, params!.key!),
                 UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, updated_by = :sub ADD version :one',
                 ExpressionAttributeValues: {
                   ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
@@ -451,7 +451,7 @@ function environmentCalls(environments: EnvironmentRef[], perSecret: boolean, bo
 async function floorAuthorize({ ddb, tableName }: FloorStore, sub: string, environmentId: string): Promise<string> {
   const tenant = environmentTenant(environmentId);
   const { Item } = await ddb.send(
-    new GetCommand({ TableName: tableName, Key: keys.member(tenant, sub), ConsistentRead: true, ...projection(...MEMBER_ATTRIBUTES) }),
+    new GetCommand({ TableName: tableName, Key: itemKeys.member(tenant, sub), ConsistentRead: true, ...projection(...MEMBER_ATTRIBUTES) }),
   );
   if (!Item) throw new Error('Not a member');
   return tenant;
@@ -462,7 +462,7 @@ async function floorGetSecret(store: FloorStore, sub: string, params: Record<str
   const { Item } = await store.ddb.send(
     new GetCommand({
       TableName: store.tableName,
-      Key: keys.environmentSecret(tenant, params.key!),
+      Key: itemKeys.environmentSecret(tenant, params.key!),
       ConsistentRead: true,
       ...projection(...attributes),
     }),
@@ -475,7 +475,7 @@ async function floorReadUserSecret({ ddb, tableName }: FloorStore, tenant: strin
   const { Item } = await ddb.send(
     new GetCommand({
       TableName: tableName,
-      Key: keys.userSecret(tenant, id),
+      Key: itemKeys.userSecret(tenant, id),
       ConsistentRead: true,
       ...projection(...METADATA_ATTRIBUTES),
     }),
@@ -505,11 +505,11 @@ async function floorCreate({ ddb, tableName }: FloorStore, sub: string, name: st
   await ddb.send(
     new TransactWriteCommand({
       TransactItems: [
-        { Put: { TableName: tableName, Item: { ...keys.userSecretName(tenant, name), ...metadata }, ConditionExpression: 'attribute_not_exists(PK)' } },
+        { Put: { TableName: tableName, Item: { ...itemKeys.userSecretName(tenant, name), ...metadata }, ConditionExpression: 'attribute_not_exists(PK)' } },
         {
           Put: {
             TableName: tableName,
-            Item: { ...keys.userSecret(tenant, id), ...metadata, version: 1, kv: 1, ct: Buffer.alloc(sealedBytes(value)) },
+            Item: { ...itemKeys.userSecret(tenant, id), ...metadata, version: 1, kv: 1, ct: Buffer.alloc(sealedBytes(value)) },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },

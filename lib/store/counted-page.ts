@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, type PageQuery, pageOf } from './cursor.js';
 import type { TableDeps } from './dynamodb.js';
 import { projection } from './expressions.js';
-import { keys, prefixEnd, SK_META } from './keys.js';
+import { itemKeys, prefixEnd, SK_META } from './keys.js';
 import { parseRecord } from './records.js';
 import type { RecordShape } from './tenant-items.js';
 
@@ -62,7 +62,7 @@ export async function queryCountedPage<T>(
       ddb.send(
         new GetCommand({
           TableName: config.tableName,
-          Key: keys.tenantMeta(tenant),
+          Key: itemKeys.tenantMeta(tenant),
           ConsistentRead: true,
           ...projection('total'),
         }),

@@ -51,7 +51,7 @@ export const TENANT_PATTERN = /^(USER|ENV)#.+$/;
 
 const pad = (version: number): string => String(version).padStart(6, '0');
 
-export const keys = {
+export const itemKeys = {
   tenantMeta: (tenant: string): Key => ({ PK: tenant, SK: SK_META }),
   dataKey: (tenant: string, version: number): Key => ({ PK: tenant, SK: `${SK_PREFIX.dataKey}${pad(version)}` }),
   userSecret: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${id}` }),

@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeyring } from '../../lib/crypto/keyring.js';
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { environmentTenant, keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
+import { environmentTenant, itemKeys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
 import { CorruptRecordError } from '../../lib/store/records.js';
 import { loggedDuring } from '../support/logs.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -75,7 +75,7 @@ describe('a stored item that fails its schema', () => {
     const { body: env } = await stack.call('POST', '/api/environments', { token, body: { name: 'corrupt' } });
     await stack.call('POST', `/api/environments/${env.id}/secrets`, { token, body: { key: 'BROKEN', value: VALUE } });
     const tenant = environmentTenant(env.id);
-    const key = { role: keys.member(tenant, owner), environment_id: keys.member(tenant, owner), name: keys.tenantMeta(tenant) }[field] ?? keys.environmentSecret(tenant, 'BROKEN');
+    const key = { role: itemKeys.member(tenant, owner), environment_id: itemKeys.member(tenant, owner), name: itemKeys.tenantMeta(tenant) }[field] ?? itemKeys.environmentSecret(tenant, 'BROKEN');
     await corrupt(key, field, { role: 'boss', version: 'seven', environment_id: 'not-a-uuid' }[field] ?? 7);
     const path = suffix === '' ? '/api/environments' : `/api/environments/${env.id}${suffix}`;
     const log = await loggedDuring(() => expectInternal(stack.call(method, path, { token, body: method === 'PUT' ? { role: 'viewer' } : undefined })));
@@ -94,8 +94,8 @@ describe('a stored item that fails its schema', () => {
   });
 
   it.each([
-    ['data-key', (tenant: string) => keys.dataKey(tenant, 1), 'wrapped_key', (tenant: string) => createKeyring(valueDeps()).version(tenant, 1)],
-    ['tenant-meta', (tenant: string) => keys.tenantMeta(tenant), 'key_version', (tenant: string) => createKeyring(valueDeps()).active(tenant)],
+    ['data-key', (tenant: string) => itemKeys.dataKey(tenant, 1), 'wrapped_key', (tenant: string) => createKeyring(valueDeps()).version(tenant, 1)],
+    ['tenant-meta', (tenant: string) => itemKeys.tenantMeta(tenant), 'key_version', (tenant: string) => createKeyring(valueDeps()).active(tenant)],
   ])('%s: fails the keyring with a corrupt-record error and logs the record type and field', async (recordType, key, field, read) => {
     const sub = `corrupt-${recordType}`;
     const token = await stack.token(sub);

@@ -10,7 +10,7 @@ import { createSecret, updateSecret } from '../../lib/environments/secrets.js';
 import { injectSecrets } from '../../lib/environments/values.js';
 import { rotateTenantKey } from '../../lib/rotation/rotate-tenant.js';
 import { createUserSecret, injectUserSecrets, updateUserSecret } from '../../lib/secrets/user-secrets.js';
-import { environmentTenant, keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
+import { environmentTenant, itemKeys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
 import { aroundKmsCalls, failDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -81,7 +81,7 @@ describe('the first data key of a tenant', () => {
   it('is stored with its version on the tenant header and found there by the next process', async () => {
     const tenant = userTenant('first-key-pointer');
     const created = await coldKeyring().active(tenant);
-    const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.tenantMeta(tenant) }));
+    const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(tenant) }));
     expect(Item?.key_version).toBe(1);
     const [item] = await dataKeyItems(tenant);
     expect(item).toMatchObject({ version: 1, status: 'active', GSI1PK: 'DATAKEYS#active', kms_key_id: expect.any(String) });
@@ -164,8 +164,8 @@ describe('a process whose cache predates a rotation', () => {
     const added = await createUserSecret(staleForCreate, { sub, secret: { name: 'ADDED', provider: 'custom', value: 'added-after' } });
 
     expect(updated.version).toBe(2);
-    expect(await storedKeyVersion(keys.userSecret(tenant, kept.metadata.id))).toBe(2);
-    expect(await storedKeyVersion(keys.userSecret(tenant, added.metadata.id))).toBe(2);
+    expect(await storedKeyVersion(itemKeys.userSecret(tenant, kept.metadata.id))).toBe(2);
+    expect(await storedKeyVersion(itemKeys.userSecret(tenant, added.metadata.id))).toBe(2);
     expect(await injectUserSecrets(valueDeps(), { sub, requestId: 'req_test' })).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
   });
 
@@ -195,8 +195,8 @@ describe('a process whose cache predates a rotation', () => {
     });
 
     expect(updated.version).toBe(2);
-    expect(await storedKeyVersion(keys.environmentSecret(tenant, 'KEPT'))).toBe(2);
-    expect(await storedKeyVersion(keys.environmentSecret(tenant, 'ADDED'))).toBe(2);
+    expect(await storedKeyVersion(itemKeys.environmentSecret(tenant, 'KEPT'))).toBe(2);
+    expect(await storedKeyVersion(itemKeys.environmentSecret(tenant, 'ADDED'))).toBe(2);
     expect(await injectSecrets(valueDeps(), { sub, environmentId: id, requestId: 'req_test' })).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
   });
 });
@@ -254,7 +254,7 @@ describe('plaintext data keys from KMS', () => {
       secret: { name: 'CTX', provider: 'custom', value: 'ctx-value' },
     });
     const cold = coldKeyring();
-    const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.userSecret(tenant, created.metadata.id) }));
+    const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.userSecret(tenant, created.metadata.id) }));
     const dataKey = await cold.version(tenant, Item!.kv);
     vi.restoreAllMocks();
     expect(contexts).toEqual([{ tenant }, { tenant }]);

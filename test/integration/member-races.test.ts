@@ -5,7 +5,7 @@ import type { Role } from '../../lib/store/items/member.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
 import { putMember, removeMember } from '../../lib/environments/members.js';
 import { HttpError } from '../../lib/http/errors.js';
-import { environmentTenant, keys, SK_PREFIX } from '../../lib/store/keys.js';
+import { environmentTenant, itemKeys, SK_PREFIX } from '../../lib/store/keys.js';
 import { aroundDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -51,7 +51,7 @@ async function environmentWith(role?: Role): Promise<string> {
 }
 
 async function ownerCount(id: string): Promise<number> {
-  const { Item } = await storeDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.tenantMeta(environmentTenant(id)) }));
+  const { Item } = await storeDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(environmentTenant(id)) }));
   return Item!.owners;
 }
 
@@ -73,7 +73,7 @@ describe('membership writes', () => {
 
   it('answer 404 when the environment header is gone', async () => {
     const id = await environmentWith();
-    await storeDeps().ddb.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.tenantMeta(environmentTenant(id)) }));
+    await storeDeps().ddb.send(new DeleteCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(environmentTenant(id)) }));
     await expect(putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'viewer' })).rejects.toMatchObject({ status: 404, code: 'ENVIRONMENT_NOT_FOUND' });
   });
 });

@@ -11,7 +11,7 @@ import type { RotationEvent } from '../../lib/rotation/events.js';
 import type { RotationDeps } from '../../lib/rotation/rotate-tenant.js';
 import { createRotationHandler } from '../../lib/rotation/rotation-handler.js';
 import { createUserSecret } from '../../lib/secrets/user-secrets.js';
-import { keys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
+import { itemKeys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
 import { failDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -66,7 +66,7 @@ async function inject(sub: string) {
 }
 
 async function dataKeyStatus(tenant: string, version: number) {
-  const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.dataKey(tenant, version) }));
+  const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.dataKey(tenant, version) }));
   return Item?.status;
 }
 
@@ -213,7 +213,7 @@ describe('rotation as the event handler', () => {
     expect(summary.rotated).toBe(0);
     expect(stack.kms.calls.ReEncrypt).toBe(summary.rewrapped);
 
-    const dataKey = await ddb.send(new GetCommand({ TableName: stack.tableName, Key: keys.dataKey(tenant, 1) }));
+    const dataKey = await ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.dataKey(tenant, 1) }));
     expect(dataKey.Item!.kms_key_id).toBe(KeyMetadata!.Arn);
     const valuesAfter = await stack.items(tenant, SK_PREFIX.secret);
     expect(valuesAfter).toEqual(valuesBefore);
@@ -228,9 +228,9 @@ describe('rotation as the event handler', () => {
     await seed(youngSub, 2);
     const { ddb } = valueDeps();
     const longAgo = '2020-01-01T00:00:00.000Z';
-    await ddb.send(new UpdateCommand({ TableName: stack.tableName, Key: keys.dataKey(userTenant(oldSub), 1), UpdateExpression: 'SET GSI1SK = :sk', ExpressionAttributeValues: { ':sk': `${longAgo}#${userTenant(oldSub)}` } }));
+    await ddb.send(new UpdateCommand({ TableName: stack.tableName, Key: itemKeys.dataKey(userTenant(oldSub), 1), UpdateExpression: 'SET GSI1SK = :sk', ExpressionAttributeValues: { ':sk': `${longAgo}#${userTenant(oldSub)}` } }));
     const stale = (await stack.call('GET', `${SECRETS}?limit=1`, { token: await stack.token(youngSub) })).body.secrets[0];
-    await ddb.send(new UpdateCommand({ TableName: stack.tableName, Key: keys.userSecret(userTenant(youngSub), stale.id), UpdateExpression: 'SET updated_at = :t', ExpressionAttributeValues: { ':t': '2020-01-01T00:00:00Z' } }));
+    await ddb.send(new UpdateCommand({ TableName: stack.tableName, Key: itemKeys.userSecret(userTenant(youngSub), stale.id), UpdateExpression: 'SET updated_at = :t', ExpressionAttributeValues: { ':t': '2020-01-01T00:00:00Z' } }));
 
     const summary = await createRotationHandler(freshDeps())({ id: 'schedule-1', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
     expect(await keyVersionsInUse(userTenant(oldSub))).toEqual([2]);

@@ -1,25 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { dataKeyIndex, environmentTenant, indexKeys, keys, prefixEnd, SK_META, SK_PREFIX, TENANT_PATTERN, userTenant } from '../../lib/store/keys.js';
+import { dataKeyIndex, environmentTenant, indexKeys, itemKeys, prefixEnd, SK_META, SK_PREFIX, TENANT_PATTERN, userTenant } from '../../lib/store/keys.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../../lib/store/cursor.js';
 
 describe('key builders', () => {
   it('put every record of a user under that user', () => {
     const tenant = userTenant('alice');
     expect(tenant).toBe('USER#alice');
-    for (const key of [keys.tenantMeta(tenant), keys.dataKey(tenant, 3), keys.userSecret(tenant, 'id'), keys.userSecretName(tenant, 'N'), keys.audit(tenant, 'E')]) {
+    for (const key of [itemKeys.tenantMeta(tenant), itemKeys.dataKey(tenant, 3), itemKeys.userSecret(tenant, 'id'), itemKeys.userSecretName(tenant, 'N'), itemKeys.audit(tenant, 'E')]) {
       expect(key.PK).toBe(tenant);
     }
   });
 
   it('zero-pad data key versions so they sort numerically', () => {
-    const sks = [10, 2, 1].map((v) => keys.dataKey('T', v).SK).sort();
+    const sks = [10, 2, 1].map((v) => itemKeys.dataKey('T', v).SK).sort();
     expect(sks).toEqual(['DATAKEY#000001', 'DATAKEY#000002', 'DATAKEY#000010']);
   });
 
   it('keep each record kind under its own prefix', () => {
-    expect(keys.userSecret('T', 'abc').SK).toBe(`${SK_PREFIX.secret}abc`);
-    expect(keys.userSecretName('T', 'OPENAI_API_KEY').SK).toBe(`${SK_PREFIX.userSecretName}OPENAI_API_KEY`);
-    expect(keys.audit('T', '01J').SK.startsWith(SK_PREFIX.audit)).toBe(true);
+    expect(itemKeys.userSecret('T', 'abc').SK).toBe(`${SK_PREFIX.secret}abc`);
+    expect(itemKeys.userSecretName('T', 'OPENAI_API_KEY').SK).toBe(`${SK_PREFIX.userSecretName}OPENAI_API_KEY`);
+    expect(itemKeys.audit('T', '01J').SK.startsWith(SK_PREFIX.audit)).toBe(true);
     const prefixes = Object.values(SK_PREFIX);
     expect(new Set(prefixes).size).toBe(prefixes.length);
   });
@@ -28,14 +28,14 @@ describe('key builders', () => {
 describe('the table layout', () => {
   // Stored items carry these strings: changing one orphans every item written before.
   it('spells every key exactly as items already stored spell it', () => {
-    expect(keys.tenantMeta('USER#a')).toEqual({ PK: 'USER#a', SK: 'META' });
+    expect(itemKeys.tenantMeta('USER#a')).toEqual({ PK: 'USER#a', SK: 'META' });
     expect(SK_META).toBe('META');
-    expect(keys.dataKey('USER#a', 7)).toEqual({ PK: 'USER#a', SK: 'DATAKEY#000007' });
-    expect(keys.userSecret('USER#a', 'id-1')).toEqual({ PK: 'USER#a', SK: 'SECRET#id-1' });
-    expect(keys.userSecretName('USER#a', 'TOKEN')).toEqual({ PK: 'USER#a', SK: 'NAME#TOKEN' });
-    expect(keys.environmentSecret('ENV#e', 'API_KEY')).toEqual({ PK: 'ENV#e', SK: 'SECRET#API_KEY' });
-    expect(keys.member('ENV#e', 'bob')).toEqual({ PK: 'ENV#e', SK: 'MEMBER#bob' });
-    expect(keys.audit('ENV#e', '01J')).toEqual({ PK: 'ENV#e', SK: 'AUDIT#01J' });
+    expect(itemKeys.dataKey('USER#a', 7)).toEqual({ PK: 'USER#a', SK: 'DATAKEY#000007' });
+    expect(itemKeys.userSecret('USER#a', 'id-1')).toEqual({ PK: 'USER#a', SK: 'SECRET#id-1' });
+    expect(itemKeys.userSecretName('USER#a', 'TOKEN')).toEqual({ PK: 'USER#a', SK: 'NAME#TOKEN' });
+    expect(itemKeys.environmentSecret('ENV#e', 'API_KEY')).toEqual({ PK: 'ENV#e', SK: 'SECRET#API_KEY' });
+    expect(itemKeys.member('ENV#e', 'bob')).toEqual({ PK: 'ENV#e', SK: 'MEMBER#bob' });
+    expect(itemKeys.audit('ENV#e', '01J')).toEqual({ PK: 'ENV#e', SK: 'AUDIT#01J' });
     expect(SK_PREFIX).toEqual({ dataKey: 'DATAKEY#', secret: 'SECRET#', userSecretName: 'NAME#', member: 'MEMBER#', audit: 'AUDIT#' });
   });
 

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
-import { dataKeyIndex, type DataKeyIndexStatus, keys, SK_PREFIX } from '../keys.js';
+import { dataKeyIndex, type DataKeyIndexStatus, itemKeys, SK_PREFIX } from '../keys.js';
 import { TABLE_DEFINITION } from '../table.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
@@ -30,7 +30,7 @@ export const dataKeyItem = {
     record: { version: number; wrapped_key: Uint8Array | undefined; kms_key_id: string | undefined; created_at: string },
   ): Record<string, unknown> {
     return {
-      ...keys.dataKey(tenant, record.version),
+      ...itemKeys.dataKey(tenant, record.version),
       ...dataKeyIndex.entry('active', record.created_at, tenant),
       ...record,
       status: 'active',
@@ -38,7 +38,7 @@ export const dataKeyItem = {
   },
 
   get: (table: TableDeps, tenant: string, version: number): Promise<DataKeyRecord | undefined> =>
-    getItem(table, keys.dataKey(tenant, version), shape),
+    getItem(table, itemKeys.dataKey(tenant, version), shape),
 
   all: (table: TableDeps, tenant: string): Promise<DataKeyRecord[]> =>
     readTenantItems(table, tenant, SK_PREFIX.dataKey, shape),
@@ -51,7 +51,7 @@ export const dataKeyItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.dataKey(tenant, version),
+        Key: itemKeys.dataKey(tenant, version),
         UpdateExpression: 'SET #status = :retiring, GSI1PK = :partition',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeNames: { '#status': 'status' },
@@ -65,7 +65,7 @@ export const dataKeyItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.dataKey(tenant, version),
+        Key: itemKeys.dataKey(tenant, version),
         UpdateExpression: 'SET #status = :retired, retired_at = :now REMOVE GSI1PK, GSI1SK',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeNames: { '#status': 'status' },
@@ -85,7 +85,7 @@ export const dataKeyItem = {
       await ddb.send(
         new UpdateCommand({
           TableName: config.tableName,
-          Key: keys.dataKey(tenant, record.version),
+          Key: itemKeys.dataKey(tenant, record.version),
           UpdateExpression: 'SET wrapped_key = :wrapped, kms_key_id = :key',
           ConditionExpression: 'wrapped_key = :old',
           ExpressionAttributeValues: {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
-import { keys } from '../keys.js';
+import { itemKeys } from '../keys.js';
 import { getItem } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 
@@ -25,14 +25,14 @@ const shape = {
 
 export const environmentHeaderItem = {
   get: (table: TableDeps, tenant: string): Promise<EnvironmentHeaderRecord | undefined> =>
-    getItem(table, keys.tenantMeta(tenant), shape),
+    getItem(table, itemKeys.tenantMeta(tenant), shape),
 
   /** A new environment: no secrets yet, its creator the one owner. */
   putNew({ config }: TableDeps, tenant: string, header: EnvironmentHeaderRecord, createdBy: string): TransactItem {
     return {
       Put: {
         TableName: config.tableName,
-        Item: { ...keys.tenantMeta(tenant), ...header, created_by: createdBy, total: 0, owners: 1 },
+        Item: { ...itemKeys.tenantMeta(tenant), ...header, created_by: createdBy, total: 0, owners: 1 },
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     };
@@ -43,7 +43,7 @@ export const environmentHeaderItem = {
     if (delta === 0) return undefined;
     const update = {
       TableName: config.tableName,
-      Key: keys.tenantMeta(tenant),
+      Key: itemKeys.tenantMeta(tenant),
       UpdateExpression: 'ADD #owners :delta',
       ExpressionAttributeNames: { '#owners': 'owners' },
     };

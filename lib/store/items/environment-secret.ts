@@ -3,7 +3,7 @@ import type { TableDeps } from '../dynamodb.js';
 import type { PageQuery } from '../cursor.js';
 import { type CountedPage, queryCountedPage } from '../counted-page.js';
 import { setAll } from '../expressions.js';
-import { keys, SK_PREFIX } from '../keys.js';
+import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 import type { SealedValue } from './value-item.js';
@@ -50,16 +50,16 @@ const valueShape = {
 
 export const environmentSecretItem = {
   build: (tenant: string, record: EnvironmentSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
-    ...keys.environmentSecret(tenant, record.key),
+    ...itemKeys.environmentSecret(tenant, record.key),
     ...record,
     ...sealed,
   }),
 
   get: (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretRecord | undefined> =>
-    getItem(table, keys.environmentSecret(tenant, key), metadataShape),
+    getItem(table, itemKeys.environmentSecret(tenant, key), metadataShape),
 
   getValue: (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretValueRecord | undefined> =>
-    getItem(table, keys.environmentSecret(tenant, key), valueShape),
+    getItem(table, itemKeys.environmentSecret(tenant, key), valueShape),
 
   values: (table: TableDeps, tenant: string): Promise<EnvironmentSecretValueRecord[]> =>
     readTenantItems(table, tenant, SK_PREFIX.secret, valueShape),
@@ -85,7 +85,7 @@ export const environmentSecretItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.environmentSecret(tenant, next.key),
+        Key: itemKeys.environmentSecret(tenant, next.key),
         ...update,
         ConditionExpression: '#version = :read',
         ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':read': readVersion },
@@ -97,7 +97,7 @@ export const environmentSecretItem = {
     return {
       Delete: {
         TableName: config.tableName,
-        Key: keys.environmentSecret(tenant, key),
+        Key: itemKeys.environmentSecret(tenant, key),
         ConditionExpression: '#version = :read',
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':read': version },

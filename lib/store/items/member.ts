@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
 import { decodeCursor, type PageQuery, pageOf } from '../cursor.js';
 import { projection } from '../expressions.js';
-import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, indexKeys, keys, userTenant } from '../keys.js';
+import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, indexKeys, itemKeys, userTenant } from '../keys.js';
 import { parseRecord } from '../records.js';
 import { TABLE_DEFINITION } from '../table.js';
 import { getItem } from '../tenant-items.js';
@@ -49,7 +49,7 @@ export const memberItem = {
   build(environmentId: string, header: EnvironmentHeaderRecord, member: MemberRecord): Record<string, unknown> {
     const tenant = environmentTenant(environmentId);
     return {
-      ...keys.member(tenant, member.user_id),
+      ...itemKeys.member(tenant, member.user_id),
       ...indexKeys.membership(member.user_id, tenant),
       ...member,
       environment_id: environmentId,
@@ -58,7 +58,7 @@ export const memberItem = {
   },
 
   get: (table: TableDeps, tenant: string, userId: string): Promise<MemberRecord | undefined> =>
-    getItem(table, keys.member(tenant, userId), shape),
+    getItem(table, itemKeys.member(tenant, userId), shape),
 
   /** Writes the member if new (`readRole` undefined), else only if its role is still `readRole`. */
   put({ config }: TableDeps, item: Record<string, unknown>, readRole: Role | undefined): TransactItem {
@@ -72,7 +72,7 @@ export const memberItem = {
   },
 
   deleteIfRole({ config }: TableDeps, tenant: string, userId: string, readRole: Role): TransactItem {
-    return { Delete: { TableName: config.tableName, Key: keys.member(tenant, userId), ...unchangedRole(readRole) } };
+    return { Delete: { TableName: config.tableName, Key: itemKeys.member(tenant, userId), ...unchangedRole(readRole) } };
   },
 
   /**
@@ -94,7 +94,7 @@ export const memberItem = {
         ExpressionAttributeValues: { ':user': userTenant(sub), ':prefix': ENVIRONMENT_TENANT_PREFIX },
         // The partition is always the caller's, so a cursor cannot reach another user's list.
         ExclusiveStartKey:
-          after === undefined ? undefined : { ...keys.member(after, sub), ...indexKeys.membership(sub, after) },
+          after === undefined ? undefined : { ...itemKeys.member(after, sub), ...indexKeys.membership(sub, after) },
         Limit: page.limit + 1,
         ...projection(...MEMBERSHIP_ATTRIBUTES, 'GSI1SK'),
       }),

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
-import { keys } from '../keys.js';
+import { itemKeys } from '../keys.js';
 import { getItem } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 
@@ -27,7 +27,7 @@ const ACTIVE_KEY_CONDITION = 'key_version = :kv';
 export const tenantHeaderItem = {
   /** The version new values are sealed under; `undefined` before the tenant's first key. */
   async activeKeyVersion(table: TableDeps, tenant: string): Promise<number | undefined> {
-    const pointer = await getItem(table, keys.tenantMeta(tenant), {
+    const pointer = await getItem(table, itemKeys.tenantMeta(tenant), {
       schema: KeyPointerRecord,
       type: 'tenant-meta',
       attributes: ['key_version'],
@@ -40,7 +40,7 @@ export const tenantHeaderItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.tenantMeta(tenant),
+        Key: itemKeys.tenantMeta(tenant),
         UpdateExpression: 'SET key_version = :one',
         ConditionExpression: 'attribute_not_exists(key_version)',
         ExpressionAttributeValues: { ':one': 1 },
@@ -53,7 +53,7 @@ export const tenantHeaderItem = {
     return {
       ConditionCheck: {
         TableName: config.tableName,
-        Key: keys.tenantMeta(tenant),
+        Key: itemKeys.tenantMeta(tenant),
         ConditionExpression: ACTIVE_KEY_CONDITION,
         ExpressionAttributeValues: { ':kv': version },
       },
@@ -68,7 +68,7 @@ export const tenantHeaderItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.tenantMeta(tenant),
+        Key: itemKeys.tenantMeta(tenant),
         UpdateExpression: 'ADD #total :delta',
         ExpressionAttributeNames: { '#total': 'total' },
         ...(sealedUnder === undefined
@@ -82,7 +82,7 @@ export const tenantHeaderItem = {
   },
 
   async rotationState(table: TableDeps, tenant: string): Promise<RotationState> {
-    const state = await getItem(table, keys.tenantMeta(tenant), {
+    const state = await getItem(table, itemKeys.tenantMeta(tenant), {
       schema: RotationStateRecord,
       type: 'tenant-meta',
       attributes: ['key_version', 'rotating_from', 'rotation_id'],
@@ -99,7 +99,7 @@ export const tenantHeaderItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.tenantMeta(tenant),
+        Key: itemKeys.tenantMeta(tenant),
         UpdateExpression: 'SET key_version = :to, rotating_from = :from, rotation_id = :id',
         ConditionExpression: 'key_version = :from AND attribute_not_exists(rotating_from)',
         ExpressionAttributeValues: { ':to': rotation.to, ':from': rotation.from, ':id': rotation.rotationId },
@@ -111,7 +111,7 @@ export const tenantHeaderItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.tenantMeta(tenant),
+        Key: itemKeys.tenantMeta(tenant),
         UpdateExpression: 'REMOVE rotating_from',
         ConditionExpression: 'rotating_from = :from',
         ExpressionAttributeValues: { ':from': from },

@@ -1,7 +1,7 @@
 import type { TableDeps } from '../dynamodb.js';
 import type { PageQuery } from '../cursor.js';
 import { type CountedPage, queryCountedPage } from '../counted-page.js';
-import { keys, SK_PREFIX } from '../keys.js';
+import { itemKeys, SK_PREFIX } from '../keys.js';
 import type { TransactItem } from '../transactions.js';
 import { UserSecretMetadataRecord } from './user-secret.js';
 
@@ -13,7 +13,7 @@ const shape = { schema: UserSecretMetadataRecord, type: 'user-secret-name' };
 
 export const userSecretNameItem = {
   build: (tenant: string, metadata: UserSecretMetadataRecord): Record<string, unknown> => ({
-    ...keys.userSecretName(tenant, metadata.name),
+    ...itemKeys.userSecretName(tenant, metadata.name),
     ...metadata,
   }),
 
@@ -35,7 +35,7 @@ export const userSecretNameItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.userSecretName(tenant, change.name),
+        Key: itemKeys.userSecretName(tenant, change.name),
         UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
         ConditionExpression: 'id = :id',
         ExpressionAttributeValues: { ':masked': change.masked_value, ':now': change.updated_at, ':id': change.id },
@@ -47,7 +47,7 @@ export const userSecretNameItem = {
     return {
       Delete: {
         TableName: config.tableName,
-        Key: keys.userSecretName(tenant, name),
+        Key: itemKeys.userSecretName(tenant, name),
         ConditionExpression: 'id = :id',
         ExpressionAttributeValues: { ':id': id },
       },

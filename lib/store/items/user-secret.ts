@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
-import { keys, SK_PREFIX } from '../keys.js';
+import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 import type { SealedValue } from './value-item.js';
@@ -40,13 +40,13 @@ const valueShape = { schema: UserSecretValueRecord, type: 'user-secret-value', a
 
 export const userSecretItem = {
   build: (tenant: string, record: UserSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
-    ...keys.userSecret(tenant, record.id),
+    ...itemKeys.userSecret(tenant, record.id),
     ...record,
     ...sealed,
   }),
 
   get: (table: TableDeps, tenant: string, id: string): Promise<UserSecretRecord | undefined> =>
-    getItem(table, keys.userSecret(tenant, id), metadataShape),
+    getItem(table, itemKeys.userSecret(tenant, id), metadataShape),
 
   /** Every sealed value of the tenant, with its name. */
   values: (table: TableDeps, tenant: string): Promise<UserSecretValueRecord[]> =>
@@ -65,7 +65,7 @@ export const userSecretItem = {
     return {
       Update: {
         TableName: config.tableName,
-        Key: keys.userSecret(tenant, change.id),
+        Key: itemKeys.userSecret(tenant, change.id),
         UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, version = :next',
         ConditionExpression: 'version = :read',
         ExpressionAttributeValues: {
@@ -84,7 +84,7 @@ export const userSecretItem = {
     return {
       Delete: {
         TableName: config.tableName,
-        Key: keys.userSecret(tenant, id),
+        Key: itemKeys.userSecret(tenant, id),
         ConditionExpression: 'version = :read',
         ExpressionAttributeValues: { ':read': version },
       },
