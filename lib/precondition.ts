@@ -1,4 +1,4 @@
-import { PreconditionFailedError } from './http/errors.js';
+import { PreconditionFailedError } from './errors.js';
 
 /** The record versions a caller's `If-Match` allows: a list, `'any'` for `*`, `undefined` for none. */
 export type Precondition = number[] | 'any' | undefined;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { renderError } from '../../lib/http/envelopes.js';
-import { PayloadTooLargeError, UnauthorizedError } from '../../lib/http/errors.js';
+import { PayloadTooLargeError, UnauthorizedError } from '../../lib/errors.js';
 import { newRequestId } from '../../lib/http/request-id.js';
 import { logger } from '../../lib/log.js';
 import { functionEntry } from '../paths.js';

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { ForbiddenError, UnauthorizedError } from '../http/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { subjectSchema } from '../fields.js';
 
 /** Who is calling, as the API Gateway JWT authorizer vouched for it. */
 export interface Caller {
@@ -9,9 +10,6 @@ export interface Caller {
 }
 
 export const INJECT_SCOPE = 'secrets:inject';
-
-/** A user id as the identity provider issues it (the `sub` claim). */
-export const subjectSchema = z.string().check(z.minLength(1), z.maxLength(256));
 
 const ClaimsSchema = z.object({
   sub: subjectSchema,

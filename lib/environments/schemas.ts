@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import { subjectSchema } from '../auth/claims.js';
-import { uuidParam } from '../http/validation.js';
+import { subjectSchema, uuidParam } from '../fields.js';
 import { secretValueSchema, variableNameSchema } from '../secrets/names.js';
 import type { EnvironmentHeaderRecord } from '../store/items/environment-header.js';
 import type { EnvironmentSecretRecord } from '../store/items/environment-secret.js';

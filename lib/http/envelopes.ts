@@ -1,4 +1,4 @@
-import { type ErrorKind, type HttpError, ValidationError } from './errors.js';
+import { type ErrorKind, type HttpError, ValidationError } from '../errors.js';
 
 /**
  * The two API families and their error envelopes — the only place either shape is built.

@@ -5,7 +5,7 @@ import type {
   APIGatewayProxyStructuredResultV2 as HttpResult,
   Context,
 } from 'aws-lambda';
-import { BadRequestError, HttpError, PayloadTooLargeError, UpgradeRequiredError } from './errors.js';
+import { BadRequestError, HttpError, PayloadTooLargeError, UpgradeRequiredError } from '../errors.js';
 import { type ApiFamily, renderError } from './envelopes.js';
 import { newRequestId } from './request-id.js';
 import { toHttpError } from './upstream-errors.js';

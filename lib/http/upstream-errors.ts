@@ -1,5 +1,5 @@
 import { InvalidCursorError } from '../store/cursor.js';
-import { BadGatewayError, GatewayTimeoutError, HttpError, InternalError, RateLimitedError, ValidationError } from './errors.js';
+import { BadGatewayError, GatewayTimeoutError, HttpError, InternalError, RateLimitedError, ValidationError } from '../errors.js';
 
 const THROTTLING = new Set([
   'ThrottlingException',

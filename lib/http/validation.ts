@@ -1,11 +1,8 @@
 import * as z from 'zod/mini';
-import { type FieldIssue, type HttpErrorOptions, ValidationError } from './errors.js';
+import { type FieldIssue, type HttpErrorOptions, ValidationError } from '../errors.js';
 
 export type Schema<T> = z.ZodMiniType<T>;
 export type InputLocation = 'body' | 'query' | 'path' | 'header';
-
-/** A UUID path parameter: either case accepted, lowercase used (and emitted) everywhere. */
-export const uuidParam = z.pipe(z.guid(), z.transform((id: string) => id.toLowerCase()));
 
 /** Parses caller input; every problem becomes a located issue (`loc: ["body", "name"]`). */
 export function parseInput<T>(schema: Schema<T>, input: unknown, location: InputLocation, options?: HttpErrorOptions): T {

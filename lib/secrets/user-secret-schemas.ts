@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { uuidParam } from '../http/validation.js';
+import { uuidParam } from '../fields.js';
 import { PageQuery } from '../store/cursor.js';
 import type { UserSecretMetadataRecord } from '../store/items/user-secret.js';
 import { secretValueSchema, variableNameSchema } from './names.js';

@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { type DataKey, staleKeyRetry } from '../crypto/keyring.js';
-import { ConflictError, NotFoundError } from '../http/errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { checkPrecondition, type Precondition } from '../precondition.js';
 import type { PageQuery } from '../store/cursor.js';
 import { userTenant } from '../store/keys.js';

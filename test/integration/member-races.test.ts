@@ -4,7 +4,7 @@ import { storeDeps } from '../../lib/app/process-deps.js';
 import type { Role } from '../../lib/store/items/member.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
 import { putMember, removeMember } from '../../lib/environments/members.js';
-import { HttpError } from '../../lib/http/errors.js';
+import { HttpError } from '../../lib/errors.js';
 import { environmentTenant, itemKeys, SK_PREFIX } from '../../lib/store/keys.js';
 import { aroundDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorize, ownerDelta, type Permission, removalPermission } from '../../lib/environments/access.js';
 import { ROLES, type Role } from '../../lib/store/items/member.js';
-import { HttpError } from '../../lib/http/errors.js';
+import { HttpError } from '../../lib/errors.js';
 
 /** The whole role × permission matrix, as the API documents it. */
 const ALLOWED: Record<Permission, Role[]> = {

@@ -15,7 +15,7 @@ import {
   UnauthorizedError,
   UpgradeRequiredError,
   ValidationError,
-} from '../../lib/http/errors.js';
+} from '../../lib/errors.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { toHttpError } from '../../lib/http/upstream-errors.js';
 import { InvalidCursorError } from '../../lib/store/cursor.js';

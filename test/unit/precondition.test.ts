@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PreconditionFailedError } from '../../lib/http/errors.js';
+import { PreconditionFailedError } from '../../lib/errors.js';
 import { checkPrecondition } from '../../lib/precondition.js';
 
 describe('checkPrecondition', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { CreateEnvironmentBody, PutMemberBody, UpdateSecretBody } from '../../lib/environments/schemas.js';
-import { ValidationError } from '../../lib/http/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import { toHttpError } from '../../lib/http/upstream-errors.js';
 import { parseInput } from '../../lib/http/validation.js';
 import { CorruptRecordError, parseRecord } from '../../lib/store/records.js';
