@@ -86,3 +86,8 @@ export async function retryConditionalWrite<T, Name extends string = string>(
     }
   }
 }
+
+/** The transaction item that writes `item` only if no item has its key yet. */
+export function putIfNew({ config }: { config: { tableName: string } }, item: Record<string, unknown>): TransactItem {
+  return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+}

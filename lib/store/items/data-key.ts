@@ -5,7 +5,7 @@ import type { TableDeps } from '../dynamodb.js';
 import { dataKeyIndex, type DataKeyIndexStatus, itemKeys, SK_PREFIX } from '../keys.js';
 import { TABLE_DEFINITION } from '../table.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
-import type { TransactItem } from '../transactions.js';
+import { putIfNew, type TransactItem } from '../transactions.js';
 
 /**
  * A tenant's data key of one version (SK = DATAKEY#<000001>), stored only KMS-wrapped. Keys
@@ -43,9 +43,7 @@ export const dataKeyItem = {
   all: (table: TableDeps, tenant: string): Promise<DataKeyRecord[]> =>
     readTenantItems(table, tenant, SK_PREFIX.dataKey, shape),
 
-  putNew({ config }: TableDeps, item: Record<string, unknown>): TransactItem {
-    return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
-  },
+  putNew: putIfNew,
 
   markRetiring({ config }: TableDeps, tenant: string, version: number): TransactItem {
     return {

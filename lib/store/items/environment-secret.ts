@@ -5,7 +5,7 @@ import { type CountedPage, queryCountedPage } from '../counted-page.js';
 import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
-import type { TransactItem } from '../transactions.js';
+import { putIfNew, type TransactItem } from '../transactions.js';
 import type { SealedValue } from './value-item.js';
 
 /**
@@ -69,9 +69,7 @@ export const environmentSecretItem = {
     queryCountedPage(table, tenant, SK_PREFIX.secret, page, metadataShape),
 
   /** Fails when the key is taken. */
-  putNew({ config }: TableDeps, item: Record<string, unknown>): TransactItem {
-    return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
-  },
+  putNew: putIfNew,
 
   /** The record as `next` (and the value as `sealed`, if it changed), if still at `readVersion`. */
   updateIfVersion(

@@ -2,7 +2,7 @@ import type { TableDeps } from '../dynamodb.js';
 import type { PageQuery } from '../cursor.js';
 import { type CountedPage, queryCountedPage } from '../counted-page.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
-import type { TransactItem } from '../transactions.js';
+import { putIfNew, type TransactItem } from '../transactions.js';
 import { UserSecretMetadataRecord } from './user-secret.js';
 
 /**
@@ -22,9 +22,7 @@ export const userSecretNameItem = {
     queryCountedPage(table, tenant, SK_PREFIX.userSecretName, page, shape),
 
   /** Fails when the name is taken. */
-  putNew({ config }: TableDeps, item: Record<string, unknown>): TransactItem {
-    return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
-  },
+  putNew: putIfNew,
 
   /** Copies a new masked value, on condition the name still belongs to secret `id`. */
   updateMask(

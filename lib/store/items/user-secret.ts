@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
-import type { TransactItem } from '../transactions.js';
+import { putIfNew, type TransactItem } from '../transactions.js';
 import type { SealedValue } from './value-item.js';
 
 /**
@@ -52,9 +52,7 @@ export const userSecretItem = {
   values: (table: TableDeps, tenant: string): Promise<UserSecretValueRecord[]> =>
     readTenantItems(table, tenant, SK_PREFIX.secret, valueShape),
 
-  putNew({ config }: TableDeps, item: Record<string, unknown>): TransactItem {
-    return { Put: { TableName: config.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
-  },
+  putNew: putIfNew,
 
   /** A new value, on condition the record is still at the version it was read at. */
   updateValue(
