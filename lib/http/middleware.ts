@@ -6,19 +6,25 @@ import type {
   Context,
 } from 'aws-lambda';
 import { BadRequestError, HttpError, PayloadTooLargeError, UpgradeRequiredError } from '../errors.js';
+import { describeError, logger } from '../log.js';
 import { type ApiFamily, renderError } from './envelopes.js';
 import { newRequestId } from './request-id.js';
-import { toHttpError } from './upstream-errors.js';
 import { BASE_HEADERS } from './responses.js';
-import { describeError, logger } from '../log.js';
+import { toHttpError } from './upstream-errors.js';
 
-/** Per-invocation state the middlewares keep on the Lambda context. */
-export interface RequestState {
+/** What the middlewares of one request share, kept in middy's `request.internal`. */
+export interface RequestState extends Record<string, unknown> {
   requestId: string;
   startedAt: number;
 }
 
-type Middleware = MiddlewareObj<HttpEvent, HttpResult, Error, Context & RequestState>;
+export type Middleware<TContext extends Context = Context> = MiddlewareObj<
+  HttpEvent,
+  HttpResult,
+  Error,
+  TContext,
+  RequestState
+>;
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -26,14 +32,14 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export function requestIdentity(): Middleware {
   return {
     before: (request) => {
-      request.context.requestId = newRequestId();
-      request.context.startedAt = Date.now();
+      request.internal.requestId = newRequestId();
+      request.internal.startedAt = performance.now();
     },
     after: (request) => {
       const response = request.response;
       if (!response) return;
-      response.headers = { ...response.headers, 'x-request-id': request.context.requestId };
-      accessLog(request.event, request.context, response.statusCode ?? 200);
+      response.headers = { ...response.headers, 'x-request-id': request.internal.requestId };
+      accessLog(request.event, request.internal, response.statusCode ?? 200);
     },
   };
 }
@@ -61,29 +67,35 @@ function compareVersions(a: number[], b: number[]): number {
   return 0;
 }
 
+/** `application/json`, or a `+json` type, with optional parameters (the parser's own rule). */
+const JSON_MEDIA_TYPE = /^application\/(.+\+)?json($|;.+)/;
+
 /**
- * Enforces the body size limit, then parses JSON with middy's parser. Its 415 answers
- * (bad JSON, wrong content type) become the 400 the contract asks for.
+ * Enforces the body size limit and the JSON media type, then parses with middy's parser.
+ * The media type is checked here, by the parser's own rule, because the parser answers it
+ * and bad JSON with the same 415: once it passed, any error the parser raises is bad JSON.
  */
 export function jsonBody(maxBytes = MAX_BODY_BYTES): Middleware {
   const parser = httpJsonBodyParser();
   return {
     before: async (request) => {
-      const { body, isBase64Encoded } = request.event;
+      const { body, isBase64Encoded, headers } = request.event;
       const size = body === undefined ? 0 : isBase64Encoded ? Buffer.from(body, 'base64').length : Buffer.byteLength(body);
       if (size > maxBytes) {
         throw new PayloadTooLargeError(`Request body exceeds ${maxBytes / 1024} KiB`, {
           hint: 'Secret values may be at most 64 KiB.',
         });
       }
+      if (!JSON_MEDIA_TYPE.test(headers?.['content-type'] ?? '')) {
+        throw new BadRequestError('Content-Type must be application/json', {
+          code: 'INVALID_JSON',
+          hint: 'Send the header Content-Type: application/json.',
+        });
+      }
       try {
         await parser.before!(request as never);
-      } catch (error) {
-        const contentTypeWrong = (error as Error).message === 'Unsupported Media Type';
-        throw new BadRequestError(
-          contentTypeWrong ? 'Content-Type must be application/json' : 'Request body is not valid JSON',
-          { code: 'INVALID_JSON', hint: contentTypeWrong ? 'Send the header Content-Type: application/json.' : undefined },
-        );
+      } catch {
+        throw new BadRequestError('Request body is not valid JSON', { code: 'INVALID_JSON' });
       }
     },
   };
@@ -97,9 +109,14 @@ export function errorResponder(family: ApiFamily): Middleware {
   return {
     onError: (request) => {
       const error = toHttpError(request.error);
-      const requestId = request.context.requestId ?? newRequestId();
+      const requestId = request.internal.requestId ?? newRequestId();
       if (error.status >= 500 || !(request.error instanceof HttpError)) {
-        logger.error('request failed', { requestId, route: request.event.routeKey, status: error.status, ...describeError(request.error) });
+        logger.error('request failed', {
+          requestId,
+          route: request.event.routeKey,
+          status: error.status,
+          ...describeError(request.error),
+        });
       }
       const { status, body } = renderError(family, error, requestId);
       request.response = {
@@ -107,16 +124,16 @@ export function errorResponder(family: ApiFamily): Middleware {
         headers: { ...BASE_HEADERS, ...error.headers, 'x-request-id': requestId },
         body: JSON.stringify(body),
       };
-      accessLog(request.event, request.context, status);
+      accessLog(request.event, { ...request.internal, requestId }, status);
     },
   };
 }
 
-function accessLog(event: HttpEvent, context: Partial<RequestState>, status: number): void {
+function accessLog(event: HttpEvent, state: Partial<RequestState>, status: number): void {
   logger.info('request', {
-    requestId: context.requestId,
+    requestId: state.requestId,
     route: event.routeKey,
     status,
-    ms: context.startedAt ? Date.now() - context.startedAt : undefined,
+    ms: state.startedAt === undefined ? undefined : Math.round(performance.now() - state.startedAt),
   });
 }

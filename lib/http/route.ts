@@ -6,8 +6,15 @@ import type {
 } from 'aws-lambda';
 import { type Caller, callerFromEvent, requireScope } from '../auth/claims.js';
 import type { ApiFamily } from './envelopes.js';
+import {
+  clientVersionGate,
+  errorResponder,
+  jsonBody,
+  type Middleware,
+  type RequestState,
+  requestIdentity,
+} from './middleware.js';
 import { parseInput, type Schema } from './validation.js';
-import { clientVersionGate, errorResponder, jsonBody, requestIdentity, type RequestState } from './middleware.js';
 
 export type { HttpEvent, HttpResult };
 
@@ -30,33 +37,51 @@ export interface RouteSpec<Body, Query, Path> {
   scope?: string;
 }
 
+/** The Lambda context as the logic's step sees it: the input the middlewares prepared. */
+export type RouteContext<Body, Query, Path> = Context & { routeInput: RouteInput<Body, Query, Path> };
+
 export type RouteHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 /**
- * Builds a Lambda handler for one route: identity → client version → JSON body → zod
- * validation → logic → response, with the family's error envelope for anything thrown.
+ * Checks the caller and the scope, then validates path, query and body with the route's
+ * schemas. Only the finished input is handed to the logic, on the context, as middy hands
+ * middleware results to a handler; the request's own state stays in `request.internal`.
+ */
+export function routeInput<Body, Query, Path>(
+  spec: RouteSpec<Body, Query, Path>,
+): Middleware<RouteContext<Body, Query, Path>> {
+  return {
+    before: (request) => {
+      const { event } = request;
+      const caller = callerFromEvent(event);
+      if (spec.scope) requireScope(caller, spec.scope);
+      request.context.routeInput = {
+        body: spec.body ? parseInput(spec.body, event.body, 'body') : (undefined as Body),
+        query: spec.query ? parseInput(spec.query, event.queryStringParameters ?? {}, 'query') : (undefined as Query),
+        path: spec.path ? parseInput(spec.path, event.pathParameters ?? {}, 'path') : (undefined as Path),
+        headers: event.headers ?? {},
+        caller,
+        requestId: request.internal.requestId,
+      };
+    },
+  };
+}
+
+/**
+ * Builds a Lambda handler for one route: identity → client version → JSON body → caller and
+ * zod validation → logic → response, with the family's error envelope for anything thrown.
  */
 export function defineRoute<Body = undefined, Query = undefined, Path = undefined>(
   spec: RouteSpec<Body, Query, Path>,
   logic: (input: RouteInput<Body, Query, Path>) => Promise<HttpResult>,
 ): RouteHandler {
-  const stack = middy<HttpEvent, HttpResult, Error, Context & RequestState>()
+  type Ctx = RouteContext<Body, Query, Path>;
+  const stack = middy<HttpEvent, HttpResult, Error, Ctx, RequestState>()
     // The responder is used first so its onError runs last, after every other middleware.
-    .use(errorResponder(spec.family))
-    .use(requestIdentity())
-    .use(clientVersionGate());
-  if (spec.body) stack.use(jsonBody());
-
-  return stack.handler(async (event, context) => {
-    const caller = callerFromEvent(event);
-    if (spec.scope) requireScope(caller, spec.scope);
-    return logic({
-      body: spec.body ? parseInput(spec.body, event.body, 'body') : (undefined as Body),
-      query: spec.query ? parseInput(spec.query, event.queryStringParameters ?? {}, 'query') : (undefined as Query),
-      path: spec.path ? parseInput(spec.path, event.pathParameters ?? {}, 'path') : (undefined as Path),
-      headers: event.headers ?? {},
-      caller,
-      requestId: context.requestId,
-    });
-  }) as unknown as RouteHandler;
+    .use(errorResponder(spec.family) as Middleware<Ctx>)
+    .use(requestIdentity() as Middleware<Ctx>)
+    .use(clientVersionGate() as Middleware<Ctx>);
+  if (spec.body) stack.use(jsonBody() as Middleware<Ctx>);
+  stack.use(routeInput(spec));
+  return stack.handler((_event, context) => logic(context.routeInput)) as unknown as RouteHandler;
 }

@@ -1,9 +1,12 @@
 import { vi } from 'vitest';
 
-/** Runs `action` with error logs on and returns the structured log lines written meanwhile. */
-export async function loggedDuring(action: () => unknown): Promise<{ lines: Record<string, unknown>[]; text: string }> {
+/** Runs `action` with logs from `level` up on and returns the structured log lines written meanwhile. */
+export async function loggedDuring(
+  action: () => unknown,
+  level: 'info' | 'error' = 'error',
+): Promise<{ lines: Record<string, unknown>[]; text: string }> {
   const written: string[] = [];
-  vi.stubEnv('LOG_LEVEL', 'error');
+  vi.stubEnv('LOG_LEVEL', level);
   vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string) => (written.push(String(chunk)), true)) as never);
   try {
     await action();
