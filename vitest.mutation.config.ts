@@ -10,5 +10,9 @@ const wanted = process.env.MUTATION_TESTS === 'unit' ? ['unit'] : ['unit', 'inte
 const projects = (base.test?.projects ?? []) as TestProjectInlineConfiguration[];
 
 export default defineConfig({
-  test: { ...base.test, reporters: ['default'], projects: projects.filter((project) => wanted.includes(String(project.test?.name))) },
+  test: {
+    ...base.test,
+    reporters: ['default'],
+    projects: projects.filter((project) => wanted.includes(String(project.test?.name))),
+  },
 });

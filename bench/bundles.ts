@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { BUNDLE_FILE, bundleFunction, LAMBDA_BUNDLING } from '../infra/bundling.js';
-import { PROJECT_ROOT } from '../infra/paths.js';
 import { LOCAL_CREDENTIALS } from '../infra/local/dynamodb.js';
-import { type RouteDefinition, ROUTES, routeKey } from '../infra/routes.js';
+import { PROJECT_ROOT } from '../infra/paths.js';
+import { ROUTES, type RouteDefinition, routeKey } from '../infra/routes.js';
 import type { BenchContext } from './context.js';
 import { lambdaEvent } from './requests.js';
 import { routeBench } from './routes.js';
@@ -89,14 +89,18 @@ export async function measureBundles(ctx: BenchContext, built: BuiltBundle[]): P
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const coldStart = async (bundle: string, eventFile?: string) => {
-    const { stdout } = await run(process.execPath, [COLD_IMPORT_SCRIPT, bundle, ...(eventFile ? [eventFile] : [])], { env, timeout: 30_000 });
+    const { stdout } = await run(process.execPath, [COLD_IMPORT_SCRIPT, bundle, ...(eventFile ? [eventFile] : [])], {
+      env,
+      timeout: 30_000,
+    });
     return JSON.parse(stdout) as { importMs: number; eventMs: number; status?: number };
   };
 
   const figures: BundleFigures[] = [];
   for (const { route, bundle, baseline, baselineBundle } of built) {
     const entry = routeBench(routeKey(route));
-    const source = entry && (await entry.prepare(ctx.fixtures, { target: 'cold', connections: 1, calls: ctx.options.coldRuns }));
+    const source =
+      entry && (await entry.prepare(ctx.fixtures, { target: 'cold', connections: 1, calls: ctx.options.coldRuns }));
     const imports: number[] = [];
     const events: number[] = [];
     const baselineImports: number[] = [];

@@ -1,7 +1,7 @@
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
 import { type BenchContext, findRoute } from './context.js';
-import { BENCH_VALUE, type BenchCall } from './routes.js';
 import { gatewayRequest } from './requests.js';
+import { BENCH_VALUE, type BenchCall } from './routes.js';
 
 /**
  * What one request costs the service outside itself: KMS calls (counted at the local KMS
@@ -33,7 +33,11 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
   const send = async (routeKey: string, call: BenchCall, scope?: string) => {
     await tokens.sign([call.sub], scope);
     const request = gatewayRequest(findRoute(routeKey), call, tokens.get(call.sub, scope));
-    const response = await fetch(`${service.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+    const response = await fetch(`${service.url}${request.path}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`${routeKey} answered ${response.status} while counting calls`);
     return text;
@@ -51,7 +55,8 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
     return { usage, body };
   };
   const create = (sub: string, name: string) => measure(`POST ${V1}`, { sub, body: { name, value: BENCH_VALUE } });
-  const update = (sub: string, id: string) => measure(`PUT ${V1}/{id}`, { sub, params: { id }, body: { value: BENCH_VALUE } });
+  const update = (sub: string, id: string) =>
+    measure(`PUT ${V1}/{id}`, { sub, params: { id }, body: { value: BENCH_VALUE } });
   const inject = (sub: string) => measure(`GET ${V1}/env`, { sub }, INJECT_SCOPE);
   const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
 

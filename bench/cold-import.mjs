@@ -11,7 +11,11 @@ const imported = performance.now();
 let status;
 if (eventFile) {
   const event = JSON.parse(readFileSync(eventFile, 'utf8'));
-  const result = await module.handler(event, { functionName: 'bench', awsRequestId: 'cold-start', getRemainingTimeInMillis: () => 10_000 });
+  const result = await module.handler(event, {
+    functionName: 'bench',
+    awsRequestId: 'cold-start',
+    getRemainingTimeInMillis: () => 10_000,
+  });
   status = result.statusCode;
 }
 process.stdout.write(JSON.stringify({ importMs: imported - started, eventMs: performance.now() - imported, status }));

@@ -26,14 +26,33 @@ export interface BenchOptions {
 export function parseOptions(argv: string[]): BenchOptions {
   const quick = argv.includes('--quick');
   // One request in flight, as a Lambda instance serves them; more measures queueing on this machine too.
-  const connections = Number(valueOf(argv, '--connections') ?? 1);
-  if (!Number.isInteger(connections) || connections < 1 || connections > 64) throw new Error('--connections must be 1 to 64');
+  const connections = Number(flagValue(argv, '--connections') ?? 1);
+  if (!Number.isInteger(connections) || connections < 1 || connections > 64)
+    throw new Error('--connections must be 1 to 64');
   return quick
-    ? { quick, connections, seconds: 1, warmupSeconds: 1, scaleSeconds: 1, scaleWarmupSeconds: 0, coldRuns: 3, cryptoMillis: 150 }
-    : { quick, connections, seconds: 10, warmupSeconds: 2, scaleSeconds: 6, scaleWarmupSeconds: 2, coldRuns: 15, cryptoMillis: 1000 };
+    ? {
+        quick,
+        connections,
+        seconds: 1,
+        warmupSeconds: 1,
+        scaleSeconds: 1,
+        scaleWarmupSeconds: 0,
+        coldRuns: 3,
+        cryptoMillis: 150,
+      }
+    : {
+        quick,
+        connections,
+        seconds: 10,
+        warmupSeconds: 2,
+        scaleSeconds: 6,
+        scaleWarmupSeconds: 2,
+        coldRuns: 15,
+        cryptoMillis: 1000,
+      };
 }
 
-function valueOf(argv: string[], flag: string): string | undefined {
+function flagValue(argv: string[], flag: string): string | undefined {
   const index = argv.indexOf(flag);
   return index >= 0 ? argv[index + 1] : undefined;
 }

@@ -64,7 +64,9 @@ export function monthlyCost({ read, write }: CostInputs): MonthlyCost {
   const readUnits = w.reads_per_month * read.readUnits + w.writes_per_month * write.readUnits;
   const writeUnits = w.reads_per_month * read.writeUnits + w.writes_per_month * write.writeUnits;
   const storedGb =
-    (w.secrets * w.stored_bytes_per_secret + w.reads_per_month * (w.audit_retention_days / 30) * w.audit_bytes_per_read) / 1e9;
+    (w.secrets * w.stored_bytes_per_secret +
+      w.reads_per_month * (w.audit_retention_days / 30) * w.audit_bytes_per_read) /
+    1e9;
   const dynamodb =
     (readUnits / 1e6) * p.dynamodb_on_demand_usd_per_million_rru +
     (writeUnits / 1e6) * p.dynamodb_on_demand_usd_per_million_wru +
@@ -73,7 +75,8 @@ export function monthlyCost({ read, write }: CostInputs): MonthlyCost {
   const kms = w.kms_keys * p.kms_usd_per_key_month + (kmsRequests / 1e4) * p.kms_usd_per_10k_requests;
   const ours = lambda + apiGateway + dynamodb + kms;
   // Secrets Manager: one secret per secret, one API call per read (BatchGetSecretValue fetches a user's set) and per write.
-  const secretsManager = w.secrets * p.secrets_manager_usd_per_secret_month + (requests / 1e4) * p.secrets_manager_usd_per_10k_api_calls;
+  const secretsManager =
+    w.secrets * p.secrets_manager_usd_per_secret_month + (requests / 1e4) * p.secrets_manager_usd_per_10k_api_calls;
   return {
     ours: round(ours),
     secrets_manager: round(secretsManager),
@@ -82,7 +85,12 @@ export function monthlyCost({ read, write }: CostInputs): MonthlyCost {
       per_read: perRequest(read),
       per_write: perRequest(write),
       usage_note: 'per-request usage measured with a cold key cache (the worst case: one KMS Decrypt per request)',
-      breakdown_usd: { lambda: round(lambda), api_gateway: round(apiGateway), dynamodb: round(dynamodb), kms: round(kms) },
+      breakdown_usd: {
+        lambda: round(lambda),
+        api_gateway: round(apiGateway),
+        dynamodb: round(dynamodb),
+        kms: round(kms),
+      },
       prices: p,
     },
   };

@@ -28,7 +28,9 @@ export async function measureRoutes(ctx: BenchContext, log: (line: string) => vo
     const gatewaySource = await entry.prepare(ctx.fixtures, { ...plan, target: 'gateway' });
     const sources = { floor: floorSource, gateway: gatewaySource };
     const { floor, gateway } = await measurePair(ctx, entry, sources, { connections, seconds, warmupSeconds });
-    log(`${entry.route}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms), ${gateway.rps.toFixed(0)} rps (floor ${floor.rps.toFixed(0)})`);
+    log(
+      `${entry.route}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms), ${gateway.rps.toFixed(0)} rps (floor ${floor.rps.toFixed(0)})`,
+    );
     figures.push({ route: entry.route, gateway, floor });
   }
   return figures;
@@ -60,7 +62,9 @@ export async function measurePair(
           const call = source.next(client);
           if (!call) return undefined;
           inFlight[client] = call;
-          return side === 'gateway' ? gatewayRequest(route, call, ctx.tokens.get(call.sub, entry.scope)) : floorRequest(entry.route, call);
+          return side === 'gateway'
+            ? gatewayRequest(route, call, ctx.tokens.get(call.sub, entry.scope))
+            : floorRequest(entry.route, call);
         },
         answered: source.answered && ((client, body) => source.answered!(client, inFlight[client]!, body)),
       };

@@ -1,5 +1,5 @@
-import type { Seeder } from './seed.js';
 import type { Target } from './routes.js';
+import type { Seeder } from './seed.js';
 import type { TargetProcess } from './target-client.js';
 
 /** A stored secret the bench knows about. */
@@ -66,7 +66,9 @@ export class Fixtures {
     if (!environments) {
       const secrets = role === 'reader' ? READER_SECRETS : 0;
       environments = Promise.all(
-        Array.from({ length: connections }, (_, client) => this.seeder.seedEnvironment(`${target}-env-${role}-${client}`, secrets)),
+        Array.from({ length: connections }, (_, client) =>
+          this.seeder.seedEnvironment(`${target}-env-${role}-${client}`, secrets),
+        ),
       );
       this.environmentSets.set(key, environments);
     }
@@ -76,7 +78,9 @@ export class Fixtures {
   /** Remembers a secret a create run made, by the connection that made it. */
   recordCreated(target: Target, client: number, secret: SecretRef): void {
     const piles = this.created.get(target) ?? [];
-    (piles[client] ??= []).push(secret);
+    const pile = piles[client] ?? [];
+    pile.push(secret);
+    piles[client] = pile;
     this.created.set(target, piles);
   }
 
@@ -93,7 +97,9 @@ export class Fixtures {
     if (missing > 0) {
       const perClient = Math.ceil(missing / connections);
       await Promise.all(
-        piles.map(async (pile, client) => pile.push(...(await this.seeder.seedSecrets(`${target}-pool-${client}`, perClient)))),
+        piles.map(async (pile, client) =>
+          pile.push(...(await this.seeder.seedSecrets(`${target}-pool-${client}`, perClient))),
+        ),
       );
     }
     return piles;

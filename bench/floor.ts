@@ -21,7 +21,10 @@ export function floorRequest(route: string, call: BenchCall): HttpCall {
   };
 }
 
-export async function startFloorServer(ops: ReadonlyMap<string, FloorOp>, store: FloorStore): Promise<{ url: string; close(): Promise<void> }> {
+export async function startFloorServer(
+  ops: ReadonlyMap<string, FloorOp>,
+  store: FloorStore,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => void serve(req, res));
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const chunks: Buffer[] = [];

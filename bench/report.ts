@@ -23,7 +23,10 @@ export interface Results {
     env_inject_p50_at_1000: number;
   };
   crypto: { encrypt_mb_s: number; raw_aes_gcm_mb_s: number };
-  bundles: Record<string, { bytes: number; cold_import_ms: number; baseline_bytes: number; baseline_cold_import_ms: number }>;
+  bundles: Record<
+    string,
+    { bytes: number; cold_import_ms: number; baseline_bytes: number; baseline_cold_import_ms: number }
+  >;
   cost_usd_month: MonthlyCost;
 }
 
@@ -41,14 +44,21 @@ const ms = (value: number) => Math.round(value * 100) / 100;
 const perSecond = (value: number) => Math.round(value * 10) / 10;
 
 export function toResults(m: Measurements): Results {
-  const scaleAt = (route: string, secrets: number) => ms(m.scale.find((p) => p.route === route && p.secrets === secrets)!.gateway.p50);
+  const scaleAt = (route: string, secrets: number) =>
+    ms(m.scale.find((p) => p.route === route && p.secrets === secrets)!.gateway.p50);
   const reported = m.crypto.find((c) => c.bytes === REPORTED_PAYLOAD_BYTES)!;
   return {
     machine: m.machine,
     routes: Object.fromEntries(
       m.routes.map(({ route, gateway, floor }) => [
         route,
-        { p50: ms(gateway.p50), p99: ms(gateway.p99), rps: perSecond(gateway.rps), floor_p50: ms(floor.p50), floor_rps: perSecond(floor.rps) },
+        {
+          p50: ms(gateway.p50),
+          p99: ms(gateway.p99),
+          rps: perSecond(gateway.rps),
+          floor_p50: ms(floor.p50),
+          floor_rps: perSecond(floor.rps),
+        },
       ]),
     ),
     kms_calls: {
@@ -72,7 +82,12 @@ export function toResults(m: Measurements): Results {
     bundles: Object.fromEntries(
       m.bundles.map((b) => [
         b.function,
-        { bytes: b.bytes, cold_import_ms: ms(b.coldImportMs), baseline_bytes: b.baselineBytes, baseline_cold_import_ms: ms(b.baselineColdImportMs) },
+        {
+          bytes: b.bytes,
+          cold_import_ms: ms(b.coldImportMs),
+          baseline_bytes: b.baselineBytes,
+          baseline_cold_import_ms: ms(b.baselineColdImportMs),
+        },
       ]),
     ),
     cost_usd_month: m.cost,
@@ -96,13 +111,25 @@ export function checkTargets(results: Results): TargetCheck[] {
   }
   const s = results.scale;
   const list = ratio(s.list_p50_at_10000, s.list_p50_at_10);
-  checks.push({ target: `list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`, measured: `${list.toFixed(2)}×`, pass: list <= 1.2 });
+  checks.push({
+    target: `list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`,
+    measured: `${list.toFixed(2)}×`,
+    pass: list <= 1.2,
+  });
   const inject = ratio(s.inject_p50_at_1000, s.inject_p50_at_10);
   checks.push({ target: 'inject 1,000 ≤ 20× inject 10', measured: `${inject.toFixed(1)}×`, pass: inject <= 20 });
   const envList = ratio(s.env_list_p50_at_1000, s.env_list_p50_at_10);
-  checks.push({ target: `environment list page (${LIST_PAGE}) at 1,000 ≤ 1.2× at 10`, measured: `${envList.toFixed(2)}×`, pass: envList <= 1.2 });
+  checks.push({
+    target: `environment list page (${LIST_PAGE}) at 1,000 ≤ 1.2× at 10`,
+    measured: `${envList.toFixed(2)}×`,
+    pass: envList <= 1.2,
+  });
   const envInject = ratio(s.env_inject_p50_at_1000, s.env_inject_p50_at_10);
-  checks.push({ target: 'environment inject 1,000 ≤ 20× inject 10', measured: `${envInject.toFixed(1)}×`, pass: envInject <= 20 });
+  checks.push({
+    target: 'environment inject 1,000 ≤ 20× inject 10',
+    measured: `${envInject.toFixed(1)}×`,
+    pass: envInject <= 20,
+  });
   const k = results.kms_calls;
   checks.push({ target: 'KMS calls per create ≤ 1', measured: String(k.create), pass: k.create <= 1 });
   checks.push({ target: 'KMS calls per update ≤ 1', measured: String(k.update), pass: k.update <= 1 });
@@ -110,12 +137,20 @@ export function checkTargets(results: Results): TargetCheck[] {
   checks.push({ target: 'KMS calls per inject of 100 ≤ 1', measured: String(k.inject_100), pass: k.inject_100 <= 1 });
   for (const [name, b] of Object.entries(results.bundles)) {
     const extra = b.bytes - b.baseline_bytes;
-    checks.push({ target: `${name}: bundle ≤ baseline + 150 KB`, measured: `${signedKb(extra)} KB`, pass: extra <= BUNDLE_ALLOWANCE_BYTES });
+    checks.push({
+      target: `${name}: bundle ≤ baseline + 150 KB`,
+      measured: `${signedKb(extra)} KB`,
+      pass: extra <= BUNDLE_ALLOWANCE_BYTES,
+    });
     const cold = ratio(b.cold_import_ms, b.baseline_cold_import_ms);
     checks.push({ target: `${name}: cold import ≤ 1.3× baseline`, measured: `${cold.toFixed(2)}×`, pass: cold <= 1.3 });
   }
   const cheaper = ratio(results.cost_usd_month.secrets_manager, results.cost_usd_month.ours);
-  checks.push({ target: 'cost ≥ 100× below Secrets Manager', measured: `${cheaper.toFixed(0)}× below`, pass: cheaper >= 100 });
+  checks.push({
+    target: 'cost ≥ 100× below Secrets Manager',
+    measured: `${cheaper.toFixed(0)}× below`,
+    pass: cheaper >= 100,
+  });
   return checks;
 }
 
@@ -182,7 +217,13 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
     `### Scale (one connection; list pages of ${LIST_PAGE})\n\n` +
       table(
         ['point', 'p50 ms', 'p99 ms', 'floor p50', 'floor p99'],
-        m.scale.map((p) => [`${p.route} at ${p.secrets.toLocaleString('en-US')}`, fixed(p.gateway.p50), fixed(p.gateway.p99), fixed(p.floor.p50), fixed(p.floor.p99)]),
+        m.scale.map((p) => [
+          `${p.route} at ${p.secrets.toLocaleString('en-US')}`,
+          fixed(p.gateway.p50),
+          fixed(p.gateway.p99),
+          fixed(p.floor.p50),
+          fixed(p.floor.p99),
+        ]),
       ) +
       `\n\nlist at 10,000 vs 10: ${verdict(`list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`)}; inject 1,000 vs 10: ${verdict('inject 1,000 ≤ 20× inject 10')}; ` +
       `environment list at 1,000 vs 10: ${verdict(`environment list page (${LIST_PAGE}) at 1,000 ≤ 1.2× at 10`)}; ` +
@@ -193,14 +234,29 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
     '### Crypto (MB/s of plaintext; results.json holds the 1 KiB row)\n\n' +
       table(
         ['payload', 'sealValue MB/s', 'raw AES-256-GCM MB/s', 'sealValue / raw'],
-        m.crypto.map((x) => [`${x.bytes} B`, x.sealMbPerSecond.toFixed(1), x.rawMbPerSecond.toFixed(1), (x.sealMbPerSecond / x.rawMbPerSecond).toFixed(2)]),
+        m.crypto.map((x) => [
+          `${x.bytes} B`,
+          x.sealMbPerSecond.toFixed(1),
+          x.rawMbPerSecond.toFixed(1),
+          (x.sealMbPerSecond / x.rawMbPerSecond).toFixed(2),
+        ]),
       ),
   );
 
   sections.push(
     '### Bundles (as deployed: esm, minified, everything bundled) vs. an SDK-clients-only baseline\n\n' +
       table(
-        ['function', 'KB', 'baseline', 'baseline KB', 'over baseline (≤ +150 KB)', 'cold import ms', 'baseline ms', 'vs baseline (≤ 1.3×)', 'first event ms'],
+        [
+          'function',
+          'KB',
+          'baseline',
+          'baseline KB',
+          'over baseline (≤ +150 KB)',
+          'cold import ms',
+          'baseline ms',
+          'vs baseline (≤ 1.3×)',
+          'first event ms',
+        ],
         m.bundles.map((b) => [
           b.function,
           kb(b.bytes),
@@ -238,7 +294,7 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
         checks.map((check) => [check.target, check.measured, check.pass ? 'pass' : 'FAIL']),
       ),
   );
-  return sections.join('\n\n') + '\n';
+  return `${sections.join('\n\n')}\n`;
 }
 
 function runNote(target: string, run: LoadResult): string {
@@ -250,7 +306,9 @@ function runNote(target: string, run: LoadResult): string {
 }
 
 function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }

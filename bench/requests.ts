@@ -42,7 +42,11 @@ export function gatewayRequest(route: RouteDefinition, call: BenchCall, token: s
 }
 
 /** A minimal HTTP API payload v2 event with the claims the JWT authorizer would pass on. */
-export function lambdaEvent(route: RouteDefinition, call: BenchCall, scope?: string): APIGatewayProxyEventV2WithJWTAuthorizer {
+export function lambdaEvent(
+  route: RouteDefinition,
+  call: BenchCall,
+  scope?: string,
+): APIGatewayProxyEventV2WithJWTAuthorizer {
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, string> = {
     sub: call.sub,

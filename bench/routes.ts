@@ -1,21 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { systemClock } from '../lib/clock.js';
 import { recordAudit } from '../lib/audit/audit.js';
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
+import { systemClock } from '../lib/clock.js';
 import { newSecretRecord } from '../lib/environments/secrets.js';
+import { MASK } from '../lib/secrets/masking.js';
+import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
+import { projection } from '../lib/store/expressions.js';
 import {
+  environmentSecretItem,
   ENVIRONMENT_SECRET_METADATA_ATTRIBUTES as SECRET_METADATA_ATTRIBUTES,
   ENVIRONMENT_SECRET_VALUE_ATTRIBUTES as SECRET_VALUE_ATTRIBUTES,
-  environmentSecretItem,
 } from '../lib/store/items/environment-secret.js';
 import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES } from '../lib/store/items/member.js';
 import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
 import { USER_SECRET_METADATA_ATTRIBUTES as METADATA_ATTRIBUTES } from '../lib/store/items/user-secret.js';
-import { MASK } from '../lib/secrets/masking.js';
-import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
-import { projection } from '../lib/store/expressions.js';
-import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, itemKeys, prefixEnd, SK_META, SK_PREFIX, userTenant } from '../lib/store/keys.js';
+import {
+  ENVIRONMENT_TENANT_PREFIX,
+  environmentTenant,
+  itemKeys,
+  prefixEnd,
+  SK_META,
+  SK_PREFIX,
+  userTenant,
+} from '../lib/store/keys.js';
 import { TABLE_DEFINITION } from '../lib/store/table.js';
 import type { EnvironmentRef, Fixtures, SecretRef } from './fixtures.js';
 
@@ -95,8 +103,12 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       const counts = users.map(() => 0);
       return {
         subs: users,
-        next: (client) => ({ sub: users[client]!, body: { name: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE } }),
-        answered: (client, call, body) => fixtures.recordCreated(plan.target, client, createdRef(call, String(call.body!.name), body)),
+        next: (client) => ({
+          sub: users[client]!,
+          body: { name: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE },
+        }),
+        answered: (client, call, body) =>
+          fixtures.recordCreated(plan.target, client, createdRef(call, String(call.body!.name), body)),
       };
     },
     floor: (store, { sub, body }) => floorCreate(store, sub, String(body!.name), 'custom', String(body!.value)),
@@ -107,7 +119,8 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       // A user has one secret per preset, so each user takes as many calls as there are presets;
       // the gateway's users are held warm, as the create run's are, which bounds how many there can be.
       const wanted = Math.ceil(plan.calls / PRESET_PROVIDERS.length / plan.connections);
-      const usersPerClient = plan.target === 'gateway' ? Math.min(wanted, Math.floor(fixtures.maxWarmTenants / plan.connections)) : wanted;
+      const usersPerClient =
+        plan.target === 'gateway' ? Math.min(wanted, Math.floor(fixtures.maxWarmTenants / plan.connections)) : wanted;
       const users = Array.from({ length: plan.connections }, (_, client) =>
         Array.from({ length: usersPerClient }, (_, k) => `${plan.target}-preset-${client}-${k}`),
       );
@@ -118,10 +131,16 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
         next: (client) => {
           const n = counts[client]!++;
           const sub = users[client]![Math.floor(n / PRESET_PROVIDERS.length)];
-          return sub === undefined ? undefined : { sub, body: { provider: PRESET_PROVIDERS[n % PRESET_PROVIDERS.length]!, value: BENCH_VALUE } };
+          return sub === undefined
+            ? undefined
+            : { sub, body: { provider: PRESET_PROVIDERS[n % PRESET_PROVIDERS.length]!, value: BENCH_VALUE } };
         },
         answered: (client, call, body) =>
-          fixtures.recordCreated(plan.target, client, createdRef(call, PRESET_NAMES[String(call.body!.provider)]!, body)),
+          fixtures.recordCreated(
+            plan.target,
+            client,
+            createdRef(call, PRESET_NAMES[String(call.body!.provider)]!, body),
+          ),
       };
     },
     floor: (store, { sub, body }) => {
@@ -216,7 +235,9 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
         next: (client) => {
           // A connection deletes what it created; once that is gone it helps itself to the largest other pile.
           const own = pool[client]!;
-          const from = own.length ? own : pool.reduce((largest, pile) => (pile.length > largest.length ? pile : largest));
+          const from = own.length
+            ? own
+            : pool.reduce((largest, pile) => (pile.length > largest.length ? pile : largest));
           const secret = from.pop();
           return secret && { sub: secret.sub, params: { id: secret.id, name: secret.name } };
         },
@@ -255,9 +276,16 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
           ConsistentRead: true,
         }),
       );
-      await floorAudit({ ddb, tableName }, userTenant(sub), sub, Items.map((item) => String(item.name)));
+      await floorAudit(
+        { ddb, tableName },
+        userTenant(sub),
+        sub,
+        Items.map((item) => String(item.name)),
+      );
       // The env map the route answers with, still sealed: the floor does no crypto.
-      return Object.fromEntries(Items.map((item) => [item.name, Buffer.from(item.ct as Uint8Array).toString('base64')]));
+      return Object.fromEntries(
+        Items.map((item) => [item.name, Buffer.from(item.ct as Uint8Array).toString('base64')]),
+      );
     },
   },
   {
@@ -269,21 +297,32 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
         subs: environments.map((environment) => environment.sub),
         next: (client) => {
           const { sub, environmentId } = environments[client]!;
-          return { sub, params: { id: environmentId }, body: { key: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE } };
+          return {
+            sub,
+            params: { id: environmentId },
+            body: { key: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE },
+          };
         },
       };
     },
     floor: async (store, { sub, params, body }) => {
       const tenant = await floorAuthorize(store, sub, params!.id!);
       const value = String(body!.value);
-      const record = newSecretRecord(sub, { key: String(body!.key), value, description: '', neverReveal: false }, new Date().toISOString());
+      const record = newSecretRecord(
+        sub,
+        { key: String(body!.key), value, description: '', neverReveal: false },
+        new Date().toISOString(),
+      );
       await store.ddb.send(
         new TransactWriteCommand({
           TransactItems: [
             {
               Put: {
                 TableName: store.tableName,
-                Item: environmentSecretItem.build(tenant, record, { kv: SEEDED_KEY_VERSION, ct: Buffer.alloc(sealedBytes(value)) }),
+                Item: environmentSecretItem.build(tenant, record, {
+                  kv: SEEDED_KEY_VERSION,
+                  ct: Buffer.alloc(sealedBytes(value)),
+                }),
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
@@ -325,7 +364,9 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   {
     route: `PATCH ${ENVIRONMENT_SECRETS}/{key}`,
     async prepare(fixtures, plan) {
-      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), true, () => ({ value: BENCH_VALUE }));
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), true, () => ({
+        value: BENCH_VALUE,
+      }));
     },
     floor: async (store, { sub, params, body }) => {
       const tenant = environmentTenant(params!.id!);
@@ -337,7 +378,8 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
               Update: {
                 TableName: store.tableName,
                 Key: itemKeys.environmentSecret(tenant, params!.key!),
-                UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, updated_by = :sub ADD version :one',
+                UpdateExpression:
+                  'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, updated_by = :sub ADD version :one',
                 ExpressionAttributeValues: {
                   ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
                   ':kv': SEEDED_KEY_VERSION,
@@ -384,15 +426,25 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
           ...projection(...SECRET_VALUE_ATTRIBUTES),
         }),
       );
-      await floorAudit(store, tenant, sub, Items.map((item) => String(item.key)));
-      return { env: Object.fromEntries(Items.map((item) => [item.key, Buffer.from(item.ct as Uint8Array).toString('base64')])) };
+      await floorAudit(
+        store,
+        tenant,
+        sub,
+        Items.map((item) => String(item.key)),
+      );
+      return {
+        env: Object.fromEntries(Items.map((item) => [item.key, Buffer.from(item.ct as Uint8Array).toString('base64')])),
+      };
     },
   },
   {
     route: `GET ${ENVIRONMENTS}`,
     async prepare(fixtures, plan) {
       const environments = await fixtures.environments(plan.target, plan.connections, 'reader');
-      return { subs: environments.map((environment) => environment.sub), next: (client) => ({ sub: environments[client]!.sub }) };
+      return {
+        subs: environments.map((environment) => environment.sub),
+        next: (client) => ({ sub: environments[client]!.sub }),
+      };
     },
     // The caller's member items from GSI1: the list needs no access check beyond the token.
     floor: async ({ ddb, tableName }, { sub, query }) => {
@@ -421,7 +473,10 @@ function clientUsers(plan: RunPlan, role: string): string[] {
 }
 
 /** Each connection walks through its own reader's secrets. */
-function cycleSecrets(readers: { sub: string; secrets: SecretRef[] }[], body: () => Record<string, unknown> | undefined) {
+function cycleSecrets(
+  readers: { sub: string; secrets: SecretRef[] }[],
+  body: () => Record<string, unknown> | undefined,
+) {
   const counts = readers.map(() => 0);
   return (client: number): BenchCall => {
     const reader = readers[client]!;
@@ -434,7 +489,11 @@ function cycleSecrets(readers: { sub: string; secrets: SecretRef[] }[], body: ()
  * Each connection calls its own environment; with `perSecret`, walking through its secrets
  * (the `{key}` routes).
  */
-function environmentCalls(environments: EnvironmentRef[], perSecret: boolean, body?: () => Record<string, unknown>): CallSource {
+function environmentCalls(
+  environments: EnvironmentRef[],
+  perSecret: boolean,
+  body?: () => Record<string, unknown>,
+): CallSource {
   const counts = environments.map(() => 0);
   return {
     subs: environments.map((environment) => environment.sub),
@@ -451,7 +510,12 @@ function environmentCalls(environments: EnvironmentRef[], perSecret: boolean, bo
 async function floorAuthorize({ ddb, tableName }: FloorStore, sub: string, environmentId: string): Promise<string> {
   const tenant = environmentTenant(environmentId);
   const { Item } = await ddb.send(
-    new GetCommand({ TableName: tableName, Key: itemKeys.member(tenant, sub), ConsistentRead: true, ...projection(...MEMBER_ATTRIBUTES) }),
+    new GetCommand({
+      TableName: tableName,
+      Key: itemKeys.member(tenant, sub),
+      ConsistentRead: true,
+      ...projection(...MEMBER_ATTRIBUTES),
+    }),
   );
   if (!Item) throw new Error('Not a member');
   return tenant;
@@ -485,7 +549,12 @@ async function floorReadUserSecret({ ddb, tableName }: FloorStore, tenant: strin
 
 /** The audit item inject and reveal write before any plaintext leaves: the service's own write. */
 function floorAudit({ ddb, tableName }: FloorStore, tenant: string, sub: string, names: string[]) {
-  return recordAudit({ ddb, config: { tableName, auditRetentionDays: 90 }, clock: systemClock }, tenant, { action: 'inject', actor: sub, requestId: 'bench', keys: names });
+  return recordAudit({ ddb, config: { tableName, auditRetentionDays: 90 }, clock: systemClock }, tenant, {
+    action: 'inject',
+    actor: sub,
+    requestId: 'bench',
+    keys: names,
+  });
 }
 
 /** The store as the service's item modules take it. */
@@ -505,11 +574,23 @@ async function floorCreate({ ddb, tableName }: FloorStore, sub: string, name: st
   await ddb.send(
     new TransactWriteCommand({
       TransactItems: [
-        { Put: { TableName: tableName, Item: { ...itemKeys.userSecretName(tenant, name), ...metadata }, ConditionExpression: 'attribute_not_exists(PK)' } },
         {
           Put: {
             TableName: tableName,
-            Item: { ...itemKeys.userSecret(tenant, id), ...metadata, version: 1, kv: 1, ct: Buffer.alloc(sealedBytes(value)) },
+            Item: { ...itemKeys.userSecretName(tenant, name), ...metadata },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...itemKeys.userSecret(tenant, id),
+              ...metadata,
+              version: 1,
+              kv: 1,
+              ct: Buffer.alloc(sealedBytes(value)),
+            },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },

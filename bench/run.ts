@@ -83,7 +83,12 @@ try {
   stops.unshift(service.stop);
 
   const seeder = createSeeder(
-    loadConfig({ AWS_REGION: 'us-east-1', TABLE_NAME, DYNAMODB_ENDPOINT: dynamo.endpoint, KMS_ENDPOINT: service.kmsEndpoint }),
+    loadConfig({
+      AWS_REGION: 'us-east-1',
+      TABLE_NAME,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      KMS_ENDPOINT: service.kmsEndpoint,
+    }),
   );
   const ctx: BenchContext = {
     options,
@@ -96,7 +101,9 @@ try {
   // Seeding first also warms DynamoDB Local's JVM before anything is timed.
   const scaleUsers = await phase('seeding', async () => {
     const users = await seedScaleUsers(ctx);
-    await Promise.all((['floor', 'gateway'] as const).map((target) => ctx.fixtures.readers(target, options.connections)));
+    await Promise.all(
+      (['floor', 'gateway'] as const).map((target) => ctx.fixtures.readers(target, options.connections)),
+    );
     return users;
   });
   const routes = await phase('routes', () => measureRoutes(ctx, log));
@@ -110,7 +117,15 @@ try {
     write: { ...calls.update.coldCache, lambdaMs: p50('PUT /api/v1/user/secrets/{id}') },
   });
 
-  const measurements = { machine: machine(options, tempRoot, loadAtStart), routes, calls, scale, crypto, bundles, cost };
+  const measurements = {
+    machine: machine(options, tempRoot, loadAtStart),
+    routes,
+    calls,
+    scale,
+    crypto,
+    bundles,
+    cost,
+  };
   const results = toResults(measurements);
   const checks = checkTargets(results);
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -54,19 +54,31 @@ export async function seedScaleUsers(ctx: BenchContext): Promise<ScaleUsers> {
   );
 }
 
-export async function measureScale(ctx: BenchContext, users: ScaleUsers, log: (line: string) => void): Promise<ScalePoint[]> {
+export async function measureScale(
+  ctx: BenchContext,
+  users: ScaleUsers,
+  log: (line: string) => void,
+): Promise<ScalePoint[]> {
   // The same page size at every count, so only the number of stored secrets differs.
   const query = { limit: String(LIST_PAGE) };
   const points: ScalePoint[] = [];
   for (const { route, holder, secrets } of SCALE_POINTS) {
     const entry = routeBench(route)!;
-    const call: BenchCall = { ...users.get(holderKey(holder, secrets))!, query: route.endsWith('/env') ? undefined : query };
+    const call: BenchCall = {
+      ...users.get(holderKey(holder, secrets))!,
+      query: route.endsWith('/env') ? undefined : query,
+    };
     const source = { subs: [call.sub], next: () => call };
-    const { floor, gateway } = await measurePair(ctx, entry, { floor: source, gateway: source }, {
-      connections: 1,
-      seconds: ctx.options.scaleSeconds,
-      warmupSeconds: ctx.options.scaleWarmupSeconds,
-    });
+    const { floor, gateway } = await measurePair(
+      ctx,
+      entry,
+      { floor: source, gateway: source },
+      {
+        connections: 1,
+        seconds: ctx.options.scaleSeconds,
+        warmupSeconds: ctx.options.scaleWarmupSeconds,
+      },
+    );
     log(`${route} at ${secrets}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms)`);
     points.push({ route, secrets, gateway, floor });
   }

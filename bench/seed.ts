@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ValueDeps } from '../lib/app/deps.js';
+import { systemClock, timestampOf } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
 import { createKeyring } from '../lib/crypto/keyring.js';
 import { createKmsClient } from '../lib/crypto/kms.js';
 import { createEnvironment } from '../lib/environments/environments.js';
-import type { ValueDeps } from '../lib/app/deps.js';
-import { systemClock, timestampOf } from '../lib/clock.js';
 import { newSecretRecord, sealUnder } from '../lib/environments/secrets.js';
 import { newUserSecret } from '../lib/secrets/user-secrets.js';
+import { createDocumentClient } from '../lib/store/dynamodb.js';
 import { environmentSecretItem } from '../lib/store/items/environment-secret.js';
 import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
 import { environmentTenant, userTenant } from '../lib/store/keys.js';
-import { createDocumentClient } from '../lib/store/dynamodb.js';
 import type { EnvironmentRef, SecretRef } from './fixtures.js';
 import { BENCH_VALUE } from './routes.js';
 
@@ -38,7 +38,12 @@ const BATCH_ATTEMPTS = 8;
 export function createSeeder(config: Config): Seeder {
   const ddb = createDocumentClient(config);
   const clock = systemClock;
-  const deps: ValueDeps = { config, ddb, clock, keyring: createKeyring({ ddb, config, clock, kms: createKmsClient(config) }) };
+  const deps: ValueDeps = {
+    config,
+    ddb,
+    clock,
+    keyring: createKeyring({ ddb, config, clock, kms: createKmsClient(config) }),
+  };
   const limit = limiter(BATCHES_IN_FLIGHT);
   let seeded = 0;
 
@@ -47,7 +52,9 @@ export function createSeeder(config: Config): Seeder {
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > BATCH_ATTEMPTS) throw new Error('DynamoDB Local kept items unprocessed while seeding');
       if (attempt > 1) await sleep(20 * attempt);
-      const { UnprocessedItems } = await ddb.send(new BatchWriteCommand({ RequestItems: { [config.tableName]: pending } }));
+      const { UnprocessedItems } = await ddb.send(
+        new BatchWriteCommand({ RequestItems: { [config.tableName]: pending } }),
+      );
       pending = (UnprocessedItems?.[config.tableName] ?? []) as typeof pending;
     }
   };
@@ -60,16 +67,28 @@ export function createSeeder(config: Config): Seeder {
       const secrets = Array.from({ length: count }, () =>
         newUserSecret(
           tenant,
-          { id: randomUUID(), now: timestampOf(clock.now()), name: `SEEDED_${seeded++}`, provider: 'custom', value: BENCH_VALUE },
+          {
+            id: randomUUID(),
+            now: timestampOf(clock.now()),
+            name: `SEEDED_${seeded++}`,
+            provider: 'custom',
+            value: BENCH_VALUE,
+          },
           dataKey,
         ),
       );
-      await writeAll(secrets.map((secret) => [secret.nameItem, secret.secretItem]), SECRETS_PER_BATCH);
+      await writeAll(
+        secrets.map((secret) => [secret.nameItem, secret.secretItem]),
+        SECRETS_PER_BATCH,
+      );
       await ddb.send(new UpdateCommand(tenantHeaderItem.addToTotal(deps, tenant, count).Update!));
       return secrets.map(({ metadata }) => ({ sub, id: metadata.id, name: metadata.name }));
     },
     async seedEnvironment(owner, count) {
-      const { id } = await createEnvironment(deps, { sub: owner, environment: { name: `bench ${owner}`, description: '' } });
+      const { id } = await createEnvironment(deps, {
+        sub: owner,
+        environment: { name: `bench ${owner}`, description: '' },
+      });
       const tenant = environmentTenant(id);
       // Makes the environment's data key, as its first secret write would.
       const dataKey = await deps.keyring.active(tenant);
@@ -77,7 +96,9 @@ export function createSeeder(config: Config): Seeder {
       const secretKeys = Array.from({ length: count }, (_, n) => `SEEDED_${n}`);
       const items = secretKeys.map((key) => {
         const input = { key, value: BENCH_VALUE, description: '', neverReveal: false };
-        return [environmentSecretItem.build(tenant, newSecretRecord(owner, input, now), sealUnder(dataKey, key, BENCH_VALUE))];
+        return [
+          environmentSecretItem.build(tenant, newSecretRecord(owner, input, now), sealUnder(dataKey, key, BENCH_VALUE)),
+        ];
       });
       await writeAll(items, ENVIRONMENT_SECRETS_PER_BATCH);
       await ddb.send(new UpdateCommand(tenantHeaderItem.addToTotal(deps, tenant, count).Update!));
@@ -88,7 +109,8 @@ export function createSeeder(config: Config): Seeder {
   /** Writes each secret's items (never split across batches), `perBatch` secrets a batch. */
   async function writeAll(secrets: Record<string, unknown>[][], perBatch: number) {
     const batches: Record<string, unknown>[][] = [];
-    for (let start = 0; start < secrets.length; start += perBatch) batches.push(secrets.slice(start, start + perBatch).flat());
+    for (let start = 0; start < secrets.length; start += perBatch)
+      batches.push(secrets.slice(start, start + perBatch).flat());
     await Promise.all(batches.map((batch) => limit(() => writeBatch(batch))));
   }
 }

@@ -3,8 +3,8 @@ import { storeDeps, valueDeps } from '../lib/app/process-deps.js';
 import { userTenant } from '../lib/store/keys.js';
 import { startFloorServer } from './floor.js';
 import { ROUTE_BENCHES } from './routes.js';
-import { countDynamoDbUsage } from './usage.js';
 import type { Counters, TargetMessage, TargetOptions, TargetRequest } from './target-client.js';
+import { countDynamoDbUsage } from './usage.js';
 
 /**
  * The service under test, run as a child of bench/run.ts: the local stack (gateway + real
@@ -15,10 +15,10 @@ const options = JSON.parse(process.env.BENCH_TARGET ?? '') as TargetOptions;
 const stack = await startLocalStack({ ...options, port: 0 });
 const store = storeDeps();
 const usage = countDynamoDbUsage(store.ddb);
-const floor = await startFloorServer(
-  new Map(ROUTE_BENCHES.map((entry) => [entry.route, entry.floor])),
-  { ddb: store.ddb, tableName: options.tableName },
-);
+const floor = await startFloorServer(new Map(ROUTE_BENCHES.map((entry) => [entry.route, entry.floor])), {
+  ddb: store.ddb,
+  tableName: options.tableName,
+});
 
 const shutdown = async () => {
   await floor.close();

@@ -30,7 +30,10 @@ export function countDynamoDbUsage(ddb: DynamoDBDocumentClient) {
       if (!usage.measureUnits) return next(args);
       const input = args.input as { ReturnConsumedCapacity?: string } & Partial<TransactWriteCommandInput>;
       if (operation.startsWith('TransactWrite')) {
-        writeUnits += (input.TransactItems ?? []).reduce((sum, item) => sum + 2 * Math.max(1, Math.ceil(itemBytes(item.Put?.Item) / 1024)), 0);
+        writeUnits += (input.TransactItems ?? []).reduce(
+          (sum, item) => sum + 2 * Math.max(1, Math.ceil(itemBytes(item.Put?.Item) / 1024)),
+          0,
+        );
         return next(args);
       }
       input.ReturnConsumedCapacity = 'TOTAL';
@@ -54,5 +57,8 @@ function itemBytes(value: unknown): number {
   if (value instanceof Uint8Array) return value.byteLength;
   if (Array.isArray(value)) return 3 + value.reduce((sum: number, element) => sum + 1 + itemBytes(element), 0);
   if (value instanceof Set) return [...value].reduce((sum: number, element) => sum + itemBytes(element), 0);
-  return Object.entries(value as Record<string, unknown>).reduce((sum, [name, element]) => sum + Buffer.byteLength(name) + itemBytes(element), 0);
+  return Object.entries(value as Record<string, unknown>).reduce(
+    (sum, [name, element]) => sum + Buffer.byteLength(name) + itemBytes(element),
+    0,
+  );
 }

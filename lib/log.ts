@@ -39,7 +39,10 @@ export const logger = createLogger({ service: 'secrets' });
 /** What may be logged about an unexpected error: its class and stack frames, never its message. */
 export function describeError(error: unknown): LogFields {
   if (!(error instanceof Error)) return { error: typeof error };
-  const frames = (error.stack ?? '').split('\n').slice(1, 6).map((line) => line.trim());
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .slice(1, 6)
+    .map((line) => line.trim());
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return { error: error.name, upstreamStatus: status, stack: frames };
 }

@@ -1,12 +1,13 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { secretCreated } from '../../lib/http/environment-responses.js';
 import { CreateSecretBody, EnvironmentPath } from '../../lib/environments/schemas.js';
 import { createSecret } from '../../lib/environments/secrets.js';
+import { secretCreated } from '../../lib/http/environment-responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 
 const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: EnvironmentPath, body: CreateSecretBody },
-  async ({ path, body, caller }) => secretCreated(path.id, await createSecret(deps, { sub: caller.sub, environmentId: path.id, secret: body })),
+  async ({ path, body, caller }) =>
+    secretCreated(path.id, await createSecret(deps, { sub: caller.sub, environmentId: path.id, secret: body })),
 );

@@ -1,7 +1,7 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
-import { environmentCreated } from '../../lib/http/environment-responses.js';
 import { CreateEnvironmentBody } from '../../lib/environments/schemas.js';
+import { environmentCreated } from '../../lib/http/environment-responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 
 const deps = storeDeps();

@@ -1,15 +1,17 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
 import { defineRoute } from '../../lib/http/route.js';
+import { created } from '../../lib/http/user-secret-responses.js';
 import { PRESET_NAMES } from '../../lib/secrets/presets.js';
 import { CreateFromPresetBody } from '../../lib/secrets/user-secret-schemas.js';
 import { createUserSecret } from '../../lib/secrets/user-secrets.js';
-import { created } from '../../lib/http/user-secret-responses.js';
 
 const deps = valueDeps();
 
 export const handler = defineRoute({ family: 'v1', body: CreateFromPresetBody }, async ({ body, caller }) =>
-  created(await createUserSecret(deps, {
+  created(
+    await createUserSecret(deps, {
       sub: caller.sub,
       secret: { name: PRESET_NAMES[body.provider]!, provider: body.provider, value: body.value },
-    })),
+    }),
+  ),
 );

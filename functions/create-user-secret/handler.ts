@@ -1,8 +1,8 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
 import { defineRoute } from '../../lib/http/route.js';
+import { created } from '../../lib/http/user-secret-responses.js';
 import { CreateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
 import { createUserSecret } from '../../lib/secrets/user-secrets.js';
-import { created } from '../../lib/http/user-secret-responses.js';
 
 const deps = valueDeps();
 

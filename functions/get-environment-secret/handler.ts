@@ -1,7 +1,7 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
-import { secretResponse } from '../../lib/http/environment-responses.js';
 import { SecretPath } from '../../lib/environments/schemas.js';
 import { getSecret } from '../../lib/environments/secrets.js';
+import { secretResponse } from '../../lib/http/environment-responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 
 const deps = storeDeps();

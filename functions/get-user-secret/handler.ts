@@ -1,8 +1,8 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { defineRoute } from '../../lib/http/route.js';
+import { withEtag } from '../../lib/http/user-secret-responses.js';
 import { SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
 import { getUserSecret } from '../../lib/secrets/user-secrets.js';
-import { withEtag } from '../../lib/http/user-secret-responses.js';
 
 const deps = storeDeps();
 

@@ -1,5 +1,5 @@
-import { INJECT_SCOPE } from '../../lib/auth/claims.js';
 import { valueDeps } from '../../lib/app/process-deps.js';
+import { INJECT_SCOPE } from '../../lib/auth/claims.js';
 import { EnvironmentPath } from '../../lib/environments/schemas.js';
 import { injectSecrets } from '../../lib/environments/values.js';
 import { json } from '../../lib/http/responses.js';
@@ -9,5 +9,6 @@ const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: EnvironmentPath, scope: INJECT_SCOPE },
-  async ({ path, caller, requestId }) => json(200, { env: await injectSecrets(deps, { sub: caller.sub, environmentId: path.id, requestId }) }),
+  async ({ path, caller, requestId }) =>
+    json(200, { env: await injectSecrets(deps, { sub: caller.sub, environmentId: path.id, requestId }) }),
 );

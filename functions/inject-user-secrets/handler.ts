@@ -1,5 +1,5 @@
-import { INJECT_SCOPE } from '../../lib/auth/claims.js';
 import { valueDeps } from '../../lib/app/process-deps.js';
+import { INJECT_SCOPE } from '../../lib/auth/claims.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { injectUserSecrets } from '../../lib/secrets/user-secrets.js';

@@ -9,5 +9,6 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: EnvironmentPath, query: PageQuery },
-  async ({ path, query, caller }) => json(200, await listEnvironmentAudit(deps, { sub: caller.sub, environmentId: path.id, page: query })),
+  async ({ path, query, caller }) =>
+    json(200, await listEnvironmentAudit(deps, { sub: caller.sub, environmentId: path.id, page: query })),
 );

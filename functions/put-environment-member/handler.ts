@@ -8,5 +8,6 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: MemberPath, body: PutMemberBody },
-  async ({ path, body, caller }) => json(200, await putMember(deps, { sub: caller.sub, environmentId: path.id, userId: path.userId, role: body.role })),
+  async ({ path, body, caller }) =>
+    json(200, await putMember(deps, { sub: caller.sub, environmentId: path.id, userId: path.userId, role: body.role })),
 );

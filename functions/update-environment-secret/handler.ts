@@ -1,7 +1,7 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { secretResponse } from '../../lib/http/environment-responses.js';
 import { SecretPath, UpdateSecretBody } from '../../lib/environments/schemas.js';
 import { updateSecret } from '../../lib/environments/secrets.js';
+import { secretResponse } from '../../lib/http/environment-responses.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 
@@ -10,7 +10,8 @@ const deps = valueDeps();
 export const handler = defineRoute(
   { family: 'environments', path: SecretPath, body: UpdateSecretBody },
   async ({ path, body, headers, caller }) =>
-    secretResponse(await updateSecret(deps, {
+    secretResponse(
+      await updateSecret(deps, {
         sub: caller.sub,
         environmentId: path.id,
         key: path.key,

@@ -1,16 +1,17 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
+import { withEtag } from '../../lib/http/user-secret-responses.js';
 import { SecretIdPath, UpdateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
 import { updateUserSecret } from '../../lib/secrets/user-secrets.js';
-import { withEtag } from '../../lib/http/user-secret-responses.js';
 
 const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'v1', path: SecretIdPath, body: UpdateUserSecretBody },
   async ({ path, body, headers, caller }) =>
-    withEtag(await updateUserSecret(deps, {
+    withEtag(
+      await updateUserSecret(deps, {
         sub: caller.sub,
         id: path.id,
         value: body.value,

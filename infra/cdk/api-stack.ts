@@ -77,7 +77,9 @@ export class ApiStack extends Stack {
       autoDeploy: true,
       throttle: THROTTLE,
       accessLogSettings: {
-        destination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS })),
+        destination: new LogGroupLogDestination(
+          new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS }),
+        ),
         format: ACCESS_LOG_FORMAT,
       },
     });
@@ -127,7 +129,10 @@ export class ApiStack extends Stack {
       alarmDescription: 'More than 5% of API requests answered 5xx',
       metric: new MathExpression({
         expression: '100 * errors / requests',
-        usingMetrics: { errors: serverErrors, requests: this.stage.metricCount({ period: ALARM_PERIOD, statistic: 'Sum' }) },
+        usingMetrics: {
+          errors: serverErrors,
+          requests: this.stage.metricCount({ period: ALARM_PERIOD, statistic: 'Sum' }),
+        },
         label: '5xx rate (%)',
         period: ALARM_PERIOD,
       }),

@@ -45,7 +45,9 @@ export function routeGrants(route: RouteDefinition, targets: GrantTargets): Stat
     statements.push({
       actions: tableActions.map((action) => `dynamodb:${action}`),
       // Index ARNs are named, not `index/*`: exact, and no wildcard left for cdk-nag to flag.
-      resources: route.index ? [targets.tableArn, ...INDEX_NAMES.map((name) => `${targets.tableArn}/index/${name}`)] : [targets.tableArn],
+      resources: route.index
+        ? [targets.tableArn, ...INDEX_NAMES.map((name) => `${targets.tableArn}/index/${name}`)]
+        : [targets.tableArn],
     });
     statements.push(tableKeyStatement(tableActions, targets));
   }

@@ -53,7 +53,8 @@ export class RotationStack extends Stack {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the rotation rules and function; a dead-letter queue has no dead-letter queue of its own.',
+      reason:
+        'This queue is the dead-letter queue of the rotation rules and function; a dead-letter queue has no dead-letter queue of its own.',
     });
 
     const sendToDeadLetterQueue = { actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] };
@@ -61,7 +62,11 @@ export class RotationStack extends Stack {
       functionDir: 'rotate-tenant-keys',
       description: 'tenant data key rotation (EventBridge)',
       statements: [
-        ...rotationGrants({ ...grantTargets(this, props), eventBusArn: this.bus.eventBusArn, sourceKeyArns: props.sourceKeyArns }),
+        ...rotationGrants({
+          ...grantTargets(this, props),
+          eventBusArn: this.bus.eventBusArn,
+          sourceKeyArns: props.sourceKeyArns,
+        }),
         // For the on-failure destination below: Lambda sends failed events with the function's role.
         sendToDeadLetterQueue,
       ],
@@ -82,9 +87,14 @@ export class RotationStack extends Stack {
     // The destination is given as the queue ARN: the send statement above is the only grant,
     // where the stock SqsDestination would also grant GetQueueAttributes and GetQueueUrl.
     const onFailure: IDestination = { bind: () => ({ destination: this.deadLetterQueue.queueArn }) };
-    this.rotation.function.configureAsyncInvoke({ retryAttempts: FUNCTION_RETRIES, maxEventAge: Duration.hours(6), onFailure });
+    this.rotation.function.configureAsyncInvoke({
+      retryAttempts: FUNCTION_RETRIES,
+      maxEventAge: Duration.hours(6),
+      onFailure,
+    });
 
-    const target = () => new LambdaFunction(this.rotation.function, { deadLetterQueue: this.deadLetterQueue, ...DELIVERY });
+    const target = () =>
+      new LambdaFunction(this.rotation.function, { deadLetterQueue: this.deadLetterQueue, ...DELIVERY });
     this.triggerRule = new Rule(this, 'TriggerRule', {
       description: 'RotateTenantKey and RotateAll events start a rotation',
       eventBus: this.bus,
@@ -96,21 +106,32 @@ export class RotationStack extends Stack {
       targets: [target()],
     });
     this.scheduleRule = new Rule(this, 'ScheduleRule', {
-      description: 'Daily rotation run: resume, rotate keys past KEY_MAX_AGE_DAYS, announce secrets past SECRET_MAX_AGE_DAYS',
+      description:
+        'Daily rotation run: resume, rotate keys past KEY_MAX_AGE_DAYS, announce secrets past SECRET_MAX_AGE_DAYS',
       schedule: Schedule.cron({ hour: '3', minute: '0' }),
       targets: [target()],
     });
 
     this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'A rotation event could not be delivered, or its run failed after retries; see the dead-letter queue',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      alarmDescription:
+        'A rotation event could not be delivered, or its run failed after retries; see the dead-letter queue',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
-    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'Send RotateTenantKey / RotateAll events here' });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl, description: 'Failed rotation events' });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.bus.eventBusName,
+      description: 'Send RotateTenantKey / RotateAll events here',
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.deadLetterQueue.queueUrl,
+      description: 'Failed rotation events',
+    });
   }
 }

@@ -23,7 +23,10 @@ export interface SecretsStacks {
 export function addSecretsStacks(app: App): SecretsStacks {
   const env = { region: app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1' };
   const settings = readSettings(app.node);
-  const data = new DataStack(app, 'SecretsData', { env, description: 'Secrets service: table and KMS keys (retained)' });
+  const data = new DataStack(app, 'SecretsData', {
+    env,
+    description: 'Secrets service: table and KMS keys (retained)',
+  });
   const api = new ApiStack(app, 'SecretsApi', {
     env,
     description: 'Secrets service: HTTP API and endpoint functions',

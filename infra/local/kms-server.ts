@@ -18,7 +18,14 @@ interface KeyStoreFile {
   aliases: Record<string, string>;
 }
 
-export type KmsOperation = 'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'ReEncrypt' | 'DescribeKey' | 'CreateKey' | 'CreateAlias';
+export type KmsOperation =
+  | 'GenerateDataKey'
+  | 'Decrypt'
+  | 'Encrypt'
+  | 'ReEncrypt'
+  | 'DescribeKey'
+  | 'CreateKey'
+  | 'CreateAlias';
 
 export interface LocalKms {
   endpoint: string;
@@ -47,7 +54,8 @@ export async function startLocalKms(options: { keyFile: string; port?: number; r
 
   const arn = (keyId: string) => `arn:aws:kms:${region}:${LOCAL_ACCOUNT}:key/${keyId}`;
   const resolve = (reference: unknown): string => {
-    if (typeof reference !== 'string' || reference.length === 0) throw new KmsError('ValidationException', 'KeyId is required');
+    if (typeof reference !== 'string' || reference.length === 0)
+      throw new KmsError('ValidationException', 'KeyId is required');
     const name = reference.replace(/^arn:aws:kms:[^:]*:[^:]*:/, '');
     const keyId = name.startsWith('alias/') ? store.aliases[name] : name.replace(/^key\//, '');
     if (!keyId || !store.keys[keyId]) throw new KmsError('NotFoundException', `Key '${reference}' does not exist`);
@@ -65,7 +73,11 @@ export async function startLocalKms(options: { keyFile: string; port?: number; r
   const open = (blob: unknown, context: unknown): { keyId: string; plaintext: Buffer } => {
     const bytes = typeof blob === 'string' ? Buffer.from(blob, 'base64') : Buffer.alloc(0);
     const keyId = bytes.subarray(BLOB_MAGIC.length, BLOB_MAGIC.length + 36).toString('ascii');
-    if (!bytes.subarray(0, BLOB_MAGIC.length).equals(BLOB_MAGIC) || !store.keys[keyId] || bytes.length < BLOB_MAGIC.length + 36 + 28) {
+    if (
+      !bytes.subarray(0, BLOB_MAGIC.length).equals(BLOB_MAGIC) ||
+      !store.keys[keyId] ||
+      bytes.length < BLOB_MAGIC.length + 36 + 28
+    ) {
       throw new KmsError('InvalidCiphertextException', 'The ciphertext is invalid');
     }
     try {
@@ -73,14 +85,20 @@ export async function startLocalKms(options: { keyFile: string; port?: number; r
       const decipher = createDecipheriv('aes-256-gcm', material(keyId), bytes.subarray(start, start + 12));
       decipher.setAAD(contextAad(context));
       decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      return { keyId, plaintext: Buffer.concat([decipher.update(bytes.subarray(start + 12, bytes.length - 16)), decipher.final()]) };
+      return {
+        keyId,
+        plaintext: Buffer.concat([decipher.update(bytes.subarray(start + 12, bytes.length - 16)), decipher.final()]),
+      };
     } catch {
       throw new KmsError('InvalidCiphertextException', 'The ciphertext or encryption context is invalid');
     }
   };
   const checkExpectedKey = (expected: unknown, actual: string) => {
     if (expected !== undefined && resolve(expected) !== actual) {
-      throw new KmsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext');
+      throw new KmsError(
+        'IncorrectKeyException',
+        'The key ID in the request does not identify the key that encrypted the ciphertext',
+      );
     }
   };
 
@@ -88,7 +106,8 @@ export async function startLocalKms(options: { keyFile: string; port?: number; r
     GenerateDataKey: (input) => {
       const keyId = resolve(input.KeyId);
       const size = input.KeySpec === 'AES_128' ? 16 : input.KeySpec === 'AES_256' ? 32 : Number(input.NumberOfBytes);
-      if (!Number.isInteger(size) || size < 1 || size > 1024) throw new KmsError('ValidationException', 'KeySpec or NumberOfBytes is required');
+      if (!Number.isInteger(size) || size < 1 || size > 1024)
+        throw new KmsError('ValidationException', 'KeySpec or NumberOfBytes is required');
       const plaintext = randomBytes(size);
       return {
         KeyId: arn(keyId),
@@ -99,8 +118,13 @@ export async function startLocalKms(options: { keyFile: string; port?: number; r
     Encrypt: (input) => {
       const keyId = resolve(input.KeyId);
       const plaintext = Buffer.from(String(input.Plaintext ?? ''), 'base64');
-      if (plaintext.length < 1 || plaintext.length > 4096) throw new KmsError('ValidationException', 'Plaintext must be 1 to 4096 bytes');
-      return { KeyId: arn(keyId), CiphertextBlob: seal(keyId, plaintext, input.EncryptionContext).toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+      if (plaintext.length < 1 || plaintext.length > 4096)
+        throw new KmsError('ValidationException', 'Plaintext must be 1 to 4096 bytes');
+      return {
+        KeyId: arn(keyId),
+        CiphertextBlob: seal(keyId, plaintext, input.EncryptionContext).toString('base64'),
+        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      };
     },
     Decrypt: (input) => {
       const { keyId, plaintext } = open(input.CiphertextBlob, input.EncryptionContext);
@@ -137,7 +161,9 @@ export async function startLocalKms(options: { keyFile: string; port?: number; r
     CreateKey: () => {
       const keyId = addKey(store);
       save();
-      return { KeyMetadata: { KeyId: keyId, Arn: arn(keyId), Enabled: true, KeyState: 'Enabled', KeyUsage: 'ENCRYPT_DECRYPT' } };
+      return {
+        KeyMetadata: { KeyId: keyId, Arn: arn(keyId), Enabled: true, KeyState: 'Enabled', KeyUsage: 'ENCRYPT_DECRYPT' },
+      };
     },
     CreateAlias: (input) => {
       const alias = String(input.AliasName ?? '');
@@ -160,11 +186,21 @@ export async function startLocalKms(options: { keyFile: string; port?: number; r
         throw new KmsError('UnknownOperationException', `Operation ${target || '(none)'} is not supported`);
       }
       calls[operation] = (calls[operation] ?? 0) + 1;
-      const input = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+      const input = chunks.length
+        ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+        : {};
       reply(res, 200, handler(input));
     } catch (error) {
-      const type = error instanceof KmsError ? error.type : error instanceof SyntaxError ? 'SerializationException' : 'KMSInternalException';
-      reply(res, type === 'KMSInternalException' ? 500 : 400, { __type: type, message: error instanceof KmsError ? error.message : 'Request failed' });
+      const type =
+        error instanceof KmsError
+          ? error.type
+          : error instanceof SyntaxError
+            ? 'SerializationException'
+            : 'KMSInternalException';
+      reply(res, type === 'KMSInternalException' ? 500 : 400, {
+        __type: type,
+        message: error instanceof KmsError ? error.message : 'Request failed',
+      });
     }
   }
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import { ROUTES } from '../routes.js';
-import { loadDevIssuer, type DevIssuer } from './dev-issuer.js';
+import { type DevIssuer, loadDevIssuer } from './dev-issuer.js';
 import { ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
 import { startGateway } from './gateway.js';
 import { DEFAULT_KEY_ALIAS, type LocalKms, startLocalKms } from './kms-server.js';

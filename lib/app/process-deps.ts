@@ -1,5 +1,5 @@
-import type { KMSClient } from '@aws-sdk/client-kms';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { createKeyring } from '../crypto/keyring.js';

@@ -1,7 +1,7 @@
 import type { StoreDeps } from '../app/deps.js';
 import type { Config } from '../config.js';
 import type { PageQuery } from '../store/cursor.js';
-import { AUDIT_ACTIONS, auditEventItem } from '../store/items/audit-event.js';
+import { type AUDIT_ACTIONS, auditEventItem } from '../store/items/audit-event.js';
 import { ulid } from '../ulid.js';
 
 /** An access to plaintext: who, which keys, when and under which request. Never a value. */

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import * as z from 'zod/mini';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { subjectSchema } from '../fields.js';
 
@@ -25,7 +25,11 @@ export function callerFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer):
   const parsed = ClaimsSchema.safeParse(event.requestContext?.authorizer?.jwt?.claims);
   if (!parsed.success) throw new UnauthorizedError();
   const { sub, scope, scp } = parsed.data;
-  const scopes = new Set([...scopeList(scope), ...scopeList(scp), ...(event.requestContext.authorizer.jwt.scopes ?? [])]);
+  const scopes = new Set([
+    ...scopeList(scope),
+    ...scopeList(scp),
+    ...(event.requestContext.authorizer.jwt.scopes ?? []),
+  ]);
   return { sub, scopes };
 }
 

@@ -71,12 +71,17 @@ export function createKeyring({ ddb, kms, config, clock, maxCachedKeys = 1024 }:
     const record = await dataKeyItem.get(table, tenant, version);
     if (!record) throw new Error(`Data key version ${version} is missing`);
     const { Plaintext } = await kms.send(
-      new DecryptCommand({ CiphertextBlob: record.wrapped_key, KeyId: record.kms_key_id, EncryptionContext: dataKeyContext(tenant) }),
+      new DecryptCommand({
+        CiphertextBlob: record.wrapped_key,
+        KeyId: record.kms_key_id,
+        EncryptionContext: dataKeyContext(tenant),
+      }),
     );
     return { tenant, version, key: takeKey(Plaintext) };
   };
 
-  const version = (tenant: string, v: number): Promise<DataKey> => cached(`${tenant}\u0000${v}`, () => unwrap(tenant, v));
+  const version = (tenant: string, v: number): Promise<DataKey> =>
+    cached(`${tenant}\u0000${v}`, () => unwrap(tenant, v));
 
   const createFirst = async (tenant: string): Promise<DataKey | undefined> => {
     const generated = await generateDataKey({ kms, config, clock }, tenant, 1);
@@ -139,7 +144,11 @@ export async function generateDataKey(
   version: number,
 ): Promise<{ dataKey: DataKey; item: Record<string, unknown> }> {
   const generated = await kms.send(
-    new GenerateDataKeyCommand({ KeyId: config.kmsKeyId, KeySpec: 'AES_256', EncryptionContext: dataKeyContext(tenant) }),
+    new GenerateDataKeyCommand({
+      KeyId: config.kmsKeyId,
+      KeySpec: 'AES_256',
+      EncryptionContext: dataKeyContext(tenant),
+    }),
   );
   return {
     dataKey: { tenant, version, key: takeKey(generated.Plaintext) },
@@ -154,7 +163,7 @@ export async function generateDataKey(
 
 /** Copies a KMS plaintext into a Buffer we own and wipes the SDK's copy. */
 function takeKey(plaintext: Uint8Array | undefined): Buffer {
-  if (!plaintext || plaintext.length !== 32) throw new Error('KMS returned no 256-bit data key');
+  if (plaintext?.length !== 32) throw new Error('KMS returned no 256-bit data key');
   const key = Buffer.from(plaintext);
   plaintext.fill(0);
   return key;

@@ -1,13 +1,13 @@
 import type { StoreDeps } from '../app/deps.js';
 import { timestampOf } from '../clock.js';
-import { environmentTenant } from '../store/keys.js';
 import { environmentHeaderItem } from '../store/items/environment-header.js';
 import { type MemberRecord, memberItem, type Role } from '../store/items/member.js';
+import { environmentTenant } from '../store/keys.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { authorize, ownerDelta, type Permission, removalPermission } from './access.js';
 import { environmentNotFound, lastOwner, memberNotFound } from './errors.js';
-import type { InEnvironment } from './secrets.js';
 import { type Member, toMember } from './schemas.js';
+import type { InEnvironment } from './secrets.js';
 
 /**
  * Membership: the role check every environment operation starts with, and owners managing

@@ -10,19 +10,21 @@ import { type MemberRecord, ROLES, type Role } from '../store/items/member.js';
  * records (store/items) are snake_case like every other item in the table.
  */
 
-// ── Requests ────────────────────────────────────────────────────────────────────────────────
+// ── Requests ──────────────────────────────────────────────
 
 export const EnvironmentPath = z.object({ id: uuidParam });
 export const MemberPath = z.object({ id: uuidParam, userId: subjectSchema });
 /** A secret's key follows the v1 name rules, so every key is a usable variable name. */
 export const SecretPath = z.object({ id: uuidParam, key: variableNameSchema });
 
-const environmentNameSchema = z.string().check(
-  z.trim(),
-  z.minLength(1),
-  z.maxLength(100),
-  z.regex(/^\P{Cc}*$/u, { error: 'Name must not contain control characters' }),
-);
+const environmentNameSchema = z
+  .string()
+  .check(
+    z.trim(),
+    z.minLength(1),
+    z.maxLength(100),
+    z.regex(/^\P{Cc}*$/u, { error: 'Name must not contain control characters' }),
+  );
 const descriptionSchema = z.string().check(z.maxLength(1000));
 
 export const CreateEnvironmentBody = z.strictObject({
@@ -41,18 +43,20 @@ export const CreateSecretBody = z.strictObject({
 });
 export type CreateSecretBody = z.infer<typeof CreateSecretBody>;
 
-export const UpdateSecretBody = z.strictObject({
-  value: z.optional(secretValueSchema),
-  description: z.optional(descriptionSchema),
-  neverReveal: z.optional(z.boolean()),
-}).check(
-  z.refine((patch) => Object.keys(patch).length > 0, {
-    error: 'Send at least one of value, description or neverReveal',
-  }),
-);
+export const UpdateSecretBody = z
+  .strictObject({
+    value: z.optional(secretValueSchema),
+    description: z.optional(descriptionSchema),
+    neverReveal: z.optional(z.boolean()),
+  })
+  .check(
+    z.refine((patch) => Object.keys(patch).length > 0, {
+      error: 'Send at least one of value, description or neverReveal',
+    }),
+  );
 export type UpdateSecretBody = z.infer<typeof UpdateSecretBody>;
 
-// ── Responses ───────────────────────────────────────────────────────────────────────────────
+// ── Responses ──────────────────────────────────────────────
 
 export interface Environment {
   id: string;
@@ -85,7 +89,7 @@ export interface SecretMetadata {
   updatedBy: string;
 }
 
-// ── Mapping ─────────────────────────────────────────────────────────────────────────────────
+// ── Mapping ──────────────────────────────────────────────
 
 export function toEnvironment(id: string, header: EnvironmentHeaderRecord, callerRole: Role): Environment {
   return {

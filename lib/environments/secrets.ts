@@ -5,10 +5,10 @@ import { type DataKey, staleKeyRetry } from '../crypto/keyring.js';
 import { checkPrecondition, type Precondition } from '../precondition.js';
 import { MASK, maskValue } from '../secrets/masking.js';
 import type { PageQuery } from '../store/cursor.js';
-import { environmentTenant } from '../store/keys.js';
 import { type EnvironmentSecretRecord, environmentSecretItem } from '../store/items/environment-secret.js';
 import { tenantHeaderItem } from '../store/items/tenant-header.js';
 import type { SealedValue } from '../store/items/value-item.js';
+import { environmentTenant } from '../store/keys.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { neverRevealIsOneWay, secretExists, secretNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
@@ -104,7 +104,8 @@ export async function updateSecret(
         updated_at: timestampOf(deps.clock.now()),
         updated_by: sub,
       };
-      const sealed = patch.value === undefined ? undefined : sealUnder(await deps.keyring.active(tenant), key, patch.value);
+      const sealed =
+        patch.value === undefined ? undefined : sealUnder(await deps.keyring.active(tenant), key, patch.value);
       await transactWrite<UpdateItems>(deps.ddb, {
         secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
         activeKey: sealed && tenantHeaderItem.activeKeyCheck(deps, tenant, sealed.kv),

@@ -1,8 +1,8 @@
 import type { ValueDeps } from '../app/deps.js';
 import { recordAudit } from '../audit/audit.js';
 import { openValue } from '../crypto/envelope.js';
-import { environmentTenant } from '../store/keys.js';
 import { type EnvironmentSecretValueRecord, environmentSecretItem } from '../store/items/environment-secret.js';
+import { environmentTenant } from '../store/keys.js';
 import { secretNeverReveal, secretNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
 import type { InEnvironment } from './secrets.js';
@@ -35,7 +35,8 @@ export async function injectSecrets(
   await authorizeMember(deps, { sub, environmentId, permission: 'injectSecrets' });
   const tenant = environmentTenant(environmentId);
   const env: Record<string, string> = {};
-  for (const record of await environmentSecretItem.values(deps, tenant)) env[record.key] = await open(deps, tenant, record);
+  for (const record of await environmentSecretItem.values(deps, tenant))
+    env[record.key] = await open(deps, tenant, record);
   await recordAudit(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
   return env;
 }

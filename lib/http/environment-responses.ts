@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 as HttpResult } from 'aws-lambda';
-import { etag, json } from './responses.js';
 import type { Environment, SecretMetadata } from '../environments/schemas.js';
+import { etag, json } from './responses.js';
 
 const ENVIRONMENTS = '/api/environments';
 
@@ -14,5 +14,8 @@ export function secretResponse(secret: SecretMetadata): HttpResult {
 }
 
 export function secretCreated(environmentId: string, secret: SecretMetadata): HttpResult {
-  return json(201, secret, { etag: etag(secret.version), location: `${ENVIRONMENTS}/${environmentId}/secrets/${secret.key}` });
+  return json(201, secret, {
+    etag: etag(secret.version),
+    location: `${ENVIRONMENTS}/${environmentId}/secrets/${secret.key}`,
+  });
 }

@@ -1,9 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type {
+  Context,
   APIGatewayProxyEventV2WithJWTAuthorizer as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
-  Context,
 } from 'aws-lambda';
 import { BadRequestError, HttpError, PayloadTooLargeError, UpgradeRequiredError } from '../errors.js';
 import { describeError, logger } from '../log.js';
@@ -80,7 +80,8 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): Middleware {
   return {
     before: async (request) => {
       const { body, isBase64Encoded, headers } = request.event;
-      const size = body === undefined ? 0 : isBase64Encoded ? Buffer.from(body, 'base64').length : Buffer.byteLength(body);
+      const size =
+        body === undefined ? 0 : isBase64Encoded ? Buffer.from(body, 'base64').length : Buffer.byteLength(body);
       if (size > maxBytes) {
         throw new PayloadTooLargeError(`Request body exceeds ${maxBytes / 1024} KiB`, {
           hint: 'Secret values may be at most 64 KiB.',

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type {
+  Context,
   APIGatewayProxyEventV2WithJWTAuthorizer as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
-  Context,
 } from 'aws-lambda';
 import { type Caller, callerFromEvent, requireScope } from '../auth/claims.js';
 import type { ApiFamily } from './envelopes.js';

@@ -1,5 +1,12 @@
+import {
+  BadGatewayError,
+  GatewayTimeoutError,
+  HttpError,
+  InternalError,
+  RateLimitedError,
+  ValidationError,
+} from '../errors.js';
 import { InvalidCursorError } from '../store/cursor.js';
-import { BadGatewayError, GatewayTimeoutError, HttpError, InternalError, RateLimitedError, ValidationError } from '../errors.js';
 
 const THROTTLING = new Set([
   'ThrottlingException',

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 as HttpResult } from 'aws-lambda';
-import { etag, json } from './responses.js';
 import type { VersionedMetadata } from '../secrets/user-secrets.js';
+import { etag, json } from './responses.js';
 
 export function withEtag({ metadata, version }: VersionedMetadata, status = 200): HttpResult {
   return json(status, metadata, { etag: etag(version) });

@@ -61,7 +61,8 @@ export async function rotateTenantKey(
     reencrypted += result.reencrypted;
     secrets = result.secrets;
     if (result.stale === 0) break;
-    if (sweep >= MAX_SWEEPS) throw new Error(`Rotation of ${tenant} left ${result.stale} values under old keys; rerun to resume`);
+    if (sweep >= MAX_SWEEPS)
+      throw new Error(`Rotation of ${tenant} left ${result.stale} values under old keys; rerun to resume`);
   }
   await finishRotation(deps, tenant, plan.from);
   await deps.events.publish([
@@ -84,7 +85,8 @@ async function startRotation(deps: RotationDeps, tenant: string, from: number, r
     if (!(error instanceof TransactionConditionFailed)) throw error;
     // Another run started this tenant's rotation first: join it.
     const meta = await tenantHeaderItem.rotationState(deps, tenant);
-    if (!meta.rotating_from || !meta.key_version) throw new Error(`Rotation of ${tenant} raced and could not be joined`);
+    if (!meta.rotating_from || !meta.key_version)
+      throw new Error(`Rotation of ${tenant} raced and could not be joined`);
     return { from: meta.rotating_from, to: meta.key_version, newKey: undefined };
   }
 }
@@ -106,7 +108,10 @@ async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, 
       const item = stale[next++]!;
       try {
         if (await reencryptValue(deps, tenant, newKey, item)) {
-          rotated.push({ type: 'SecretRotated', detail: { tenant, recordId: valueItem.recordId(item), keyVersion: newKey.version } });
+          rotated.push({
+            type: 'SecretRotated',
+            detail: { tenant, recordId: valueItem.recordId(item), keyVersion: newKey.version },
+          });
         }
       } catch (error) {
         failure ??= { error };
@@ -179,6 +184,7 @@ export async function rewrapTenantDataKeys(deps: RotationDeps, tenant: string, t
     });
     if (stored) rewrapped++;
   }
-  if (rewrapped > 0) await deps.events.publish([{ type: 'DataKeysRewrapped', detail: { tenant, rewrapped, kmsKeyId: targetKeyArn } }]);
+  if (rewrapped > 0)
+    await deps.events.publish([{ type: 'DataKeysRewrapped', detail: { tenant, rewrapped, kmsKeyId: targetKeyArn } }]);
   return rewrapped;
 }

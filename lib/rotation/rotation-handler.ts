@@ -16,7 +16,8 @@ export function createRotationHandler(deps: RotationDeps, options: { onProgress?
       throw new Error(`Unreadable rotation event at: ${fields.join(', ')}`);
     }
     const summary = await runRotation(deps, trigger.data, options.onProgress);
-    if (summary.failed.length > 0) throw new Error(`Rotation failed for ${summary.failed.length} tenant(s); rerun to resume`);
+    if (summary.failed.length > 0)
+      throw new Error(`Rotation failed for ${summary.failed.length} tenant(s); rerun to resume`);
     return summary;
   };
 }

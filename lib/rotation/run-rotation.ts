@@ -6,9 +6,9 @@ import { TENANT_PATTERN } from '../store/keys.js';
 import type { RotationEvent } from './events.js';
 import {
   currentKmsKeyArn,
-  rewrapTenantDataKeys,
   type RotationDeps,
   type RotationProgress,
+  rewrapTenantDataKeys,
   rotateTenantKey,
   type TenantRotation,
 } from './rotate-tenant.js';
@@ -40,8 +40,20 @@ export interface RotationSummary {
 
 const DAY_MS = 86_400_000;
 
-export async function runRotation(deps: RotationDeps, trigger: RotationTrigger, onProgress?: RotationProgress): Promise<RotationSummary> {
-  const summary: RotationSummary = { trigger: trigger['detail-type'], tenants: 0, rotated: 0, reencrypted: 0, rewrapped: 0, due: 0, failed: [] };
+export async function runRotation(
+  deps: RotationDeps,
+  trigger: RotationTrigger,
+  onProgress?: RotationProgress,
+): Promise<RotationSummary> {
+  const summary: RotationSummary = {
+    trigger: trigger['detail-type'],
+    tenants: 0,
+    rotated: 0,
+    reencrypted: 0,
+    rewrapped: 0,
+    due: 0,
+    failed: [],
+  };
   const targetKeyArn = await currentKmsKeyArn(deps);
   const now = deps.clock.now().getTime();
 
@@ -79,7 +91,12 @@ export async function runRotation(deps: RotationDeps, trigger: RotationTrigger, 
 }
 
 async function allTenants(deps: RotationDeps): Promise<string[]> {
-  return [...new Set([...(await dataKeyItem.tenantsWith(deps, 'active')), ...(await dataKeyItem.tenantsWith(deps, 'retiring'))])];
+  return [
+    ...new Set([
+      ...(await dataKeyItem.tenantsWith(deps, 'active')),
+      ...(await dataKeyItem.tenantsWith(deps, 'retiring')),
+    ]),
+  ];
 }
 
 /** Emits `SecretRotationDue` for each value unchanged for longer than the configured age. */
@@ -90,7 +107,10 @@ async function announceDueSecrets(deps: RotationDeps, tenant: string, now: numbe
     const ageDays = updatedAt ? Math.floor((now - Date.parse(updatedAt)) / DAY_MS) : 0;
     if (ageDays < deps.config.secretMaxAgeDays) continue;
     const recordId = valueItem.recordId(item);
-    due.push({ type: 'SecretRotationDue', detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays } });
+    due.push({
+      type: 'SecretRotationDue',
+      detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays },
+    });
   }
   await deps.events.publish(due);
   return due.length;

@@ -8,8 +8,19 @@ import * as z from 'zod/mini';
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 const RESERVED_NAMES = new Set([
-  'PATH', 'NODE_OPTIONS', 'PYTHONPATH', 'PYTHONSTARTUP', 'BASH_ENV', 'ENV', 'JAVA_TOOL_OPTIONS',
-  '_JAVA_OPTIONS', 'PERL5OPT', 'RUBYOPT', 'HOME', 'SHELL', 'IFS',
+  'PATH',
+  'NODE_OPTIONS',
+  'PYTHONPATH',
+  'PYTHONSTARTUP',
+  'BASH_ENV',
+  'ENV',
+  'JAVA_TOOL_OPTIONS',
+  '_JAVA_OPTIONS',
+  'PERL5OPT',
+  'RUBYOPT',
+  'HOME',
+  'SHELL',
+  'IFS',
 ]);
 const RESERVED_PREFIXES = ['LD_', 'DYLD_', 'AWS_LAMBDA_'];
 

@@ -7,9 +7,11 @@ import { PRESET_PROVIDERS } from './presets.js';
 
 /** Request and record shapes of the v1 user secrets API (snake_case on the wire). */
 
-export const providerSchema = z.string().check(
-  z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, { error: 'Provider must be a lowercase slug of at most 32 characters' }),
-);
+export const providerSchema = z
+  .string()
+  .check(
+    z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, { error: 'Provider must be a lowercase slug of at most 32 characters' }),
+  );
 
 export const CreateUserSecretBody = z.strictObject({
   name: variableNameSchema,

@@ -7,10 +7,10 @@ import { type DataKey, staleKeyRetry } from '../crypto/keyring.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { checkPrecondition, type Precondition } from '../precondition.js';
 import type { PageQuery } from '../store/cursor.js';
-import { userTenant } from '../store/keys.js';
 import { tenantHeaderItem } from '../store/items/tenant-header.js';
 import { userSecretItem } from '../store/items/user-secret.js';
 import { userSecretNameItem } from '../store/items/user-secret-name.js';
+import { userTenant } from '../store/keys.js';
 import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { maskValue } from './masking.js';
 import { type CreateUserSecretBody, toMetadata, type UserSecretMetadata } from './user-secret-schemas.js';
@@ -80,7 +80,10 @@ export function newUserSecret(
   };
 }
 
-export async function getUserSecret(deps: StoreDeps, { sub, id }: { sub: string; id: string }): Promise<VersionedMetadata> {
+export async function getUserSecret(
+  deps: StoreDeps,
+  { sub, id }: { sub: string; id: string },
+): Promise<VersionedMetadata> {
   const record = await userSecretItem.get(deps, userTenant(sub), id);
   if (!record) throw secretNotFound();
   return { metadata: toMetadata(record), version: record.version };
@@ -114,7 +117,12 @@ export async function updateUserSecret(
           masked_value,
           updated_at,
         }),
-        name: userSecretNameItem.updateMask(deps, tenant, { name: current.metadata.name, id, masked_value, updated_at }),
+        name: userSecretNameItem.updateMask(deps, tenant, {
+          name: current.metadata.name,
+          id,
+          masked_value,
+          updated_at,
+        }),
         activeKey: tenantHeaderItem.activeKeyCheck(deps, tenant, dataKey.version),
       });
       return { metadata: { ...current.metadata, masked_value, updated_at }, version: current.version + 1 };

@@ -12,7 +12,10 @@ const namesOf = (attributes: readonly string[]): Record<string, string> =>
 
 /** Reads only these attributes: metadata reads use it to leave ciphertext behind. */
 export function projection(...attributes: readonly string[]): Names & { ProjectionExpression: string } {
-  return { ProjectionExpression: attributes.map((a) => `#${a}`).join(', '), ExpressionAttributeNames: namesOf(attributes) };
+  return {
+    ProjectionExpression: attributes.map((a) => `#${a}`).join(', '),
+    ExpressionAttributeNames: namesOf(attributes),
+  };
 }
 
 /** `SET #a = :a, …` for every attribute given. */

@@ -48,6 +48,7 @@ export async function readTenantItems<T>(
     },
   );
   // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
-  for await (const page of pages) for (const item of page.Items ?? []) items.push(parseRecord(shape.schema, item, shape.type));
+  for await (const page of pages)
+    for (const item of page.Items ?? []) items.push(parseRecord(shape.schema, item, shape.type));
   return items;
 }

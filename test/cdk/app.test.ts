@@ -6,19 +6,19 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SecretsStacks } from '../../infra/cdk/secrets-app.js';
-import { type RouteDefinition, ROUTES, routeKey } from '../../infra/routes.js';
+import { ROUTES, type RouteDefinition, routeKey } from '../../infra/routes.js';
 import type { ApiFamily } from '../../lib/http/envelopes.js';
 import { TABLE_DEFINITION } from '../../lib/store/table.js';
 import {
   dataProducers,
   describeValue as describeProducer,
+  statementsOf as functionStatements,
   JWT,
   LOGS_STATEMENT,
   logicalId,
   type NormalizedStatement,
   REGION,
   sortStatements,
-  statementsOf as functionStatements,
   synthesizedApp,
 } from './fixture.js';
 
@@ -149,7 +149,9 @@ describe('API stack', () => {
       const variables = fn?.Properties.Environment.Variables;
       expect(describeValue(variables.TABLE_NAME)).toBe('table name');
       expect(describeValue(variables.KMS_KEY_ID)).toBe('data key');
-      expect(api.findResources('AWS::Logs::LogGroup')[logicalId(endpoint.logGroup)]?.Properties.RetentionInDays).toBeGreaterThan(0);
+      expect(
+        api.findResources('AWS::Logs::LogGroup')[logicalId(endpoint.logGroup)]?.Properties.RetentionInDays,
+      ).toBeGreaterThan(0);
     }
   });
 
@@ -168,7 +170,11 @@ describe('API stack', () => {
       sortStatements([
         LOGS_STATEMENT,
         { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['table'] },
-        { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['table key'], condition: VIA_DYNAMODB },
+        {
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: ['table key'],
+          condition: VIA_DYNAMODB,
+        },
         {
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: ['data key'],
@@ -181,12 +187,18 @@ describe('API stack', () => {
   it('grants every function exactly the table and KMS actions of its route, and nothing else', () => {
     for (const entry of ROUTES) {
       const statements = statementsOf(entry);
-      const actionsOn = (resource: string) => statements.filter((s) => s.resources.includes(resource)).flatMap((s) => s.actions).sort();
+      const actionsOn = (resource: string) =>
+        statements
+          .filter((s) => s.resources.includes(resource))
+          .flatMap((s) => s.actions)
+          .sort();
       expect(actionsOn('table'), entry.function).toEqual(entry.table.map((action) => `dynamodb:${action}`).sort());
       expect(actionsOn('data key'), entry.function).toEqual(entry.kms.map((action) => `kms:${action}`).sort());
       const dataKeyStatement = statements.find((s) => s.resources.includes('data key'));
       if (entry.kms.length > 0) {
-        expect(dataKeyStatement?.condition).toEqual({ StringLike: { 'kms:EncryptionContext:tenant': `${entry.tenantKind}#*` } });
+        expect(dataKeyStatement?.condition).toEqual({
+          StringLike: { 'kms:EncryptionContext:tenant': `${entry.tenantKind}#*` },
+        });
       }
       expect(statements.find((s) => s.resources.includes('table key'))?.condition).toEqual(VIA_DYNAMODB);
       const indexArns = entry.index ? TABLE_DEFINITION.indexes.map((index) => `table/index/${index.name}`) : [];
@@ -211,34 +223,50 @@ describe('API stack', () => {
 
   it('alarms on 5xx count, 5xx rate and Lambda throttles of every function', () => {
     const alarms = Object.values(api.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
-    expect(alarms.filter((alarm) => alarm.MetricName === '5xx' && alarm.Namespace === 'AWS/ApiGateway')).toHaveLength(1);
+    expect(alarms.filter((alarm) => alarm.MetricName === '5xx' && alarm.Namespace === 'AWS/ApiGateway')).toHaveLength(
+      1,
+    );
 
     const rate = alarms.find((alarm) => alarm.Metrics?.some((metric: { Expression?: string }) => metric.Expression));
     const metricNames = rate?.Metrics.flatMap((metric: { MetricStat?: { Metric: { MetricName: string } } }) =>
       metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : [],
     );
     expect(metricNames?.sort()).toEqual(['5xx', 'Count']);
-    expect(rate?.Metrics.find((metric: { Expression?: string }) => metric.Expression)?.Expression).toBe('100 * errors / requests');
+    expect(rate?.Metrics.find((metric: { Expression?: string }) => metric.Expression)?.Expression).toBe(
+      '100 * errors / requests',
+    );
 
-    const throttled = alarms.filter((alarm) => alarm.MetricName === 'Throttles').map((alarm) => alarm.Dimensions[0].Value.Ref);
+    const throttled = alarms
+      .filter((alarm) => alarm.MetricName === 'Throttles')
+      .map((alarm) => alarm.Dimensions[0].Value.Ref);
     expect(throttled.sort()).toEqual(ROUTES.map((entry) => logicalId(endpointOf(entry).function)).sort());
   });
 
   it('outputs the API URL', () => {
-    api.hasOutput('ApiUrl', { Value: { 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: logicalId(stacks.api.api) }])] } });
+    api.hasOutput('ApiUrl', {
+      Value: { 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: logicalId(stacks.api.api) }])] },
+    });
   });
 });
 
 describe('cdk-nag', () => {
   it('reports no unacknowledged AWS Solutions finding', () => {
     const report = new AwsSolutionsChecks().validateScope(app);
-    expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath)}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath)}`,
+      ),
+    ).toEqual([]);
   });
 
   it('gives every acknowledgement a written reason', () => {
-    const reasons = app.node.findAll().flatMap((construct) =>
-      construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((entry) => Object.values(entry.data as object)),
-    );
+    const reasons = app.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.values(entry.data as object)),
+      );
     expect(reasons.length).toBeGreaterThan(0);
     for (const reason of reasons) expect(String(reason).length).toBeGreaterThan(30);
   });
@@ -249,14 +277,22 @@ describe('bundles', () => {
     const bundles = ROUTES.map((entry) => {
       const fn = api.findResources('AWS::Lambda::Function')[logicalId(endpointOf(entry).function)];
       const assetDir = join(outdir, `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
-      return { name: entry.function, url: pathToFileURL(join(assetDir, 'index.mjs')).href, event: unauthenticatedEvent(entry) };
+      return {
+        name: entry.function,
+        url: pathToFileURL(join(assetDir, 'index.mjs')).href,
+        event: unauthenticatedEvent(entry),
+      };
     });
     // A separate node process, so the bundles load the way the Lambda runtime loads them,
     // without the test runner's module transform in between.
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', INVOKE_BUNDLES, JSON.stringify(bundles)], {
-      encoding: 'utf8',
-      env: { ...process.env, LOG_LEVEL: 'silent' },
-    });
+    const output = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', INVOKE_BUNDLES, JSON.stringify(bundles)],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, LOG_LEVEL: 'silent' },
+      },
+    );
     const answers = JSON.parse(output) as { name: string; statusCode: number; body: string }[];
     expect(answers.map((answer) => answer.name)).toEqual(ROUTES.map((entry) => entry.function));
     for (const [index, answer] of answers.entries()) {

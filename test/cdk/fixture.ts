@@ -5,7 +5,7 @@ import { App, CfnResource, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { expect, inject } from 'vitest';
-import { type SecretsStacks, addSecretsStacks } from '../../infra/cdk/secrets-app.js';
+import { addSecretsStacks, type SecretsStacks } from '../../infra/cdk/secrets-app.js';
 import type { ServiceFunction } from '../../infra/cdk/service-function.js';
 
 /**
@@ -87,7 +87,11 @@ export interface NormalizedStatement {
 }
 
 /** The statements of a service function's role policy, with ARNs replaced by what they point at. */
-export function statementsOf(template: Template, fn: ServiceFunction, producers: readonly Producer[]): NormalizedStatement[] {
+export function statementsOf(
+  template: Template,
+  fn: ServiceFunction,
+  producers: readonly Producer[],
+): NormalizedStatement[] {
   const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
     policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === logicalId(fn.role)),
   );
@@ -99,7 +103,9 @@ export function statementsOf(template: Template, fn: ServiceFunction, producers:
         expect(statement.Effect).toBe('Allow');
         const resources = ([] as unknown[])
           .concat(statement.Resource)
-          .map((value) => (JSON.stringify(value).includes(`"${ownLogGroup}"`) ? 'own log group' : describeValue(value, producers)));
+          .map((value) =>
+            JSON.stringify(value).includes(`"${ownLogGroup}"`) ? 'own log group' : describeValue(value, producers),
+          );
         return {
           actions: ([] as string[]).concat(statement.Action).sort(),
           resources: resources.sort(),
@@ -115,7 +121,10 @@ export function sortStatements(statements: NormalizedStatement[]): NormalizedSta
 }
 
 /** Writing to its own log group: what every service function's role holds besides its grants. */
-export const LOGS_STATEMENT: NormalizedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own log group'] };
+export const LOGS_STATEMENT: NormalizedStatement = {
+  actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  resources: ['own log group'],
+};
 
 /**
  * Statements as the set of single permissions they grant (`action on resource if condition`),
@@ -123,7 +132,9 @@ export const LOGS_STATEMENT: NormalizedStatement = { actions: ['logs:CreateLogSt
  */
 export function permissions(statements: readonly NormalizedStatement[]): string[] {
   const granted = statements.flatMap(({ actions, resources, condition }) =>
-    actions.flatMap((action) => resources.map((resource) => `${action} on ${resource}${condition ? ` if ${JSON.stringify(condition)}` : ''}`)),
+    actions.flatMap((action) =>
+      resources.map((resource) => `${action} on ${resource}${condition ? ` if ${JSON.stringify(condition)}` : ''}`),
+    ),
   );
   return [...new Set(granted)].sort();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type GrantTargets, type RotationGrantTargets, rotationGrants, routeGrants } from '../../infra/cdk/grants.js';
-import { type RouteDefinition, ROUTES } from '../../infra/routes.js';
+import { ROUTES, type RouteDefinition } from '../../infra/routes.js';
 
 const TARGETS: GrantTargets = {
   tableArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/secrets',
@@ -27,7 +27,11 @@ describe('routeGrants', () => {
   it('lets the create route generate and unwrap USER data keys only', () => {
     expect(routeGrants(route('create-user-secret'), TARGETS)).toEqual([
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [TARGETS.tableArn] },
-      { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: [TARGETS.tableKeyArn], conditions: VIA_DYNAMODB },
+      {
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [TARGETS.tableKeyArn],
+        conditions: VIA_DYNAMODB,
+      },
       {
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [TARGETS.dataKeyArn],
@@ -38,7 +42,9 @@ describe('routeGrants', () => {
 
   it('limits data-key use to the tenant kind of the route', () => {
     const envRoute: RouteDefinition = { ...route('inject-user-secrets'), tenantKind: 'ENV' };
-    const dataKeyStatement = routeGrants(envRoute, TARGETS).find((statement) => statement.resources.includes(TARGETS.dataKeyArn));
+    const dataKeyStatement = routeGrants(envRoute, TARGETS).find((statement) =>
+      statement.resources.includes(TARGETS.dataKeyArn),
+    );
     expect(dataKeyStatement?.conditions).toEqual({ StringLike: { 'kms:EncryptionContext:tenant': 'ENV#*' } });
   });
 
@@ -46,16 +52,23 @@ describe('routeGrants', () => {
     const indexed: RouteDefinition = { ...route('list-user-secrets'), index: true };
     expect(routeGrants(indexed, TARGETS)[0]?.resources).toEqual([TARGETS.tableArn, `${TARGETS.tableArn}/index/GSI1`]);
     for (const plain of ROUTES.filter((candidate) => !candidate.index)) {
-      expect(routeGrants(plain, TARGETS).flatMap((statement) => statement.resources)).not.toContain(`${TARGETS.tableArn}/index/GSI1`);
+      expect(routeGrants(plain, TARGETS).flatMap((statement) => statement.resources)).not.toContain(
+        `${TARGETS.tableArn}/index/GSI1`,
+      );
     }
   });
 
   it('grants every route exactly its table and KMS actions, with no wildcard action', () => {
     for (const entry of ROUTES) {
       const statements = routeGrants(entry, TARGETS);
-      const onResource = (arn: string) => statements.filter((statement) => statement.resources.includes(arn)).flatMap((s) => s.actions);
-      expect(onResource(TARGETS.tableArn).sort(), entry.function).toEqual(entry.table.map((action) => `dynamodb:${action}`).sort());
-      expect(onResource(TARGETS.dataKeyArn).sort(), entry.function).toEqual(entry.kms.map((action) => `kms:${action}`).sort());
+      const onResource = (arn: string) =>
+        statements.filter((statement) => statement.resources.includes(arn)).flatMap((s) => s.actions);
+      expect(onResource(TARGETS.tableArn).sort(), entry.function).toEqual(
+        entry.table.map((action) => `dynamodb:${action}`).sort(),
+      );
+      expect(onResource(TARGETS.dataKeyArn).sort(), entry.function).toEqual(
+        entry.kms.map((action) => `kms:${action}`).sort(),
+      );
       expect(statements.flatMap((statement) => statement.actions).filter((action) => action.includes('*'))).toEqual([]);
     }
   });
@@ -70,7 +83,10 @@ describe('routeGrants', () => {
 });
 
 describe('rotationGrants', () => {
-  const ROTATION_TARGETS: RotationGrantTargets = { ...TARGETS, eventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/secrets-rotation' };
+  const ROTATION_TARGETS: RotationGrantTargets = {
+    ...TARGETS,
+    eventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/secrets-rotation',
+  };
   const ANY_TENANT = { StringLike: { 'kms:EncryptionContext:tenant': ['USER#*', 'ENV#*'] } };
 
   it('grants exactly what lib/rotation calls, on the table, its named index, the data key and the bus', () => {
@@ -79,7 +95,11 @@ describe('rotationGrants', () => {
         actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [TARGETS.tableArn, `${TARGETS.tableArn}/index/GSI1`],
       },
-      { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: [TARGETS.tableKeyArn], conditions: VIA_DYNAMODB },
+      {
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [TARGETS.tableKeyArn],
+        conditions: VIA_DYNAMODB,
+      },
       {
         actions: ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
         resources: [TARGETS.dataKeyArn],
@@ -93,7 +113,9 @@ describe('rotationGrants', () => {
   it('uses no wildcard action and no wildcard index', () => {
     const statements = rotationGrants(ROTATION_TARGETS);
     expect(statements.flatMap((statement) => statement.actions).filter((action) => action.includes('*'))).toEqual([]);
-    expect(statements.flatMap((statement) => statement.resources).filter((resource) => resource.includes('*'))).toEqual([]);
+    expect(statements.flatMap((statement) => statement.resources).filter((resource) => resource.includes('*'))).toEqual(
+      [],
+    );
   });
 
   it('lets previous data keys only be re-encrypted from, for tenant data keys', () => {

@@ -15,9 +15,9 @@ import {
   LOGS_STATEMENT,
   logicalId,
   type NormalizedStatement,
-  permissions,
   PREVIOUS_DATA_KEY_ARN,
   type Producer,
+  permissions,
   REGION,
   statementsOf,
   synthesizedApp,
@@ -41,7 +41,8 @@ beforeAll(() => {
 /** What the function publishes (lib/rotation/events.ts); none of it may start another run. */
 const EMITTED_DETAIL_TYPES = ['TenantKeyRotated', 'SecretRotationDue', 'DataKeysRewrapped'];
 
-const resourcesOf = (type: string) => Object.values(rotation.findResources(type)).map((resource) => resource.Properties);
+const resourcesOf = (type: string) =>
+  Object.values(rotation.findResources(type)).map((resource) => resource.Properties);
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const rule = (id: string) => rotation.findResources('AWS::Events::Rule')[id]?.Properties;
 
@@ -70,7 +71,9 @@ describe('rotation stack', () => {
 
   it('delivers both rules to the function with retries and the dead-letter queue, and lets them invoke it', () => {
     const rules = rotation.findResources('AWS::Events::Rule');
-    expect(Object.keys(rules).sort()).toEqual([logicalId(stacks.rotation.triggerRule), logicalId(stacks.rotation.scheduleRule)].sort());
+    expect(Object.keys(rules).sort()).toEqual(
+      [logicalId(stacks.rotation.triggerRule), logicalId(stacks.rotation.scheduleRule)].sort(),
+    );
     for (const [id, { Properties }] of Object.entries(rules)) {
       expect(Properties.Targets, id).toEqual([
         {
@@ -82,13 +85,21 @@ describe('rotation stack', () => {
       ]);
       expect(Properties.Targets[0].RetryPolicy.MaximumRetryAttempts, id).toBeGreaterThan(0);
     }
-    const invokers = resourcesOf('AWS::Lambda::Permission').filter((permission) => JSON.stringify(permission.FunctionName).includes(ids.fn));
-    expect(invokers.map((permission) => [permission.Action, permission.Principal, permission.SourceArn['Fn::GetAtt'][0]]).sort()).toEqual(
-      Object.keys(rules).sort().map((id) => ['lambda:InvokeFunction', 'events.amazonaws.com', id]),
+    const invokers = resourcesOf('AWS::Lambda::Permission').filter((permission) =>
+      JSON.stringify(permission.FunctionName).includes(ids.fn),
+    );
+    expect(
+      invokers
+        .map((permission) => [permission.Action, permission.Principal, permission.SourceArn['Fn::GetAtt'][0]])
+        .sort(),
+    ).toEqual(
+      Object.keys(rules)
+        .sort()
+        .map((id) => ['lambda:InvokeFunction', 'events.amazonaws.com', id]),
     );
   });
 
-  it('runs the rotation handler for up to 15 minutes, one run at a time, with the API functions\' settings', () => {
+  it("runs the rotation handler for up to 15 minutes, one run at a time, with the API functions' settings", () => {
     const fn = rotation.findResources('AWS::Lambda::Function')[ids.fn]?.Properties;
     expect(fn).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -101,12 +112,18 @@ describe('rotation stack', () => {
     const variables = fn?.Environment.Variables;
     expect(describeValue(variables.TABLE_NAME, producers)).toBe('table name');
     expect(describeValue(variables.KMS_KEY_ID, producers)).toBe('data key');
-    expect(variables).toMatchObject({ EVENT_BUS_NAME: { Ref: ids.bus }, KEY_MAX_AGE_DAYS: '90', SECRET_MAX_AGE_DAYS: '90' });
+    expect(variables).toMatchObject({
+      EVENT_BUS_NAME: { Ref: ids.bus },
+      KEY_MAX_AGE_DAYS: '90',
+      SECRET_MAX_AGE_DAYS: '90',
+    });
 
     const [apiFunction] = Object.values(Template.fromStack(stacks.api).findResources('AWS::Lambda::Function'));
     const apiVariables = apiFunction?.Properties.Environment.Variables;
-    for (const name of ['DATA_KEY_CACHE_SECONDS', 'UPSTREAM_TIMEOUT_MS', 'NODE_OPTIONS']) expect(variables[name], name).toBe(apiVariables[name]);
-    for (const name of ['TABLE_NAME', 'KMS_KEY_ID']) expect(describeValue(variables[name], producers)).toBe(describeValue(apiVariables[name], producers));
+    for (const name of ['DATA_KEY_CACHE_SECONDS', 'UPSTREAM_TIMEOUT_MS', 'NODE_OPTIONS'])
+      expect(variables[name], name).toBe(apiVariables[name]);
+    for (const name of ['TABLE_NAME', 'KMS_KEY_ID'])
+      expect(describeValue(variables[name], producers)).toBe(describeValue(apiVariables[name], producers));
   });
 
   it('gives the function exactly rotationGrants, its log group and sending to the dead-letter queue', () => {
@@ -122,7 +139,13 @@ describe('rotation stack', () => {
     expect(permissions(granted)).toEqual(
       permissions([
         LOGS_STATEMENT,
-        ...expected.map(({ actions, resources, conditions }): NormalizedStatement => ({ actions, resources, ...(conditions ? { condition: conditions } : {}) })),
+        ...expected.map(
+          ({ actions, resources, conditions }): NormalizedStatement => ({
+            actions,
+            resources,
+            ...(conditions ? { condition: conditions } : {}),
+          }),
+        ),
         { actions: ['sqs:SendMessage'], resources: ['dead-letter queue'] },
       ]),
     );
@@ -145,16 +168,26 @@ describe('rotation stack', () => {
   });
 
   it('keeps dead letters encrypted for 14 days, over TLS only, from these rules only', () => {
-    expect(resourcesOf('AWS::SQS::Queue')).toEqual([{ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 }]);
+    expect(resourcesOf('AWS::SQS::Queue')).toEqual([
+      { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 },
+    ]);
     const [policy] = resourcesOf('AWS::SQS::QueuePolicy');
     expect(policy?.Queues).toEqual([{ Ref: ids.queue }]);
-    const statements = policy?.PolicyDocument.Statement as { Effect: string; Principal: unknown; Condition: Record<string, Record<string, unknown>> }[];
-    expect(statements.filter((s) => s.Effect === 'Deny').map((s) => s.Condition)).toEqual([{ Bool: { 'aws:SecureTransport': 'false' } }]);
+    const statements = policy?.PolicyDocument.Statement as {
+      Effect: string;
+      Principal: unknown;
+      Condition: Record<string, Record<string, unknown>>;
+    }[];
+    expect(statements.filter((s) => s.Effect === 'Deny').map((s) => s.Condition)).toEqual([
+      { Bool: { 'aws:SecureTransport': 'false' } },
+    ]);
     const allowed = statements.filter((s) => s.Effect === 'Allow');
     expect(allowed.map((s) => s.Principal)).toEqual(allowed.map(() => ({ Service: 'events.amazonaws.com' })));
-    expect(allowed.map((s) => (s.Condition.ArnEquals?.['aws:SourceArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual(
-      [logicalId(stacks.rotation.triggerRule), logicalId(stacks.rotation.scheduleRule)].sort(),
-    );
+    expect(
+      allowed
+        .map((s) => (s.Condition.ArnEquals!['aws:SourceArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0])
+        .sort(),
+    ).toEqual([logicalId(stacks.rotation.triggerRule), logicalId(stacks.rotation.scheduleRule)].sort());
   });
 
   it('alarms as soon as one message waits in the dead-letter queue', () => {
@@ -172,25 +205,39 @@ describe('rotation stack', () => {
 
   it('has no open cdk-nag finding, and a written reason for each of its two acknowledgements', () => {
     const report = new AwsSolutionsChecks().validateScope(stacks.rotation);
-    expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath)}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath)}`,
+      ),
+    ).toEqual([]);
 
-    const acknowledged = stacks.rotation.node.findAll().flatMap((construct) =>
-      construct.node.metadata
-        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((entry) => Object.entries(entry.data as Record<string, string>)),
-    );
-    expect(acknowledged.map(([rule]) => rule.replace(/^Annotation::/, '')).sort()).toEqual(['AwsSolutions-L1', 'AwsSolutions-SQS3']);
+    const acknowledged = stacks.rotation.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.entries(entry.data as Record<string, string>)),
+      );
+    expect(acknowledged.map(([rule]) => rule.replace(/^Annotation::/, '')).sort()).toEqual([
+      'AwsSolutions-L1',
+      'AwsSolutions-SQS3',
+    ]);
     for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(30);
   });
 
   it('bundles a handler that loads as plain Node ESM and rejects an event it cannot read', () => {
     const fn = rotation.findResources('AWS::Lambda::Function')[ids.fn];
-    const bundle = pathToFileURL(join(outdir, `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs')).href;
+    const bundle = pathToFileURL(
+      join(outdir, `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs'),
+    ).href;
     const script = `
       const { handler } = await import(${JSON.stringify(bundle)});
       const outcome = await handler({ id: 'test', 'detail-type': 'TenantKeyRotated', detail: {} }).then(() => 'resolved', (error) => error.message);
       process.stdout.write(outcome);`;
-    const outcome = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+    const outcome = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
     expect(outcome).toMatch(/^Unreadable rotation event/);
   });
 });

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createKeyring } from '../../lib/crypto/keyring.js';
 import { valueDeps } from '../../lib/app/process-deps.js';
+import { createKeyring } from '../../lib/crypto/keyring.js';
 import { environmentTenant, itemKeys, SK_PREFIX, userTenant } from '../../lib/store/keys.js';
 import { CorruptRecordError } from '../../lib/store/records.js';
 import { loggedDuring } from '../support/logs.js';
@@ -43,7 +43,9 @@ async function expectInternal(result: Promise<{ status: number; text: string }>)
 }
 
 function expectLogged(log: { lines: Record<string, unknown>[]; text: string }, recordType: string, field: string) {
-  expect(log.lines).toContainEqual(expect.objectContaining({ msg: 'stored record failed validation', recordType, fields: [field] }));
+  expect(log.lines).toContainEqual(
+    expect.objectContaining({ msg: 'stored record failed validation', recordType, fields: [field] }),
+  );
   expect(log.text).not.toContain(VALUE);
 }
 
@@ -75,10 +77,17 @@ describe('a stored item that fails its schema', () => {
     const { body: env } = await stack.call('POST', '/api/environments', { token, body: { name: 'corrupt' } });
     await stack.call('POST', `/api/environments/${env.id}/secrets`, { token, body: { key: 'BROKEN', value: VALUE } });
     const tenant = environmentTenant(env.id);
-    const key = { role: itemKeys.member(tenant, owner), environment_id: itemKeys.member(tenant, owner), name: itemKeys.tenantMeta(tenant) }[field] ?? itemKeys.environmentSecret(tenant, 'BROKEN');
+    const key =
+      {
+        role: itemKeys.member(tenant, owner),
+        environment_id: itemKeys.member(tenant, owner),
+        name: itemKeys.tenantMeta(tenant),
+      }[field] ?? itemKeys.environmentSecret(tenant, 'BROKEN');
     await corrupt(key, field, { role: 'boss', version: 'seven', environment_id: 'not-a-uuid' }[field] ?? 7);
     const path = suffix === '' ? '/api/environments' : `/api/environments/${env.id}${suffix}`;
-    const log = await loggedDuring(() => expectInternal(stack.call(method, path, { token, body: method === 'PUT' ? { role: 'viewer' } : undefined })));
+    const log = await loggedDuring(() =>
+      expectInternal(stack.call(method, path, { token, body: method === 'PUT' ? { role: 'viewer' } : undefined })),
+    );
     expectLogged(log, recordType, field);
   });
 
@@ -89,19 +98,34 @@ describe('a stored item that fails its schema', () => {
     await stack.call('GET', `/api/environments/${env.id}/env`, { token });
     const [audit] = await stack.items(environmentTenant(env.id), SK_PREFIX.audit);
     await corrupt({ PK: audit!.PK, SK: audit!.SK }, 'action', 'exfiltrate');
-    const log = await loggedDuring(() => expectInternal(stack.call('GET', `/api/environments/${env.id}/audit`, { token })));
+    const log = await loggedDuring(() =>
+      expectInternal(stack.call('GET', `/api/environments/${env.id}/audit`, { token })),
+    );
     expectLogged(log, 'audit', 'action');
   });
 
   it.each([
-    ['data-key', (tenant: string) => itemKeys.dataKey(tenant, 1), 'wrapped_key', (tenant: string) => createKeyring(valueDeps()).version(tenant, 1)],
-    ['tenant-meta', (tenant: string) => itemKeys.tenantMeta(tenant), 'key_version', (tenant: string) => createKeyring(valueDeps()).active(tenant)],
-  ])('%s: fails the keyring with a corrupt-record error and logs the record type and field', async (recordType, key, field, read) => {
-    const sub = `corrupt-${recordType}`;
-    const token = await stack.token(sub);
-    await stack.call('POST', '/api/v1/user/secrets', { token, body: { name: 'K', value: VALUE } });
-    await corrupt(key(userTenant(sub)), field, 'garbage');
-    const log = await loggedDuring(() => expect(read(userTenant(sub))).rejects.toBeInstanceOf(CorruptRecordError));
-    expectLogged(log, recordType, field);
-  });
+    [
+      'data-key',
+      (tenant: string) => itemKeys.dataKey(tenant, 1),
+      'wrapped_key',
+      (tenant: string) => createKeyring(valueDeps()).version(tenant, 1),
+    ],
+    [
+      'tenant-meta',
+      (tenant: string) => itemKeys.tenantMeta(tenant),
+      'key_version',
+      (tenant: string) => createKeyring(valueDeps()).active(tenant),
+    ],
+  ])(
+    '%s: fails the keyring with a corrupt-record error and logs the record type and field',
+    async (recordType, key, field, read) => {
+      const sub = `corrupt-${recordType}`;
+      const token = await stack.token(sub);
+      await stack.call('POST', '/api/v1/user/secrets', { token, body: { name: 'K', value: VALUE } });
+      await corrupt(key(userTenant(sub)), field, 'garbage');
+      const log = await loggedDuring(() => expect(read(userTenant(sub))).rejects.toBeInstanceOf(CorruptRecordError));
+      expectLogged(log, recordType, field);
+    },
+  );
 });

@@ -7,7 +7,12 @@ import { type CallResult, startTestStack, type TestStack } from '../support/stac
  */
 const ENVIRONMENTS = '/api/environments';
 const REQUEST_ID = /^req_[0-9A-Z]{26}$/;
-const PEOPLE = { owner: 'matrix-owner', editor: 'matrix-editor', viewer: 'matrix-viewer', stranger: 'matrix-stranger' } as const;
+const PEOPLE = {
+  owner: 'matrix-owner',
+  editor: 'matrix-editor',
+  viewer: 'matrix-viewer',
+  stranger: 'matrix-stranger',
+} as const;
 type Who = keyof typeof PEOPLE;
 const EVERYONE = Object.keys(PEOPLE) as Who[];
 
@@ -25,10 +30,16 @@ beforeAll(async () => {
   const setup = [
     stack.call('PUT', `${ENVIRONMENTS}/${id}/members/${PEOPLE.editor}`, { token: owner, body: { role: 'editor' } }),
     stack.call('PUT', `${ENVIRONMENTS}/${id}/members/${PEOPLE.viewer}`, { token: owner, body: { role: 'viewer' } }),
-    stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, { token: owner, body: { key: 'SHARED', value: 'shared-value' } }),
+    stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, {
+      token: owner,
+      body: { key: 'SHARED', value: 'shared-value' },
+    }),
     // One of each for the destructive actions, so every caller meets the same starting state.
     ...EVERYONE.flatMap((who) => [
-      stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, { token: owner, body: { key: `DOOMED_${who}`, value: 'doomed-value' } }),
+      stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, {
+        token: owner,
+        body: { key: `DOOMED_${who}`, value: 'doomed-value' },
+      }),
       stack.call('PUT', `${ENVIRONMENTS}/${id}/members/removable-${who}`, { token: owner, body: { role: 'viewer' } }),
     ]),
   ];
@@ -42,17 +53,57 @@ const as = (who: Who, method: string, path: string, body?: unknown, scope: 'plai
   stack.call(method, `${ENVIRONMENTS}/${id}${path}`, { token: tokens[who][scope], body });
 
 const MATRIX: [string, Action, Record<Who, number>][] = [
-  ['list secret metadata', (who) => as(who, 'GET', '/secrets'), { owner: 200, editor: 200, viewer: 200, stranger: 404 }],
-  ['get secret metadata', (who) => as(who, 'GET', '/secrets/SHARED'), { owner: 200, editor: 200, viewer: 200, stranger: 404 }],
-  ['create a secret', (who) => as(who, 'POST', '/secrets', { key: `NEW_${who}`, value: 'new-value' }), { owner: 201, editor: 201, viewer: 403, stranger: 404 }],
-  ['update a secret', (who) => as(who, 'PATCH', '/secrets/SHARED', { description: who }), { owner: 200, editor: 200, viewer: 403, stranger: 404 }],
-  ['delete a secret', (who) => as(who, 'DELETE', `/secrets/DOOMED_${who}`), { owner: 204, editor: 204, viewer: 403, stranger: 404 }],
-  ['reveal a value', (who) => as(who, 'GET', '/secrets/SHARED/value'), { owner: 200, editor: 200, viewer: 403, stranger: 404 }],
-  ['inject with secrets:inject', (who) => as(who, 'GET', '/env', undefined, 'inject'), { owner: 200, editor: 200, viewer: 200, stranger: 404 }],
+  [
+    'list secret metadata',
+    (who) => as(who, 'GET', '/secrets'),
+    { owner: 200, editor: 200, viewer: 200, stranger: 404 },
+  ],
+  [
+    'get secret metadata',
+    (who) => as(who, 'GET', '/secrets/SHARED'),
+    { owner: 200, editor: 200, viewer: 200, stranger: 404 },
+  ],
+  [
+    'create a secret',
+    (who) => as(who, 'POST', '/secrets', { key: `NEW_${who}`, value: 'new-value' }),
+    { owner: 201, editor: 201, viewer: 403, stranger: 404 },
+  ],
+  [
+    'update a secret',
+    (who) => as(who, 'PATCH', '/secrets/SHARED', { description: who }),
+    { owner: 200, editor: 200, viewer: 403, stranger: 404 },
+  ],
+  [
+    'delete a secret',
+    (who) => as(who, 'DELETE', `/secrets/DOOMED_${who}`),
+    { owner: 204, editor: 204, viewer: 403, stranger: 404 },
+  ],
+  [
+    'reveal a value',
+    (who) => as(who, 'GET', '/secrets/SHARED/value'),
+    { owner: 200, editor: 200, viewer: 403, stranger: 404 },
+  ],
+  [
+    'inject with secrets:inject',
+    (who) => as(who, 'GET', '/env', undefined, 'inject'),
+    { owner: 200, editor: 200, viewer: 200, stranger: 404 },
+  ],
   // The scope is checked before membership, so it reveals nothing about the environment.
-  ['inject without the scope', (who) => as(who, 'GET', '/env'), { owner: 403, editor: 403, viewer: 403, stranger: 403 }],
-  ['add a member', (who) => as(who, 'PUT', `/members/newcomer-${who}`, { role: 'viewer' }), { owner: 200, editor: 403, viewer: 403, stranger: 404 }],
-  ['remove another member', (who) => as(who, 'DELETE', `/members/removable-${who}`), { owner: 204, editor: 403, viewer: 403, stranger: 404 }],
+  [
+    'inject without the scope',
+    (who) => as(who, 'GET', '/env'),
+    { owner: 403, editor: 403, viewer: 403, stranger: 403 },
+  ],
+  [
+    'add a member',
+    (who) => as(who, 'PUT', `/members/newcomer-${who}`, { role: 'viewer' }),
+    { owner: 200, editor: 403, viewer: 403, stranger: 404 },
+  ],
+  [
+    'remove another member',
+    (who) => as(who, 'DELETE', `/members/removable-${who}`),
+    { owner: 204, editor: 403, viewer: 403, stranger: 404 },
+  ],
   ['read the audit', (who) => as(who, 'GET', '/audit'), { owner: 200, editor: 403, viewer: 403, stranger: 404 }],
 ];
 
@@ -80,7 +131,9 @@ describe('what each role sees', () => {
   });
 
   it('answers a non-member exactly as for an environment that does not exist', async () => {
-    const missing = await stack.call('GET', `${ENVIRONMENTS}/00000000-0000-4000-8000-000000000000/secrets/SHARED`, { token: tokens.owner.plain });
+    const missing = await stack.call('GET', `${ENVIRONMENTS}/00000000-0000-4000-8000-000000000000/secrets/SHARED`, {
+      token: tokens.owner.plain,
+    });
     const hidden = await as('stranger', 'GET', '/secrets/SHARED');
     expect(hidden.status).toBe(missing.status);
     expect({ ...hidden.body, requestId: undefined }).toEqual({ ...missing.body, requestId: undefined });

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDynamoDbClient } from '../../infra/local/dynamodb.js';
 import { type CallResult, startTestStack, type TestStack } from '../support/stack.js';
@@ -46,7 +46,10 @@ async function addSecret(token: string, id: string, key: string, value: string, 
 describe('environments', () => {
   it('creates an environment with the caller as owner, and lists it for the caller only', async () => {
     const owner = await stack.token('env-creator');
-    const created = await stack.call('POST', ENVIRONMENTS, { token: owner, body: { name: '  production  ', description: 'Live' } });
+    const created = await stack.call('POST', ENVIRONMENTS, {
+      token: owner,
+      body: { name: '  production  ', description: 'Live' },
+    });
     expect(created.status).toBe(201);
     expect(Object.keys(created.body).sort()).toEqual(['createdAt', 'description', 'id', 'name', 'role', 'updatedAt']);
     expect(created.body).toMatchObject({ name: 'production', description: 'Live', role: 'owner' });
@@ -68,7 +71,11 @@ describe('environments', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: CallResult = await stack.call('GET', `${ENVIRONMENTS}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: owner });
+      const page: CallResult = await stack.call(
+        'GET',
+        `${ENVIRONMENTS}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { token: owner },
+      );
       expect(page.status).toBe(200);
       expect(page.body.environments.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.environments.map((environment: { id: string }) => environment.id));
@@ -79,10 +86,24 @@ describe('environments', () => {
 
   it('answers 400 VALIDATION_ERROR / UNKNOWN_FIELD / INVALID_JSON with the field', async () => {
     const token = await stack.token('env-validator');
-    expectError(await stack.call('POST', ENVIRONMENTS, { token, body: { name: '   ' } }), 400, 'VALIDATION_ERROR', 'name');
+    expectError(
+      await stack.call('POST', ENVIRONMENTS, { token, body: { name: '   ' } }),
+      400,
+      'VALIDATION_ERROR',
+      'name',
+    );
     expectError(await stack.call('POST', ENVIRONMENTS, { token, body: {} }), 400, 'VALIDATION_ERROR', 'name');
-    expectError(await stack.call('POST', ENVIRONMENTS, { token, body: { name: 'x', owner: 'me' } }), 400, 'UNKNOWN_FIELD', 'owner');
-    expectError(await stack.call('POST', ENVIRONMENTS, { token, rawBody: '{"name":', headers: JSON_HEADERS }), 400, 'INVALID_JSON');
+    expectError(
+      await stack.call('POST', ENVIRONMENTS, { token, body: { name: 'x', owner: 'me' } }),
+      400,
+      'UNKNOWN_FIELD',
+      'owner',
+    );
+    expectError(
+      await stack.call('POST', ENVIRONMENTS, { token, rawBody: '{"name":', headers: JSON_HEADERS }),
+      400,
+      'INVALID_JSON',
+    );
     expectError(await stack.call('GET', `${ENVIRONMENTS}?limit=0`, { token }), 400, 'VALIDATION_ERROR', 'limit');
     expectError(await stack.call('GET', `${ENVIRONMENTS}?cursor=forged`, { token }), 400, 'VALIDATION_ERROR', 'cursor');
   });
@@ -90,7 +111,11 @@ describe('environments', () => {
   it('answers 400 VALIDATION_ERROR at field id for an id that is not a UUID, and accepts an upper-case one', async () => {
     const token = await stack.token('env-id-user');
     expectError(
-      await stack.call('POST', `${ENVIRONMENTS}/example/secrets`, { token, rawBody: SEED_004_BODY, headers: JSON_HEADERS }),
+      await stack.call('POST', `${ENVIRONMENTS}/example/secrets`, {
+        token,
+        rawBody: SEED_004_BODY,
+        headers: JSON_HEADERS,
+      }),
       400,
       'VALIDATION_ERROR',
       'id',
@@ -109,7 +134,11 @@ describe('create a secret (seed 004)', () => {
   });
 
   it('stores the seed body and answers 201 with metadata, ETag and Location, never the value', async () => {
-    const created = await stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, { token: owner, rawBody: SEED_004_BODY, headers: JSON_HEADERS });
+    const created = await stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, {
+      token: owner,
+      rawBody: SEED_004_BODY,
+      headers: JSON_HEADERS,
+    });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
       key: 'example',
@@ -127,29 +156,74 @@ describe('create a secret (seed 004)', () => {
   });
 
   it('answers 409 SECRET_EXISTS for a key the environment already has', async () => {
-    const again = await stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, { token: owner, rawBody: SEED_004_BODY, headers: JSON_HEADERS });
+    const again = await stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, {
+      token: owner,
+      rawBody: SEED_004_BODY,
+      headers: JSON_HEADERS,
+    });
     expectError(again, 409, 'SECRET_EXISTS', 'key');
     expect(again.body.hint).toEqual(expect.any(String));
   });
 
   it('answers 400 INVALID_JSON for malformed JSON and for a non-JSON content type', async () => {
     const path = `${ENVIRONMENTS}/${id}/secrets`;
-    expectError(await stack.call('POST', path, { token: owner, rawBody: '{"key": "X", ', headers: JSON_HEADERS }), 400, 'INVALID_JSON');
-    expectError(await stack.call('POST', path, { token: owner, rawBody: 'key=X', headers: { 'content-type': 'text/plain' } }), 400, 'INVALID_JSON');
+    expectError(
+      await stack.call('POST', path, { token: owner, rawBody: '{"key": "X", ', headers: JSON_HEADERS }),
+      400,
+      'INVALID_JSON',
+    );
+    expectError(
+      await stack.call('POST', path, { token: owner, rawBody: 'key=X', headers: { 'content-type': 'text/plain' } }),
+      400,
+      'INVALID_JSON',
+    );
   });
 
   it('answers 400 VALIDATION_ERROR naming the field, and UNKNOWN_FIELD for an extra one', async () => {
     const path = `${ENVIRONMENTS}/${id}/secrets`;
-    expectError(await stack.call('POST', path, { token: owner, body: { key: '1BAD', value: 'v' } }), 400, 'VALIDATION_ERROR', 'key');
-    expectError(await stack.call('POST', path, { token: owner, body: { key: 'LD_PRELOAD', value: 'v' } }), 400, 'VALIDATION_ERROR', 'key');
-    expectError(await stack.call('POST', path, { token: owner, body: { key: 'EMPTY' , value: '' } }), 400, 'VALIDATION_ERROR', 'value');
-    expectError(await stack.call('POST', path, { token: owner, body: { key: 'NO_VALUE' } }), 400, 'VALIDATION_ERROR', 'value');
-    expectError(await stack.call('POST', path, { token: owner, body: { key: 'FLAG', value: 'v', neverReveal: 'yes' } }), 400, 'VALIDATION_ERROR', 'neverReveal');
-    expectError(await stack.call('POST', path, { token: owner, body: { key: 'EXTRA', value: 'v', tags: [] } }), 400, 'UNKNOWN_FIELD', 'tags');
+    expectError(
+      await stack.call('POST', path, { token: owner, body: { key: '1BAD', value: 'v' } }),
+      400,
+      'VALIDATION_ERROR',
+      'key',
+    );
+    expectError(
+      await stack.call('POST', path, { token: owner, body: { key: 'LD_PRELOAD', value: 'v' } }),
+      400,
+      'VALIDATION_ERROR',
+      'key',
+    );
+    expectError(
+      await stack.call('POST', path, { token: owner, body: { key: 'EMPTY', value: '' } }),
+      400,
+      'VALIDATION_ERROR',
+      'value',
+    );
+    expectError(
+      await stack.call('POST', path, { token: owner, body: { key: 'NO_VALUE' } }),
+      400,
+      'VALIDATION_ERROR',
+      'value',
+    );
+    expectError(
+      await stack.call('POST', path, { token: owner, body: { key: 'FLAG', value: 'v', neverReveal: 'yes' } }),
+      400,
+      'VALIDATION_ERROR',
+      'neverReveal',
+    );
+    expectError(
+      await stack.call('POST', path, { token: owner, body: { key: 'EXTRA', value: 'v', tags: [] } }),
+      400,
+      'UNKNOWN_FIELD',
+      'tags',
+    );
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE for a body over 256 KiB', async () => {
-    const result = await stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, { token: owner, body: { key: 'HUGE', value: 'x'.repeat(300 * 1024) } });
+    const result = await stack.call('POST', `${ENVIRONMENTS}/${id}/secrets`, {
+      token: owner,
+      body: { key: 'HUGE', value: 'x'.repeat(300 * 1024) },
+    });
     expectError(result, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -183,7 +257,11 @@ describe('secret metadata, update and delete', () => {
     const seen = [...first.body.secrets];
     let cursor = first.body.nextCursor;
     while (cursor) {
-      const page = await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets?limit=2&cursor=${encodeURIComponent(cursor)}`, { token: owner });
+      const page = await stack.call(
+        'GET',
+        `${ENVIRONMENTS}/${id}/secrets?limit=2&cursor=${encodeURIComponent(cursor)}`,
+        { token: owner },
+      );
       seen.push(...page.body.secrets);
       cursor = page.body.nextCursor;
     }
@@ -194,7 +272,9 @@ describe('secret metadata, update and delete', () => {
   it('masks a long value as head••••tail and fully for neverReveal', async () => {
     const visible = await addSecret(owner, id, 'LONG_KEY', 'sk-proj-0123456789abcdefghijkl789');
     expect(visible.body.maskedValue).toBe('sk-pro••••789');
-    const hidden = await addSecret(owner, id, 'HIDDEN_LONG', 'sk-proj-0123456789abcdefghijkl789', { neverReveal: true });
+    const hidden = await addSecret(owner, id, 'HIDDEN_LONG', 'sk-proj-0123456789abcdefghijkl789', {
+      neverReveal: true,
+    });
     expect(hidden.body).toMatchObject({ neverReveal: true, maskedValue: '••••' });
   });
 
@@ -205,8 +285,17 @@ describe('secret metadata, update and delete', () => {
     expect(result.body).toEqual(created.body);
     expect(result.headers.get('etag')).toBe('"1"');
     expect(result.text).not.toContain('get-me-value');
-    expectError(await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets/MISSING`, { token: owner }), 404, 'SECRET_NOT_FOUND');
-    expectError(await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets/1bad`, { token: owner }), 400, 'VALIDATION_ERROR', 'key');
+    expectError(
+      await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets/MISSING`, { token: owner }),
+      404,
+      'SECRET_NOT_FOUND',
+    );
+    expectError(
+      await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets/1bad`, { token: owner }),
+      400,
+      'VALIDATION_ERROR',
+      'key',
+    );
   });
 
   it('patches value and description, bumping version and ETag; reveal sees the new value', async () => {
@@ -214,7 +303,10 @@ describe('secret metadata, update and delete', () => {
     const path = `${ENVIRONMENTS}/${id}/secrets/PATCH_ME`;
     const editor = await stack.token('meta-editor');
     await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/meta-editor`, { token: owner, body: { role: 'editor' } });
-    const patched = await stack.call('PATCH', path, { token: editor, body: { value: 'sk-new-0123456789abcdef', description: 'after' } });
+    const patched = await stack.call('PATCH', path, {
+      token: editor,
+      body: { value: 'sk-new-0123456789abcdef', description: 'after' },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({
       key: 'PATCH_ME',
@@ -236,11 +328,23 @@ describe('secret metadata, update and delete', () => {
   it('answers 412 PRECONDITION_FAILED for a stale If-Match and keeps the secret', async () => {
     await addSecret(owner, id, 'GUARDED', 'keep-me');
     const path = `${ENVIRONMENTS}/${id}/secrets/GUARDED`;
-    const fresh = await stack.call('PATCH', path, { token: owner, body: { value: 'second' }, headers: { 'if-match': '"1"' } });
+    const fresh = await stack.call('PATCH', path, {
+      token: owner,
+      body: { value: 'second' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get('etag')).toBe('"2"');
-    expectError(await stack.call('PATCH', path, { token: owner, body: { value: 'third' }, headers: { 'if-match': '"1"' } }), 412, 'PRECONDITION_FAILED');
-    expectError(await stack.call('DELETE', path, { token: owner, headers: { 'if-match': '"1"' } }), 412, 'PRECONDITION_FAILED');
+    expectError(
+      await stack.call('PATCH', path, { token: owner, body: { value: 'third' }, headers: { 'if-match': '"1"' } }),
+      412,
+      'PRECONDITION_FAILED',
+    );
+    expectError(
+      await stack.call('DELETE', path, { token: owner, headers: { 'if-match': '"1"' } }),
+      412,
+      'PRECONDITION_FAILED',
+    );
     const reveal = await stack.call('GET', `${path}/value`, { token: owner });
     expect(reveal.body.value).toBe('second');
   });
@@ -249,18 +353,34 @@ describe('secret metadata, update and delete', () => {
     await addSecret(owner, id, 'UNCHANGED', 'v');
     const path = `${ENVIRONMENTS}/${id}/secrets/UNCHANGED`;
     expectError(await stack.call('PATCH', path, { token: owner, body: {} }), 400, 'VALIDATION_ERROR');
-    expectError(await stack.call('PATCH', path, { token: owner, body: { key: 'RENAMED' } }), 400, 'UNKNOWN_FIELD', 'key');
+    expectError(
+      await stack.call('PATCH', path, { token: owner, body: { key: 'RENAMED' } }),
+      400,
+      'UNKNOWN_FIELD',
+      'key',
+    );
   });
 
   it('deletes with 204, then answers 404, frees the key and keeps total exact', async () => {
     const env = await newEnvironment(owner, 'deletions');
     await addSecret(owner, env, 'GONE', 'bye');
     await addSecret(owner, env, 'STAYS', 'here');
-    const deleted = await stack.call('DELETE', `${ENVIRONMENTS}/${env}/secrets/GONE`, { token: owner, headers: { 'if-match': '"1"' } });
+    const deleted = await stack.call('DELETE', `${ENVIRONMENTS}/${env}/secrets/GONE`, {
+      token: owner,
+      headers: { 'if-match': '"1"' },
+    });
     expect(deleted.status).toBe(204);
     expect(deleted.text).toBe('');
-    expectError(await stack.call('GET', `${ENVIRONMENTS}/${env}/secrets/GONE`, { token: owner }), 404, 'SECRET_NOT_FOUND');
-    expectError(await stack.call('DELETE', `${ENVIRONMENTS}/${env}/secrets/GONE`, { token: owner }), 404, 'SECRET_NOT_FOUND');
+    expectError(
+      await stack.call('GET', `${ENVIRONMENTS}/${env}/secrets/GONE`, { token: owner }),
+      404,
+      'SECRET_NOT_FOUND',
+    );
+    expectError(
+      await stack.call('DELETE', `${ENVIRONMENTS}/${env}/secrets/GONE`, { token: owner }),
+      404,
+      'SECRET_NOT_FOUND',
+    );
     const list = await stack.call('GET', `${ENVIRONMENTS}/${env}/secrets`, { token: owner });
     expect(list.body).toMatchObject({ total: 1, nextCursor: null });
     expect(list.body.secrets.map((s: { key: string }) => s.key)).toEqual(['STAYS']);
@@ -291,17 +411,25 @@ describe('neverReveal', () => {
   it('answers 400 READONLY_FIELD with field and hint when turned off, and changes nothing', async () => {
     await addSecret(owner, id, 'LOCKED', 'locked-value', { neverReveal: true });
     const path = `${ENVIRONMENTS}/${id}/secrets/LOCKED`;
-    const result = await stack.call('PATCH', path, { token: owner, body: { neverReveal: false, description: 'sneaky' } });
+    const result = await stack.call('PATCH', path, {
+      token: owner,
+      body: { neverReveal: false, description: 'sneaky' },
+    });
     expectError(result, 400, 'READONLY_FIELD', 'neverReveal');
     expect(result.body.hint).toEqual(expect.any(String));
     const after = await stack.call('GET', path, { token: owner });
     expect(after.body).toMatchObject({ neverReveal: true, description: '', version: 1 });
-    const stillOn = await stack.call('PATCH', path, { token: owner, body: { neverReveal: true, value: 'new-locked-value-123456' } });
+    const stillOn = await stack.call('PATCH', path, {
+      token: owner,
+      body: { neverReveal: true, value: 'new-locked-value-123456' },
+    });
     expect(stillOn.body).toMatchObject({ neverReveal: true, maskedValue: '••••', version: 2 });
   });
 
   it('is still injected into runtimes', async () => {
-    const env = await stack.call('GET', `${ENVIRONMENTS}/${id}/env`, { token: await stack.token('nr-owner', 'secrets:inject') });
+    const env = await stack.call('GET', `${ENVIRONMENTS}/${id}/env`, {
+      token: await stack.token('nr-owner', 'secrets:inject'),
+    });
     expect(env.status).toBe(200);
     expect(env.body.env).toEqual({ LOCKED: 'new-locked-value-123456', TURN_ON: 'sk-live-0123456789abcdefgh' });
   });
@@ -329,8 +457,20 @@ describe('reveal, inject and audit', () => {
     expect(audit.status).toBe(200);
     expect(audit.body).toEqual({
       events: [
-        { action: 'inject', actor: 'audit-owner', keys: ['API_KEY', 'DB_URL'], requestId: inject.headers.get('x-request-id'), at: expect.any(String) },
-        { action: 'reveal', actor: 'audit-owner', keys: ['API_KEY'], requestId: reveal.headers.get('x-request-id'), at: expect.any(String) },
+        {
+          action: 'inject',
+          actor: 'audit-owner',
+          keys: ['API_KEY', 'DB_URL'],
+          requestId: inject.headers.get('x-request-id'),
+          at: expect.any(String),
+        },
+        {
+          action: 'reveal',
+          actor: 'audit-owner',
+          keys: ['API_KEY'],
+          requestId: reveal.headers.get('x-request-id'),
+          at: expect.any(String),
+        },
       ],
       nextCursor: null,
     });
@@ -339,19 +479,39 @@ describe('reveal, inject and audit', () => {
 
     const first = await stack.call('GET', `${ENVIRONMENTS}/${id}/audit?limit=1`, { token: owner });
     expect(first.body.events.map((e: { action: string }) => e.action)).toEqual(['inject']);
-    const second = await stack.call('GET', `${ENVIRONMENTS}/${id}/audit?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`, { token: owner });
+    const second = await stack.call(
+      'GET',
+      `${ENVIRONMENTS}/${id}/audit?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      { token: owner },
+    );
     expect(second.body).toMatchObject({ events: [{ action: 'reveal' }], nextCursor: null });
   });
 
   it('does not audit a refused reveal, and injects an empty environment as {}', async () => {
     const owner = await stack.token('quiet-owner');
     const id = await newEnvironment(owner);
-    expect((await stack.call('GET', `${ENVIRONMENTS}/${id}/env`, { token: await stack.token('quiet-owner', 'secrets:inject') })).body).toEqual({ env: {} });
+    expect(
+      (
+        await stack.call('GET', `${ENVIRONMENTS}/${id}/env`, {
+          token: await stack.token('quiet-owner', 'secrets:inject'),
+        })
+      ).body,
+    ).toEqual({ env: {} });
     await addSecret(owner, id, 'SEALED', 'sealed-value', { neverReveal: true });
-    expectError(await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets/SEALED/value`, { token: owner }), 403, 'SECRET_NEVER_REVEAL');
-    expectError(await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets/NOPE/value`, { token: owner }), 404, 'SECRET_NOT_FOUND');
+    expectError(
+      await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets/SEALED/value`, { token: owner }),
+      403,
+      'SECRET_NEVER_REVEAL',
+    );
+    expectError(
+      await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets/NOPE/value`, { token: owner }),
+      404,
+      'SECRET_NOT_FOUND',
+    );
     const audit = await stack.call('GET', `${ENVIRONMENTS}/${id}/audit`, { token: owner });
-    expect(audit.body.events.map((e: { action: string; keys: string[] }) => [e.action, e.keys])).toEqual([['inject', []]]);
+    expect(audit.body.events.map((e: { action: string; keys: string[] }) => [e.action, e.keys])).toEqual([
+      ['inject', []],
+    ]);
   });
 });
 
@@ -359,7 +519,10 @@ describe('members', () => {
   it('adds a member, changes the role, and the member sees the environment with that role', async () => {
     const owner = await stack.token('team-owner');
     const id = await newEnvironment(owner, 'team');
-    const added = await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/team-dev`, { token: owner, body: { role: 'viewer' } });
+    const added = await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/team-dev`, {
+      token: owner,
+      body: { role: 'viewer' },
+    });
     expect(added.status).toBe(200);
     expect(added.body).toEqual({
       userId: 'team-dev',
@@ -372,12 +535,23 @@ describe('members', () => {
     expect((await stack.call('GET', ENVIRONMENTS, { token: dev })).body.environments).toEqual([
       expect.objectContaining({ id, name: 'team', role: 'viewer' }),
     ]);
-    const promoted = await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/team-dev`, { token: owner, body: { role: 'editor' } });
+    const promoted = await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/team-dev`, {
+      token: owner,
+      body: { role: 'editor' },
+    });
     expect(promoted.body).toMatchObject({ userId: 'team-dev', role: 'editor', createdAt: added.body.createdAt });
-    const again = await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/team-dev`, { token: owner, body: { role: 'editor' } });
+    const again = await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/team-dev`, {
+      token: owner,
+      body: { role: 'editor' },
+    });
     expect(again.body).toEqual(promoted.body);
     expect((await stack.call('GET', ENVIRONMENTS, { token: dev })).body.environments[0].role).toBe('editor');
-    expectError(await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/team-dev`, { token: owner, body: { role: 'admin' } }), 400, 'VALIDATION_ERROR', 'role');
+    expectError(
+      await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/team-dev`, { token: owner, body: { role: 'admin' } }),
+      400,
+      'VALIDATION_ERROR',
+      'role',
+    );
   });
 
   it('removes a member, who then gets 404 and no longer lists the environment', async () => {
@@ -389,22 +563,44 @@ describe('members', () => {
     const dev = await stack.token('rm-dev');
     expectError(await stack.call('GET', `${ENVIRONMENTS}/${id}/secrets`, { token: dev }), 404, 'ENVIRONMENT_NOT_FOUND');
     expect((await stack.call('GET', ENVIRONMENTS, { token: dev })).body.environments).toEqual([]);
-    expectError(await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/rm-dev`, { token: owner }), 404, 'MEMBER_NOT_FOUND');
+    expectError(
+      await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/rm-dev`, { token: owner }),
+      404,
+      'MEMBER_NOT_FOUND',
+    );
   });
 
   it('lets any member leave, but never the last owner (409 LAST_OWNER), by removal or demotion', async () => {
     const owner = await stack.token('solo-owner');
     const id = await newEnvironment(owner);
     await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/solo-viewer`, { token: owner, body: { role: 'viewer' } });
-    expect((await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/solo-viewer`, { token: await stack.token('solo-viewer') })).status).toBe(204);
+    expect(
+      (
+        await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/solo-viewer`, {
+          token: await stack.token('solo-viewer'),
+        })
+      ).status,
+    ).toBe(204);
 
-    expectError(await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/solo-owner`, { token: owner }), 409, 'LAST_OWNER');
-    expectError(await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/solo-owner`, { token: owner, body: { role: 'editor' } }), 409, 'LAST_OWNER');
+    expectError(
+      await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/solo-owner`, { token: owner }),
+      409,
+      'LAST_OWNER',
+    );
+    expectError(
+      await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/solo-owner`, { token: owner, body: { role: 'editor' } }),
+      409,
+      'LAST_OWNER',
+    );
 
     await stack.call('PUT', `${ENVIRONMENTS}/${id}/members/second-owner`, { token: owner, body: { role: 'owner' } });
     expect((await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/solo-owner`, { token: owner })).status).toBe(204);
     const second = await stack.token('second-owner');
-    expectError(await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/second-owner`, { token: second }), 409, 'LAST_OWNER');
+    expectError(
+      await stack.call('DELETE', `${ENVIRONMENTS}/${id}/members/second-owner`, { token: second }),
+      409,
+      'LAST_OWNER',
+    );
   });
 
   it('keeps one owner when two owners demote each other concurrently', async () => {
@@ -430,14 +626,22 @@ describe('storage and isolation', () => {
     const owner = await stack.token('layout-owner');
     const id = await newEnvironment(owner);
     await addSecret(owner, id, 'LAYOUT', 'layout-value');
-    await stack.call('PATCH', `${ENVIRONMENTS}/${id}/secrets/LAYOUT`, { token: owner, body: { value: 'layout-value-2' } });
-    const get = (SK: string) => ddb.send(new GetCommand({ TableName: stack.tableName, Key: { PK: `ENV#${id}`, SK } })).then((r) => r.Item);
+    await stack.call('PATCH', `${ENVIRONMENTS}/${id}/secrets/LAYOUT`, {
+      token: owner,
+      body: { value: 'layout-value-2' },
+    });
+    const get = (SK: string) =>
+      ddb.send(new GetCommand({ TableName: stack.tableName, Key: { PK: `ENV#${id}`, SK } })).then((r) => r.Item);
     expect(await get('META')).toMatchObject({ name: 'staging', key_version: 1, total: 1, owners: 1 });
     const secret = await get('SECRET#LAYOUT');
     expect(secret).toMatchObject({ key: 'LAYOUT', kv: 1, version: 2, never_reveal: false });
     expect(secret?.ct).toBeInstanceOf(Uint8Array);
     expect(Buffer.from(secret!.ct).toString('utf8')).not.toContain('layout-value');
-    expect(await get('MEMBER#layout-owner')).toMatchObject({ role: 'owner', GSI1PK: 'USER#layout-owner', GSI1SK: `ENV#${id}` });
+    expect(await get('MEMBER#layout-owner')).toMatchObject({
+      role: 'owner',
+      GSI1PK: 'USER#layout-owner',
+      GSI1SK: `ENV#${id}`,
+    });
     expect(await get('DATAKEY#000001')).toMatchObject({ status: 'active' });
   });
 
@@ -447,7 +651,9 @@ describe('storage and isolation', () => {
     const target = await newEnvironment(owner, 'target');
     await addSecret(owner, source, 'COPIED', 'source-only-value');
     await addSecret(owner, target, 'COPIED', 'target-value');
-    const { Item } = await ddb.send(new GetCommand({ TableName: stack.tableName, Key: { PK: `ENV#${source}`, SK: 'SECRET#COPIED' } }));
+    const { Item } = await ddb.send(
+      new GetCommand({ TableName: stack.tableName, Key: { PK: `ENV#${source}`, SK: 'SECRET#COPIED' } }),
+    );
     await ddb.send(new PutCommand({ TableName: stack.tableName, Item: { ...Item, PK: `ENV#${target}` } }));
     const reveal = await stack.call('GET', `${ENVIRONMENTS}/${target}/secrets/COPIED/value`, { token: owner });
     expectError(reveal, 500, 'INTERNAL_ERROR');
@@ -461,12 +667,16 @@ describe('concurrency', () => {
     const id = await newEnvironment(owner);
     const path = `${ENVIRONMENTS}/${id}/secrets`;
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => stack.call('POST', path, { token: owner, body: { key: 'CONTESTED', value: `v${i}` } })),
+      Array.from({ length: 12 }, (_, i) =>
+        stack.call('POST', path, { token: owner, body: { key: 'CONTESTED', value: `v${i}` } }),
+      ),
     );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409 && r.body.code === 'SECRET_EXISTS')).toHaveLength(11);
     const others = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => stack.call('POST', path, { token: owner, body: { key: `DISTINCT_${i}`, value: 'x' } })),
+      Array.from({ length: 10 }, (_, i) =>
+        stack.call('POST', path, { token: owner, body: { key: `DISTINCT_${i}`, value: 'x' } }),
+      ),
     );
     expect(others.every((r) => r.status === 201)).toBe(true);
     const list = await stack.call('GET', path, { token: owner });

@@ -62,7 +62,9 @@ describe('upstream failures', () => {
 
   it('answers 504 gateway_timeout when an upstream call times out', async () => {
     const token = await stack.token('slow-upstream');
-    vi.spyOn(KMSClient.prototype, 'send').mockRejectedValue(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }));
+    vi.spyOn(KMSClient.prototype, 'send').mockRejectedValue(
+      Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }),
+    );
     const result = await stack.call('POST', SECRETS, { token, body: { name: 'SLOW', value: 'v' } });
     expect(result.status).toBe(504);
     expect(result.body).toMatchObject({ code: 504, type: 'gateway_timeout' });
@@ -79,7 +81,9 @@ describe('upstream failures', () => {
 
   it('answers 500 internal_error with no internals for an unexpected failure', async () => {
     const token = await stack.token('bug');
-    vi.spyOn(KMSClient.prototype, 'send').mockRejectedValue(new TypeError('Cannot read properties of undefined (reading "x")'));
+    vi.spyOn(KMSClient.prototype, 'send').mockRejectedValue(
+      new TypeError('Cannot read properties of undefined (reading "x")'),
+    );
     const result = await stack.call('POST', SECRETS, { token, body: { name: 'BUG', value: 'v' } });
     expect(result.status).toBe(500);
     expect(result.body).toEqual({ code: 500, detail: 'Internal server error', type: 'internal_error' });
@@ -100,9 +104,17 @@ describe('logs', () => {
       const token = await stack.token('logged');
       const created = await stack.call('POST', SECRETS, { token, body: { name: 'LOGGED', value } });
       await stack.call('POST', SECRETS, { token, body: { name: 'LOGGED', value } });
-      await stack.call('POST', SECRETS, { token, rawBody: `{"name":"BROKEN","value":"${value}"`, headers: { 'content-type': 'application/json' } });
+      await stack.call('POST', SECRETS, {
+        token,
+        rawBody: `{"name":"BROKEN","value":"${value}"`,
+        headers: { 'content-type': 'application/json' },
+      });
       await stack.call('POST', SECRETS, { token, body: { name: 'PATH', value, extra: value } });
-      await stack.call('PUT', `${SECRETS}/${created.body.id}`, { token, body: { value: `${value}-2` }, headers: { 'if-match': '"9"' } });
+      await stack.call('PUT', `${SECRETS}/${created.body.id}`, {
+        token,
+        body: { value: `${value}-2` },
+        headers: { 'if-match': '"9"' },
+      });
       await stack.call('GET', `${SECRETS}/env`, { token: await stack.token('logged', 'secrets:inject') });
       failTransactions(upstream('InternalServerError', `failure mentioning ${value}`));
       await stack.call('PUT', `${SECRETS}/${created.body.id}`, { token, body: { value: `${value}-3` } });

@@ -1,10 +1,10 @@
-import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { rotationDeps, storeDeps, valueDeps } from '../../lib/app/process-deps.js';
 import { openValue } from '../../lib/crypto/envelope.js';
 import { createKeyring, type Keyring } from '../../lib/crypto/keyring.js';
-import { rotationDeps, storeDeps, valueDeps } from '../../lib/app/process-deps.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
 import { createSecret, updateSecret } from '../../lib/environments/secrets.js';
 import { injectSecrets } from '../../lib/environments/values.js';
@@ -44,7 +44,9 @@ function observeKms(observe: (command: unknown, answer: any) => Promise<void> | 
 const dataKeyItems = (tenant: string) => stack.items(tenant, SK_PREFIX.dataKey);
 
 async function storedKeyVersion(key: { PK: string; SK: string }): Promise<number> {
-  const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: key, ProjectionExpression: 'kv' }));
+  const { Item } = await valueDeps().ddb.send(
+    new GetCommand({ TableName: stack.tableName, Key: key, ProjectionExpression: 'kv' }),
+  );
   return Item!.kv;
 }
 
@@ -81,10 +83,17 @@ describe('the first data key of a tenant', () => {
   it('is stored with its version on the tenant header and found there by the next process', async () => {
     const tenant = userTenant('first-key-pointer');
     const created = await coldKeyring().active(tenant);
-    const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(tenant) }));
+    const { Item } = await valueDeps().ddb.send(
+      new GetCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(tenant) }),
+    );
     expect(Item?.key_version).toBe(1);
     const [item] = await dataKeyItems(tenant);
-    expect(item).toMatchObject({ version: 1, status: 'active', GSI1PK: 'DATAKEYS#active', kms_key_id: expect.any(String) });
+    expect(item).toMatchObject({
+      version: 1,
+      status: 'active',
+      GSI1PK: 'DATAKEYS#active',
+      kms_key_id: expect.any(String),
+    });
     expect((await coldKeyring().active(tenant)).key.equals(created.key)).toBe(true);
   });
 });
@@ -111,7 +120,12 @@ describe('the cache of unwrapped keys', () => {
     for (const tenant of [a, b, c]) await coldKeyring().active(tenant!);
     const keyring = createKeyring({ ...valueDeps(), maxCachedKeys: 2 });
     // One after the other, so the cache holds them in a known order: a, then b.
-    expect(await kmsCalls(async () => (await keyring.version(a!, 1), await keyring.version(b!, 1)))).toBe(2);
+    expect(
+      await kmsCalls(async () => {
+        await keyring.version(a!, 1);
+        await keyring.version(b!, 1);
+      }),
+    ).toBe(2);
     expect(await kmsCalls(() => keyring.version(a!, 1))).toBe(0);
     expect(await kmsCalls(() => keyring.version(c!, 1))).toBe(1);
     expect(await kmsCalls(() => keyring.version(b!, 1))).toBe(0);
@@ -122,7 +136,12 @@ describe('the cache of unwrapped keys', () => {
     const tenant = userTenant('uncached');
     await coldKeyring().active(tenant);
     const keyring = createKeyring({ ...valueDeps(), config: { ...valueDeps().config, dataKeyCacheMs: 0 } });
-    expect(await kmsCalls(async () => (await keyring.version(tenant, 1), await keyring.version(tenant, 1)))).toBe(2);
+    expect(
+      await kmsCalls(async () => {
+        await keyring.version(tenant, 1);
+        await keyring.version(tenant, 1);
+      }),
+    ).toBe(2);
   });
 
   it('says which version is missing when a value names a key that is not stored', async () => {
@@ -135,7 +154,11 @@ describe('the cache of unwrapped keys', () => {
     const tenant = userTenant('never-stored');
     failDynamoDbCalls((command) =>
       command instanceof TransactWriteCommand
-        ? new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] })
+        ? new TransactionCanceledException({
+            message: 'cancelled',
+            $metadata: {},
+            CancellationReasons: [{ Code: 'ConditionalCheckFailed' }],
+          })
         : undefined,
     );
     let generated = 0;
@@ -156,17 +179,31 @@ describe('a process whose cache predates a rotation', () => {
   it('writes user secrets under the new key, never the one rotation moved away from', async () => {
     const sub = 'stale-user';
     const tenant = userTenant(sub);
-    const kept = await createUserSecret(valueDeps(), { sub, secret: { name: 'KEPT', provider: 'custom', value: 'kept-before' } });
+    const kept = await createUserSecret(valueDeps(), {
+      sub,
+      secret: { name: 'KEPT', provider: 'custom', value: 'kept-before' },
+    });
     const [staleForUpdate, staleForCreate] = [await warmDeps(tenant), await warmDeps(tenant)];
     await rotate(tenant);
 
-    const updated = await updateUserSecret(staleForUpdate, { sub, id: kept.metadata.id, value: 'kept-after', precondition: undefined });
-    const added = await createUserSecret(staleForCreate, { sub, secret: { name: 'ADDED', provider: 'custom', value: 'added-after' } });
+    const updated = await updateUserSecret(staleForUpdate, {
+      sub,
+      id: kept.metadata.id,
+      value: 'kept-after',
+      precondition: undefined,
+    });
+    const added = await createUserSecret(staleForCreate, {
+      sub,
+      secret: { name: 'ADDED', provider: 'custom', value: 'added-after' },
+    });
 
     expect(updated.version).toBe(2);
     expect(await storedKeyVersion(itemKeys.userSecret(tenant, kept.metadata.id))).toBe(2);
     expect(await storedKeyVersion(itemKeys.userSecret(tenant, added.metadata.id))).toBe(2);
-    expect(await injectUserSecrets(valueDeps(), { sub, requestId: 'req_test' })).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
+    expect(await injectUserSecrets(valueDeps(), { sub, requestId: 'req_test' })).toEqual({
+      KEPT: 'kept-after',
+      ADDED: 'added-after',
+    });
   });
 
   it('writes environment secrets under the new key, never the one rotation moved away from', async () => {
@@ -197,7 +234,10 @@ describe('a process whose cache predates a rotation', () => {
     expect(updated.version).toBe(2);
     expect(await storedKeyVersion(itemKeys.environmentSecret(tenant, 'KEPT'))).toBe(2);
     expect(await storedKeyVersion(itemKeys.environmentSecret(tenant, 'ADDED'))).toBe(2);
-    expect(await injectSecrets(valueDeps(), { sub, environmentId: id, requestId: 'req_test' })).toEqual({ KEPT: 'kept-after', ADDED: 'added-after' });
+    expect(await injectSecrets(valueDeps(), { sub, environmentId: id, requestId: 'req_test' })).toEqual({
+      KEPT: 'kept-after',
+      ADDED: 'added-after',
+    });
   });
 });
 
@@ -206,7 +246,8 @@ describe('plaintext data keys from KMS', () => {
     const tenant = userTenant('wiped-keys');
     const answers: Uint8Array[] = [];
     observeKms((command, answer) => {
-      if (command instanceof GenerateDataKeyCommand || command instanceof DecryptCommand) answers.push(answer.Plaintext);
+      if (command instanceof GenerateDataKeyCommand || command instanceof DecryptCommand)
+        answers.push(answer.Plaintext);
     });
     const generated = await coldKeyring().active(tenant);
     const unwrapped = await coldKeyring().active(tenant);
@@ -247,17 +288,25 @@ describe('plaintext data keys from KMS', () => {
     const tenant = userTenant(sub);
     const contexts: unknown[] = [];
     observeKms((command) => {
-      if (command instanceof GenerateDataKeyCommand || command instanceof DecryptCommand) contexts.push(command.input.EncryptionContext);
+      if (command instanceof GenerateDataKeyCommand || command instanceof DecryptCommand)
+        contexts.push(command.input.EncryptionContext);
     });
-    const created = await createUserSecret({ ...valueDeps(), keyring: coldKeyring() }, {
-      sub,
-      secret: { name: 'CTX', provider: 'custom', value: 'ctx-value' },
-    });
+    const created = await createUserSecret(
+      { ...valueDeps(), keyring: coldKeyring() },
+      {
+        sub,
+        secret: { name: 'CTX', provider: 'custom', value: 'ctx-value' },
+      },
+    );
     const cold = coldKeyring();
-    const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.userSecret(tenant, created.metadata.id) }));
+    const { Item } = await valueDeps().ddb.send(
+      new GetCommand({ TableName: stack.tableName, Key: itemKeys.userSecret(tenant, created.metadata.id) }),
+    );
     const dataKey = await cold.version(tenant, Item!.kv);
     vi.restoreAllMocks();
     expect(contexts).toEqual([{ tenant }, { tenant }]);
-    expect(openValue(dataKey.key, Item!.ct, { tenant, recordId: created.metadata.id, keyVersion: Item!.kv })).toBe('ctx-value');
+    expect(openValue(dataKey.key, Item!.ct, { tenant, recordId: created.metadata.id, keyVersion: Item!.kv })).toBe(
+      'ctx-value',
+    );
   });
 });

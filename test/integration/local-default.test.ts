@@ -24,7 +24,13 @@ afterAll(async () => {
 async function start(port: number, dynamoDbPort: number): Promise<string> {
   const child = spawn(TSX, ['infra/local/start.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), DYNAMODB_PORT: String(dynamoDbPort), LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      DYNAMODB_PORT: String(dynamoDbPort),
+      LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running = child;
@@ -56,7 +62,11 @@ async function stop(): Promise<void> {
 }
 
 function token(...args: string[]): string {
-  return execFileSync(TSX, ['infra/local/token.ts', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
+  return execFileSync(TSX, ['infra/local/token.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
 }
 
 function filesUnder(dir: string): string[] {
@@ -100,9 +110,17 @@ describe('the embedded local default', () => {
     expect(created.status).toBe(201);
     const metadata = (await created.json()) as { id: string };
     // Seed 001 and 003.
-    const preset = await fetch(`${base}/api/v1/user/secrets/preset`, { method: 'POST', headers: auth, body: '{"provider":"anthropic","value":"example"}' });
+    const preset = await fetch(`${base}/api/v1/user/secrets/preset`, {
+      method: 'POST',
+      headers: auth,
+      body: '{"provider":"anthropic","value":"example"}',
+    });
     expect(preset.status).toBe(201);
-    const updated = await fetch(`${base}/api/v1/user/secrets/${metadata.id.toUpperCase()}`, { method: 'PUT', headers: auth, body: JSON.stringify({ value: `${VALUE}-v2` }) });
+    const updated = await fetch(`${base}/api/v1/user/secrets/${metadata.id.toUpperCase()}`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ value: `${VALUE}-v2` }),
+    });
     expect(updated.status).toBe(200);
     await stop();
 

@@ -1,10 +1,10 @@
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storeDeps } from '../../lib/app/process-deps.js';
-import type { Role } from '../../lib/store/items/member.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
 import { putMember, removeMember } from '../../lib/environments/members.js';
 import { HttpError } from '../../lib/errors.js';
+import type { Role } from '../../lib/store/items/member.js';
 import { environmentTenant, itemKeys, SK_PREFIX } from '../../lib/store/keys.js';
 import { aroundDynamoDbCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -34,7 +34,8 @@ function holdMemberReads(userId: string, count: number) {
   let release!: () => void;
   const allRead = new Promise<void>((resolve) => (release = resolve));
   aroundDynamoDbCalls(async (command, send) => {
-    const held = command instanceof GetCommand && command.input.Key?.SK === `${SK_PREFIX.member}${userId}` && seen < count;
+    const held =
+      command instanceof GetCommand && command.input.Key?.SK === `${SK_PREFIX.member}${userId}` && seen < count;
     const answer = await send();
     if (held) {
       if (++seen === count) release();
@@ -51,13 +52,18 @@ async function environmentWith(role?: Role): Promise<string> {
 }
 
 async function ownerCount(id: string): Promise<number> {
-  const { Item } = await storeDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(environmentTenant(id)) }));
+  const { Item } = await storeDeps().ddb.send(
+    new GetCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(environmentTenant(id)) }),
+  );
   return Item!.owners;
 }
 
 async function owners(id: string): Promise<string[]> {
   const members = await stack.items(environmentTenant(id), SK_PREFIX.member);
-  return members.filter((item) => item.role === 'owner').map((item) => item.user_id).sort();
+  return members
+    .filter((item) => item.role === 'owner')
+    .map((item) => item.user_id)
+    .sort();
 }
 
 const statusOf = (settled: PromiseSettledResult<unknown>) =>
@@ -67,14 +73,23 @@ describe('membership writes', () => {
   it('leave an unchanged role untouched, keeping who set it and when', async () => {
     const id = await environmentWith('editor');
     await putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: 'second-owner', role: 'owner' });
-    const again = await putMember(storeDeps(), { sub: 'second-owner', environmentId: id, userId: MEMBER, role: 'editor' });
+    const again = await putMember(storeDeps(), {
+      sub: 'second-owner',
+      environmentId: id,
+      userId: MEMBER,
+      role: 'editor',
+    });
     expect(again).toMatchObject({ role: 'editor', updatedBy: OWNER });
   });
 
   it('answer 404 when the environment header is gone', async () => {
     const id = await environmentWith();
-    await storeDeps().ddb.send(new DeleteCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(environmentTenant(id)) }));
-    await expect(putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'viewer' })).rejects.toMatchObject({ status: 404, code: 'ENVIRONMENT_NOT_FOUND' });
+    await storeDeps().ddb.send(
+      new DeleteCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(environmentTenant(id)) }),
+    );
+    await expect(
+      putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'viewer' }),
+    ).rejects.toMatchObject({ status: 404, code: 'ENVIRONMENT_NOT_FOUND' });
   });
 });
 
@@ -82,21 +97,29 @@ describe('concurrent membership changes', () => {
   it('counts one new owner once when the same member is added as owner by many requests at once', async () => {
     const id = await environmentWith();
     holdMemberReads(MEMBER, WRITERS);
-    const results = await Promise.all(Array.from({ length: WRITERS }, () => putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'owner' })));
+    const results = await Promise.all(
+      Array.from({ length: WRITERS }, () =>
+        putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'owner' }),
+      ),
+    );
     vi.restoreAllMocks();
     expect(results.map((member) => member.role)).toEqual(Array(WRITERS).fill('owner'));
     expect(await owners(id)).toEqual([MEMBER, OWNER].sort());
     expect(await ownerCount(id)).toBe(2);
     // The count is what stops the last owner leaving: with one owner gone, the other must stay.
     await removeMember(storeDeps(), { sub: OWNER, environmentId: id, userId: OWNER });
-    await expect(removeMember(storeDeps(), { sub: MEMBER, environmentId: id, userId: MEMBER })).rejects.toMatchObject({ status: 409 });
+    await expect(removeMember(storeDeps(), { sub: MEMBER, environmentId: id, userId: MEMBER })).rejects.toMatchObject({
+      status: 409,
+    });
   });
 
   it('keeps the owner count exact when promotions and demotions of one member race', async () => {
     const id = await environmentWith('editor');
     holdMemberReads(MEMBER, WRITERS);
     const roles: Role[] = Array.from({ length: WRITERS }, (_, i) => (i % 2 === 0 ? 'owner' : 'viewer'));
-    await Promise.all(roles.map((role) => putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: role })));
+    await Promise.all(
+      roles.map((role) => putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: role })),
+    );
     vi.restoreAllMocks();
     const actual = await owners(id);
     expect(actual).toContain(OWNER);
@@ -106,7 +129,11 @@ describe('concurrent membership changes', () => {
   it('removes a member once when many removals race: one succeeds, the others find no member', async () => {
     const id = await environmentWith('owner');
     holdMemberReads(MEMBER, WRITERS);
-    const settled = await Promise.allSettled(Array.from({ length: WRITERS }, () => removeMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER })));
+    const settled = await Promise.allSettled(
+      Array.from({ length: WRITERS }, () =>
+        removeMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER }),
+      ),
+    );
     vi.restoreAllMocks();
     expect(settled.map(statusOf).sort()).toEqual([200, ...Array(WRITERS - 1).fill(404)]);
     expect(await owners(id)).toEqual([OWNER]);

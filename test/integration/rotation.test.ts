@@ -5,8 +5,8 @@ import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/paths.js';
-import { createKeyring } from '../../lib/crypto/keyring.js';
 import { rotationDeps, valueDeps } from '../../lib/app/process-deps.js';
+import { createKeyring } from '../../lib/crypto/keyring.js';
 import type { RotationEvent } from '../../lib/rotation/events.js';
 import type { RotationDeps } from '../../lib/rotation/rotate-tenant.js';
 import { createRotationHandler } from '../../lib/rotation/rotation-handler.js';
@@ -41,7 +41,12 @@ function freshDeps(overrides: Partial<RotationDeps['config']> = {}): RotationDep
   return deps;
 }
 
-const rotateEvent = (tenant: string, id = `evt-${Math.random()}`) => ({ id, source: 'test', 'detail-type': 'RotateTenantKey', detail: { tenant } });
+const rotateEvent = (tenant: string, id = `evt-${Math.random()}`) => ({
+  id,
+  source: 'test',
+  'detail-type': 'RotateTenantKey',
+  detail: { tenant },
+});
 
 async function seed(sub: string, count: number): Promise<Record<string, string>> {
   const expected: Record<string, string> = {};
@@ -66,7 +71,9 @@ async function inject(sub: string) {
 }
 
 async function dataKeyStatus(tenant: string, version: number) {
-  const { Item } = await valueDeps().ddb.send(new GetCommand({ TableName: stack.tableName, Key: itemKeys.dataKey(tenant, version) }));
+  const { Item } = await valueDeps().ddb.send(
+    new GetCommand({ TableName: stack.tableName, Key: itemKeys.dataKey(tenant, version) }),
+  );
   return Item?.status;
 }
 
@@ -79,7 +86,8 @@ function crashAfterReencryptions(writesBeforeCrash: number) {
   let writes = 0;
   let crashed = false;
   failDynamoDbCalls((command) => {
-    const reencryption = command instanceof UpdateCommand && String(command.input.UpdateExpression).includes('kv = :to');
+    const reencryption =
+      command instanceof UpdateCommand && String(command.input.UpdateExpression).includes('kv = :to');
     if (reencryption && writes++ >= writesBeforeCrash) crashed = true;
     return crashed ? new Error('simulated crash') : undefined;
   });
@@ -88,7 +96,9 @@ function crashAfterReencryptions(writesBeforeCrash: number) {
 /** Simulates the process dying on the transaction that retires the old key, after every value moved. */
 function crashOnRetire() {
   failDynamoDbCalls((command) =>
-    command instanceof TransactWriteCommand && JSON.stringify(command.input).includes(':retired') ? new Error('simulated crash') : undefined,
+    command instanceof TransactWriteCommand && JSON.stringify(command.input).includes(':retired')
+      ? new Error('simulated crash')
+      : undefined,
   );
 }
 
@@ -100,10 +110,14 @@ describe('rotation through `npm run rotate`', () => {
     const token = await stack.token(sub);
     const listBefore = await stack.call('GET', `${SECRETS}?limit=5`, { token });
 
-    const { stdout } = await promisify(execFile)(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['infra/local/rotate.ts', '--tenant', sub], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, DATA_DIR: stack.dataDir },
-    });
+    const { stdout } = await promisify(execFile)(
+      join(PROJECT_ROOT, 'node_modules/.bin/tsx'),
+      ['infra/local/rotate.ts', '--tenant', sub],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, DATA_DIR: stack.dataDir },
+      },
+    );
     expect(stdout).toContain('rotated 1 of 1 tenant(s); 1000 value(s) re-encrypted');
     expect(stdout).toMatch(/TenantKeyRotated .*"fromVersion":1,"toVersion":2/);
 
@@ -208,7 +222,12 @@ describe('rotation as the event handler', () => {
 
     stack.kms.resetCalls();
     const handler = createRotationHandler(freshDeps({ kmsKeyId: KeyMetadata!.KeyId! }));
-    const summary = await handler({ id: 'rewrap-1', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+    const summary = await handler({
+      id: 'rewrap-1',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      detail: {},
+    });
     expect(summary.rewrapped).toBeGreaterThanOrEqual(1);
     expect(summary.rotated).toBe(0);
     expect(stack.kms.calls.ReEncrypt).toBe(summary.rewrapped);
@@ -228,16 +247,39 @@ describe('rotation as the event handler', () => {
     await seed(youngSub, 2);
     const { ddb } = valueDeps();
     const longAgo = '2020-01-01T00:00:00.000Z';
-    await ddb.send(new UpdateCommand({ TableName: stack.tableName, Key: itemKeys.dataKey(userTenant(oldSub), 1), UpdateExpression: 'SET GSI1SK = :sk', ExpressionAttributeValues: { ':sk': `${longAgo}#${userTenant(oldSub)}` } }));
-    const stale = (await stack.call('GET', `${SECRETS}?limit=1`, { token: await stack.token(youngSub) })).body.secrets[0];
-    await ddb.send(new UpdateCommand({ TableName: stack.tableName, Key: itemKeys.userSecret(userTenant(youngSub), stale.id), UpdateExpression: 'SET updated_at = :t', ExpressionAttributeValues: { ':t': '2020-01-01T00:00:00Z' } }));
+    await ddb.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: itemKeys.dataKey(userTenant(oldSub), 1),
+        UpdateExpression: 'SET GSI1SK = :sk',
+        ExpressionAttributeValues: { ':sk': `${longAgo}#${userTenant(oldSub)}` },
+      }),
+    );
+    const stale = (await stack.call('GET', `${SECRETS}?limit=1`, { token: await stack.token(youngSub) })).body
+      .secrets[0];
+    await ddb.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: itemKeys.userSecret(userTenant(youngSub), stale.id),
+        UpdateExpression: 'SET updated_at = :t',
+        ExpressionAttributeValues: { ':t': '2020-01-01T00:00:00Z' },
+      }),
+    );
 
-    const summary = await createRotationHandler(freshDeps())({ id: 'schedule-1', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+    const summary = await createRotationHandler(freshDeps())({
+      id: 'schedule-1',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      detail: {},
+    });
     expect(await keyVersionsInUse(userTenant(oldSub))).toEqual([2]);
     expect(await keyVersionsInUse(userTenant(youngSub))).toEqual([1]);
     expect(summary.rotated).toBeGreaterThanOrEqual(1);
     const due = published.filter((e) => e.type === 'SecretRotationDue');
-    expect(due).toContainEqual({ type: 'SecretRotationDue', detail: expect.objectContaining({ tenant: userTenant(youngSub), recordId: stale.id, name: stale.name }) });
+    expect(due).toContainEqual({
+      type: 'SecretRotationDue',
+      detail: expect.objectContaining({ tenant: userTenant(youngSub), recordId: stale.id, name: stale.name }),
+    });
     expect(JSON.stringify(published)).not.toMatch(/value-/);
     expect(await inject(oldSub)).toEqual(oldExpected);
   });
@@ -250,18 +292,30 @@ describe('rotation as the event handler', () => {
     for (let i = 0; i < 12; i++) {
       const key = `ENV_KEY_${i}`;
       expected[key] = `environment-value-${i}`;
-      const created = await stack.call('POST', `/api/environments/${id}/secrets`, { token: owner, body: { key, value: expected[key], neverReveal: i % 2 === 0 } });
+      const created = await stack.call('POST', `/api/environments/${id}/secrets`, {
+        token: owner,
+        body: { key, value: expected[key], neverReveal: i % 2 === 0 },
+      });
       expect(created.status).toBe(201);
     }
     const summary = await createRotationHandler(freshDeps())(rotateEvent(`ENV#${id}`));
     expect(summary).toMatchObject({ rotated: 1, reencrypted: 12 });
-    expect(published.filter((e) => e.type === 'SecretRotated').map((e) => e.detail.recordId).sort()).toEqual(Object.keys(expected).sort());
+    expect(
+      published
+        .filter((e) => e.type === 'SecretRotated')
+        .map((e) => e.detail.recordId)
+        .sort(),
+    ).toEqual(Object.keys(expected).sort());
     expect(await keyVersionsInUse(`ENV#${id}`)).toEqual([2]);
-    const env = await stack.call('GET', `/api/environments/${id}/env`, { token: await stack.token('env-owner', 'secrets:inject') });
+    const env = await stack.call('GET', `/api/environments/${id}/env`, {
+      token: await stack.token('env-owner', 'secrets:inject'),
+    });
     expect(env.body.env).toEqual(expected);
   });
 
   it('refuses an event it cannot read', async () => {
-    await expect(createRotationHandler(freshDeps())({ 'detail-type': 'RotateTenantKey', detail: { tenant: 'nobody' } })).rejects.toThrow(/Unreadable/);
+    await expect(
+      createRotationHandler(freshDeps())({ 'detail-type': 'RotateTenantKey', detail: { tenant: 'nobody' } }),
+    ).rejects.toThrow(/Unreadable/);
   });
 });

@@ -30,7 +30,14 @@ describe('create (seed 000)', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(created.status).toBe(201);
-    expect(Object.keys(created.body).sort()).toEqual(['created_at', 'id', 'masked_value', 'name', 'provider', 'updated_at']);
+    expect(Object.keys(created.body).sort()).toEqual([
+      'created_at',
+      'id',
+      'masked_value',
+      'name',
+      'provider',
+      'updated_at',
+    ]);
     expect(created.body).toMatchObject({ name: 'OPENAI_API_KEY', provider: 'openai', masked_value: '••••' });
     expect(created.body.id).toMatch(UUID);
     expect(created.body.created_at).toMatch(TIMESTAMP);
@@ -53,7 +60,9 @@ describe('create (seed 000)', () => {
     await stack.call('POST', SECRETS, { token: alice, body: { name: 'DUPLICATE', value: 'first' } });
     const again = await stack.call('POST', SECRETS, { token: alice, body: { name: 'DUPLICATE', value: 'second' } });
     expectV1Error(again, 409, 'conflict_error');
-    expect(again.body.detail).toBe('A secret named DUPLICATE already exists; update it with PUT, or choose another name');
+    expect(again.body.detail).toBe(
+      'A secret named DUPLICATE already exists; update it with PUT, or choose another name',
+    );
   });
 
   it('answers 422 with located errors for bad names, unknown fields and empty values', async () => {
@@ -70,14 +79,19 @@ describe('create (seed 000)', () => {
     expect(result.body.errors.find((e: { loc: string[] }) => e.loc[1] === 'extra').type).toBe('extra_forbidden');
   });
 
-  it.each(['PATH', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'NODE_OPTIONS', 'AWS_LAMBDA_RUNTIME_API', 'path', 'BASH_ENV'])(
-    'refuses the runtime-hijacking name %s',
-    async (name) => {
-      const result = await stack.call('POST', SECRETS, { token: alice, body: { name, value: 'x' } });
-      expectV1Error(result, 422, 'validation_error');
-      expect(result.body.errors[0].loc).toEqual(['body', 'name']);
-    },
-  );
+  it.each([
+    'PATH',
+    'LD_PRELOAD',
+    'DYLD_INSERT_LIBRARIES',
+    'NODE_OPTIONS',
+    'AWS_LAMBDA_RUNTIME_API',
+    'path',
+    'BASH_ENV',
+  ])('refuses the runtime-hijacking name %s', async (name) => {
+    const result = await stack.call('POST', SECRETS, { token: alice, body: { name, value: 'x' } });
+    expectV1Error(result, 422, 'validation_error');
+    expect(result.body.errors[0].loc).toEqual(['body', 'name']);
+  });
 
   it('answers 422 when a required field is missing, with type missing', async () => {
     const result = await stack.call('POST', SECRETS, { token: alice, body: { name: 'NO_VALUE' } });
@@ -103,9 +117,17 @@ describe('create (seed 000)', () => {
   });
 
   it('answers 400 for malformed JSON and for a non-JSON content type', async () => {
-    const malformed = await stack.call('POST', SECRETS, { token: alice, rawBody: '{"name": "X", ', headers: { 'content-type': 'application/json' } });
+    const malformed = await stack.call('POST', SECRETS, {
+      token: alice,
+      rawBody: '{"name": "X", ',
+      headers: { 'content-type': 'application/json' },
+    });
     expectV1Error(malformed, 400, 'invalid_request_error');
-    const wrongType = await stack.call('POST', SECRETS, { token: alice, rawBody: 'name=X', headers: { 'content-type': 'text/plain' } });
+    const wrongType = await stack.call('POST', SECRETS, {
+      token: alice,
+      rawBody: 'name=X',
+      headers: { 'content-type': 'text/plain' },
+    });
     expectV1Error(wrongType, 400, 'invalid_request_error');
   });
 });
@@ -120,14 +142,21 @@ describe('create from preset (seed 001)', () => {
     });
     expect(result.status).toBe(201);
     expect(result.body).toMatchObject({ name: 'OPENAI_API_KEY', provider: 'openai' });
-    for (const [provider, name] of [['anthropic', 'ANTHROPIC_API_KEY'], ['github', 'GITHUB_TOKEN'], ['tinker', 'TINKER_API_KEY']]) {
+    for (const [provider, name] of [
+      ['anthropic', 'ANTHROPIC_API_KEY'],
+      ['github', 'GITHUB_TOKEN'],
+      ['tinker', 'TINKER_API_KEY'],
+    ]) {
       const preset = await stack.call('POST', `${SECRETS}/preset`, { token: user, body: { provider, value: 'v' } });
       expect(preset.body.name).toBe(name);
     }
   });
 
   it('answers 422 at body.provider for an unknown provider', async () => {
-    const result = await stack.call('POST', `${SECRETS}/preset`, { token: alice, body: { provider: 'nope', value: 'v' } });
+    const result = await stack.call('POST', `${SECRETS}/preset`, {
+      token: alice,
+      body: { provider: 'nope', value: 'v' },
+    });
     expectV1Error(result, 422, 'validation_error');
     expect(result.body.errors[0].loc).toEqual(['body', 'provider']);
   });
@@ -137,7 +166,8 @@ describe('list (seed 002)', () => {
   it('pages through secrets sorted by name with an exact total and next_cursor', async () => {
     const user = await stack.token('lister');
     const names = ['ZETA', 'ALPHA', 'MIKE', 'BRAVO', 'YANKEE'];
-    for (const name of names) await stack.call('POST', SECRETS, { token: user, body: { name, value: `value-of-${name}` } });
+    for (const name of names)
+      await stack.call('POST', SECRETS, { token: user, body: { name, value: `value-of-${name}` } });
 
     const first = await stack.call('GET', `${SECRETS}?limit=2`, { token: user });
     expect(first.status).toBe(200);
@@ -183,14 +213,22 @@ describe('get, update (seed 003) and delete', () => {
 
   it('updates the value with the seed body, bumps the ETag, and inject sees the new value', async () => {
     const user = await stack.token('updater');
-    const created = await stack.call('POST', SECRETS, { token: user, body: { name: 'ROTATE_ME', value: 'old-value-000000' } });
+    const created = await stack.call('POST', SECRETS, {
+      token: user,
+      body: { name: 'ROTATE_ME', value: 'old-value-000000' },
+    });
     const updated = await stack.call('PUT', `${SECRETS}/${created.body.id}`, {
       token: user,
       rawBody: '{"value":"example"}',
       headers: { 'content-type': 'application/json' },
     });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ id: created.body.id, name: 'ROTATE_ME', masked_value: '••••', created_at: created.body.created_at });
+    expect(updated.body).toMatchObject({
+      id: created.body.id,
+      name: 'ROTATE_ME',
+      masked_value: '••••',
+      created_at: created.body.created_at,
+    });
     expect(updated.headers.get('etag')).toBe('"2"');
     const env = await stack.call('GET', `${SECRETS}/env`, { token: await stack.token('updater', 'secrets:inject') });
     expect(env.body.env).toEqual({ ROTATE_ME: 'example' });
@@ -200,9 +238,17 @@ describe('get, update (seed 003) and delete', () => {
     const user = await stack.token('etag-user');
     const created = await stack.call('POST', SECRETS, { token: user, body: { name: 'GUARDED', value: 'keep-me' } });
     const path = `${SECRETS}/${created.body.id}`;
-    const fresh = await stack.call('PUT', path, { token: user, body: { value: 'second' }, headers: { 'if-match': '"1"' } });
+    const fresh = await stack.call('PUT', path, {
+      token: user,
+      body: { value: 'second' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(fresh.status).toBe(200);
-    const stale = await stack.call('PUT', path, { token: user, body: { value: 'third' }, headers: { 'if-match': '"1"' } });
+    const stale = await stack.call('PUT', path, {
+      token: user,
+      body: { value: 'third' },
+      headers: { 'if-match': '"1"' },
+    });
     expectV1Error(stale, 412, 'precondition_failed');
     const staleDelete = await stack.call('DELETE', path, { token: user, headers: { 'if-match': '"1"' } });
     expectV1Error(staleDelete, 412, 'precondition_failed');
@@ -213,7 +259,10 @@ describe('get, update (seed 003) and delete', () => {
   it('deletes with 204, then answers 404, and frees the name and the total', async () => {
     const user = await stack.token('deleter');
     const created = await stack.call('POST', SECRETS, { token: user, body: { name: 'GONE', value: 'bye' } });
-    const deleted = await stack.call('DELETE', `${SECRETS}/${created.body.id}`, { token: user, headers: { 'if-match': '"1"' } });
+    const deleted = await stack.call('DELETE', `${SECRETS}/${created.body.id}`, {
+      token: user,
+      headers: { 'if-match': '"1"' },
+    });
     expect(deleted.status).toBe(204);
     expect(deleted.text).toBe('');
     expectV1Error(await stack.call('GET', `${SECRETS}/${created.body.id}`, { token: user }), 404, 'not_found_error');
@@ -243,11 +292,17 @@ describe('isolation between users', () => {
     const created = await stack.call('POST', SECRETS, { token: owner, body: { name: 'PRIVATE', value: 'owner-only' } });
     const path = `${SECRETS}/${created.body.id}`;
     expectV1Error(await stack.call('GET', path, { token: intruder }), 404, 'not_found_error');
-    expectV1Error(await stack.call('PUT', path, { token: intruder, body: { value: 'hijacked' } }), 404, 'not_found_error');
+    expectV1Error(
+      await stack.call('PUT', path, { token: intruder, body: { value: 'hijacked' } }),
+      404,
+      'not_found_error',
+    );
     expectV1Error(await stack.call('DELETE', path, { token: intruder }), 404, 'not_found_error');
     const intruderList = await stack.call('GET', SECRETS, { token: intruder });
     expect(intruderList.body.total).toBe(0);
-    const intruderEnv = await stack.call('GET', `${SECRETS}/env`, { token: await stack.token('intruder', 'secrets:inject') });
+    const intruderEnv = await stack.call('GET', `${SECRETS}/env`, {
+      token: await stack.token('intruder', 'secrets:inject'),
+    });
     expect(intruderEnv.body.env).toEqual({});
     const env = await stack.call('GET', `${SECRETS}/env`, { token: await stack.token('owner-user', 'secrets:inject') });
     expect(env.body.env).toEqual({ PRIVATE: 'owner-only' });
@@ -259,7 +314,9 @@ describe('inject', () => {
     const user = await stack.token('injector');
     await stack.call('POST', SECRETS, { token: user, body: { name: 'ONE', value: 'first value' } });
     await stack.call('POST', `${SECRETS}/preset`, { token: user, body: { provider: 'github', value: 'ghp_ünïcødé✓' } });
-    const result = await stack.call('GET', `${SECRETS}/env`, { token: await stack.token('injector', 'secrets:inject') });
+    const result = await stack.call('GET', `${SECRETS}/env`, {
+      token: await stack.token('injector', 'secrets:inject'),
+    });
     expect(result.status).toBe(200);
     expect(result.headers.get('cache-control')).toBe('no-store');
     expect(result.body).toEqual({ env: { ONE: 'first value', GITHUB_TOKEN: 'ghp_ünïcødé✓' } });
@@ -276,15 +333,27 @@ describe('inject', () => {
     await stack.call('POST', SECRETS, { token: user, body: { name: 'SECOND', value: 'audited-value-two' } });
     const before = Date.now();
     const injects = [];
-    for (let i = 0; i < 2; i++) injects.push(await stack.call('GET', `${SECRETS}/env`, { token: await stack.token(sub, 'secrets:inject') }));
+    for (let i = 0; i < 2; i++)
+      injects.push(await stack.call('GET', `${SECRETS}/env`, { token: await stack.token(sub, 'secrets:inject') }));
     const after = Date.now();
 
     const Items = await stack.items(`USER#${sub}`, 'AUDIT#');
     expect(Items).toHaveLength(2);
     expect(JSON.stringify(Items)).not.toMatch(/audited-value/);
-    expect(Items.map((item) => item.request_id).sort()).toEqual(injects.map((inject) => inject.headers.get('x-request-id')).sort());
+    expect(Items.map((item) => item.request_id).sort()).toEqual(
+      injects.map((inject) => inject.headers.get('x-request-id')).sort(),
+    );
     for (const item of Items) {
-      expect(Object.keys(item).sort()).toEqual(['PK', 'SK', 'action', 'actor', 'at', 'expires_at', 'keys', 'request_id']);
+      expect(Object.keys(item).sort()).toEqual([
+        'PK',
+        'SK',
+        'action',
+        'actor',
+        'at',
+        'expires_at',
+        'keys',
+        'request_id',
+      ]);
       expect(item).toMatchObject({ action: 'inject', actor: sub });
       expect([...item.keys].sort()).toEqual(['FIRST', 'SECOND']);
       const at = Date.parse(item.at);
@@ -300,7 +369,11 @@ describe('authentication', () => {
   it('answers 401 authentication_error for missing, malformed, expired and foreign tokens', async () => {
     expectV1Error(await stack.call('GET', SECRETS), 401, 'authentication_error');
     expectV1Error(await stack.call('GET', SECRETS, { token: 'not.a.jwt' }), 401, 'authentication_error');
-    expectV1Error(await stack.call('GET', SECRETS, { token: await stack.token('alice', undefined, -60) }), 401, 'authentication_error');
+    expectV1Error(
+      await stack.call('GET', SECRETS, { token: await stack.token('alice', undefined, -60) }),
+      401,
+      'authentication_error',
+    );
     const [header, payload] = alice.split('.');
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
     expectV1Error(await stack.call('GET', SECRETS, { token: unsigned }), 401, 'authentication_error');
@@ -320,8 +393,14 @@ describe('gateway', () => {
 
 describe('client version', () => {
   it('answers 426 upgrade_required below the minimum and serves at or above it', async () => {
-    expectV1Error(await stack.call('GET', SECRETS, { token: alice, headers: { 'x-client-version': '0.9.9' } }), 426, 'upgrade_required');
-    expect((await stack.call('GET', SECRETS, { token: alice, headers: { 'x-client-version': '1.0.0' } })).status).toBe(200);
+    expectV1Error(
+      await stack.call('GET', SECRETS, { token: alice, headers: { 'x-client-version': '0.9.9' } }),
+      426,
+      'upgrade_required',
+    );
+    expect((await stack.call('GET', SECRETS, { token: alice, headers: { 'x-client-version': '1.0.0' } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -329,13 +408,17 @@ describe('concurrency', () => {
   it('lets exactly one of many concurrent creates of one name win and keeps total exact', async () => {
     const user = await stack.token('racer');
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => stack.call('POST', SECRETS, { token: user, body: { name: 'CONTESTED', value: `v${i}` } })),
+      Array.from({ length: 12 }, (_, i) =>
+        stack.call('POST', SECRETS, { token: user, body: { name: 'CONTESTED', value: `v${i}` } }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(11);
     const others = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => stack.call('POST', SECRETS, { token: user, body: { name: `DISTINCT_${i}`, value: 'x' } })),
+      Array.from({ length: 10 }, (_, i) =>
+        stack.call('POST', SECRETS, { token: user, body: { name: `DISTINCT_${i}`, value: 'x' } }),
+      ),
     );
     expect(others.every((r) => r.status === 201)).toBe(true);
     const list = await stack.call('GET', SECRETS, { token: user });

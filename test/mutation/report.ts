@@ -21,7 +21,14 @@ interface Report {
   files: Record<string, { mutants: MutantResult[] }>;
 }
 
-const rows: { file: string; report: string; detected: number; undetected: number; statics: number; equivalent: number }[] = [];
+const rows: {
+  file: string;
+  report: string;
+  detected: number;
+  undetected: number;
+  statics: number;
+  equivalent: number;
+}[] = [];
 for (const name of REPORTS) {
   const path = join(PROJECT_ROOT, 'reports/mutation', `${name}.json`);
   if (!existsSync(path)) {
@@ -44,14 +51,17 @@ for (const name of REPORTS) {
 }
 
 rows.sort((a, b) => a.file.localeCompare(b.file));
-const score = (row: (typeof rows)[number]) => (row.detected + row.undetected === 0 ? 100 : (100 * row.detected) / (row.detected + row.undetected));
+const score = (row: (typeof rows)[number]) =>
+  row.detected + row.undetected === 0 ? 100 : (100 * row.detected) / (row.detected + row.undetected);
 console.log('| file | tests | mutants | detected | undetected | static, not run | equivalent | score |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) {
   const total = row.detected + row.undetected + row.statics + row.equivalent;
   const tests = row.report === 'pure' ? 'unit' : 'unit + integration';
   const cells = [row.detected, row.undetected, row.statics, row.equivalent].join(' | ');
-  console.log(`| \`${row.file.replace(/^lib\//, '')}\` | ${tests} | ${total} | ${cells} | ${score(row).toFixed(1)} % |`);
+  console.log(
+    `| \`${row.file.replace(/^lib\//, '')}\` | ${tests} | ${total} | ${cells} | ${score(row).toFixed(1)} % |`,
+  );
 }
 const below = rows.filter((row) => score(row) < BAR);
 if (below.length > 0) {

@@ -11,7 +11,10 @@ export type RealSend = () => Promise<any>;
  * will not produce on demand, hold calls back to stage a race, or watch what is sent.
  * Undone by `vi.restoreAllMocks()`.
  */
-function interceptSend(prototype: { send: (...args: any[]) => Promise<any> }, around: (command: any, send: RealSend) => Promise<unknown>) {
+function interceptSend(
+  prototype: { send: (...args: any[]) => Promise<any> },
+  around: (command: any, send: RealSend) => Promise<unknown>,
+) {
   const send = prototype.send;
   vi.spyOn(prototype, 'send').mockImplementation(function (this: unknown, command: any, ...rest: any[]) {
     return around(command, () => send.call(this, command, ...rest));

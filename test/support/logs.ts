@@ -7,7 +7,10 @@ export async function loggedDuring(
 ): Promise<{ lines: Record<string, unknown>[]; text: string }> {
   const written: string[] = [];
   vi.stubEnv('LOG_LEVEL', level);
-  vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string) => (written.push(String(chunk)), true)) as never);
+  vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string) => {
+    written.push(String(chunk));
+    return true;
+  }) as never);
   try {
     await action();
   } finally {
@@ -15,5 +18,11 @@ export async function loggedDuring(
     vi.unstubAllEnvs();
   }
   const text = written.join('');
-  return { text, lines: written.flatMap((line) => line.split('\n')).filter(Boolean).map((line) => JSON.parse(line)) };
+  return {
+    text,
+    lines: written
+      .flatMap((line) => line.split('\n'))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line)),
+  };
 }

@@ -1,6 +1,6 @@
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { openValue, sealValue, valueAad, ValueIntegrityError } from '../../lib/crypto/envelope.js';
+import { openValue, sealValue, ValueIntegrityError, valueAad } from '../../lib/crypto/envelope.js';
 
 const key = randomBytes(32);
 const binding = { tenant: 'USER#alice', recordId: '6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10', keyVersion: 1 };
@@ -59,14 +59,19 @@ describe('value envelope', () => {
 describe('sealed value format', () => {
   const fixedKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
   const kat = { tenant: 'USER#alice', recordId: '6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10', keyVersion: 3 };
-  const vector = Buffer.from('000102030405060708090a0b3469fb70ab8ab575a020f9f8c68c0a991c784c0b6e6f877f5f45f0d1645cb4', 'hex');
+  const vector = Buffer.from(
+    '000102030405060708090a0b3469fb70ab8ab575a020f9f8c68c0a991c784c0b6e6f877f5f45f0d1645cb4',
+    'hex',
+  );
 
   it('opens a value sealed by an earlier release (known-answer vector)', () => {
     expect(openValue(fixedKey, vector, kat)).toBe('sk-known-answer');
   });
 
   it('binds tenant, record id and key version as a JSON array behind a fixed label', () => {
-    expect(valueAad(kat).toString('utf8')).toBe('["secret-value","USER#alice","6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10",3]');
+    expect(valueAad(kat).toString('utf8')).toBe(
+      '["secret-value","USER#alice","6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10",3]',
+    );
   });
 
   it('lays a sealed value out as IV(12) | ciphertext | tag(16), AES-256-GCM', () => {

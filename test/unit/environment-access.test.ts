@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorize, ownerDelta, type Permission, removalPermission } from '../../lib/environments/access.js';
-import { ROLES, type Role } from '../../lib/store/items/member.js';
 import { HttpError } from '../../lib/errors.js';
+import { ROLES, type Role } from '../../lib/store/items/member.js';
 
 /** The whole role × permission matrix, as the API documents it. */
 const ALLOWED: Record<Permission, Role[]> = {
@@ -39,9 +39,15 @@ describe('authorize', () => {
     }
   });
 
-  it.each(Object.keys(ALLOWED) as Permission[])('answers a non-member 404 ENVIRONMENT_NOT_FOUND for %s', (permission) => {
-    expect(thrown(() => authorize(undefined, permission))).toMatchObject({ status: 404, code: 'ENVIRONMENT_NOT_FOUND' });
-  });
+  it.each(Object.keys(ALLOWED) as Permission[])(
+    'answers a non-member 404 ENVIRONMENT_NOT_FOUND for %s',
+    (permission) => {
+      expect(thrown(() => authorize(undefined, permission))).toMatchObject({
+        status: 404,
+        code: 'ENVIRONMENT_NOT_FOUND',
+      });
+    },
+  );
 });
 
 describe('removalPermission', () => {

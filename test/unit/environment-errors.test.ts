@@ -12,7 +12,10 @@ import {
 import { renderError } from '../../lib/http/envelopes.js';
 
 /** The environments API's own answers, as a client reads them: status, code, message, field, hint. */
-const body = (error: Parameters<typeof renderError>[1]) => ({ status: renderError('environments', error, 'req').status, ...renderError('environments', error, 'req').body });
+const body = (error: Parameters<typeof renderError>[1]) => ({
+  status: renderError('environments', error, 'req').status,
+  ...renderError('environments', error, 'req').body,
+});
 
 describe('environment errors', () => {
   it('hide whether an environment exists from non-members', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { renderError } from '../../lib/http/envelopes.js';
 import {
   BadGatewayError,
   BadRequestError,
@@ -16,6 +15,7 @@ import {
   UpgradeRequiredError,
   ValidationError,
 } from '../../lib/errors.js';
+import { renderError } from '../../lib/http/envelopes.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { toHttpError } from '../../lib/http/upstream-errors.js';
 import { InvalidCursorError } from '../../lib/store/cursor.js';
@@ -38,10 +38,18 @@ describe('error envelopes', () => {
   });
 
   it('answer environments validation with 400 and name the field, UNKNOWN_FIELD for extras', () => {
-    const unknown = new ValidationError([{ loc: ['body', 'exposedPorts'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }]);
-    expect(renderError('environments', unknown, 'r')).toMatchObject({ status: 400, body: { code: 'UNKNOWN_FIELD', field: 'exposedPorts' } });
+    const unknown = new ValidationError([
+      { loc: ['body', 'exposedPorts'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' },
+    ]);
+    expect(renderError('environments', unknown, 'r')).toMatchObject({
+      status: 400,
+      body: { code: 'UNKNOWN_FIELD', field: 'exposedPorts' },
+    });
     const invalid = new ValidationError([{ loc: ['body', 'key'], msg: 'Field required', type: 'missing' }]);
-    expect(renderError('environments', invalid, 'r')).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR', field: 'key' } });
+    expect(renderError('environments', invalid, 'r')).toMatchObject({
+      status: 400,
+      body: { code: 'VALIDATION_ERROR', field: 'key' },
+    });
   });
 });
 
@@ -67,7 +75,10 @@ describe('error codes', () => {
   it.each(EVERY_ERROR)('%# answers %i, v1 type %s, environments code %s', (build, status, type, code) => {
     const error = build();
     const v1 = renderError('v1', error, 'req_1');
-    expect(v1).toStrictEqual({ status, body: { code: status, detail: error.detail, type, ...(error instanceof ValidationError ? { errors: [] } : {}) } });
+    expect(v1).toStrictEqual({
+      status,
+      body: { code: status, detail: error.detail, type, ...(error instanceof ValidationError ? { errors: [] } : {}) },
+    });
     const environments = renderError('environments', error, 'req_2');
     expect(environments.status).toBe(status);
     expect(environments.body).toMatchObject({ code, message: error.detail, requestId: 'req_2' });
@@ -95,15 +106,31 @@ describe('error codes', () => {
   it('keep an error without options free of field, hint and headers', () => {
     const plain = new NotFoundError('Gone');
     expect([plain.code, plain.field, plain.hint, plain.headers]).toEqual([undefined, undefined, undefined, {}]);
-    expect(renderError('environments', plain, 'r').body).toStrictEqual({ code: 'NOT_FOUND', message: 'Gone', requestId: 'r' });
+    expect(renderError('environments', plain, 'r').body).toStrictEqual({
+      code: 'NOT_FOUND',
+      message: 'Gone',
+      requestId: 'r',
+    });
   });
 
   it('render the first input problem for environments as a sentence that names the field', () => {
     const render = (loc: (string | number)[], type: string) =>
-      renderError('environments', new ValidationError([{ loc, msg: 'Field required', type }, { loc: ['body', 'other'], msg: 'x', type: 'missing' }]), 'r');
+      renderError(
+        'environments',
+        new ValidationError([
+          { loc, msg: 'Field required', type },
+          { loc: ['body', 'other'], msg: 'x', type: 'missing' },
+        ]),
+        'r',
+      );
     expect(render(['body', 'meta', 'owner'], 'missing')).toStrictEqual({
       status: 400,
-      body: { code: 'VALIDATION_ERROR', message: 'Field "meta.owner": Field required', field: 'meta.owner', requestId: 'r' },
+      body: {
+        code: 'VALIDATION_ERROR',
+        message: 'Field "meta.owner": Field required',
+        field: 'meta.owner',
+        requestId: 'r',
+      },
     });
     expect(render(['body', 'extra'], 'extra_forbidden').body).toStrictEqual({
       code: 'UNKNOWN_FIELD',
@@ -111,12 +138,17 @@ describe('error codes', () => {
       field: 'extra',
       requestId: 'r',
     });
-    expect(render(['body'], 'value_error').body).toStrictEqual({ code: 'VALIDATION_ERROR', message: 'Field required', requestId: 'r' });
+    expect(render(['body'], 'value_error').body).toStrictEqual({
+      code: 'VALIDATION_ERROR',
+      message: 'Field required',
+      requestId: 'r',
+    });
   });
 });
 
 describe('upstream error mapping', () => {
-  const awsError = (name: string) => Object.assign(new Error('upstream said something internal'), { name, $metadata: { httpStatusCode: 400 } });
+  const awsError = (name: string) =>
+    Object.assign(new Error('upstream said something internal'), { name, $metadata: { httpStatusCode: 400 } });
 
   it('maps throttling to 429 with Retry-After, timeouts to 504 and other AWS failures to 502', () => {
     const throttled = toHttpError(awsError('ThrottlingException'));
@@ -131,7 +163,9 @@ describe('upstream error mapping', () => {
   it('answers a cursor the list did not hand out as an input problem at query.cursor', () => {
     const mapped = toHttpError(new InvalidCursorError());
     expect(mapped).toBeInstanceOf(ValidationError);
-    expect((mapped as ValidationError).issues).toEqual([{ loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' }]);
+    expect((mapped as ValidationError).issues).toEqual([
+      { loc: ['query', 'cursor'], msg: 'Cursor is not valid for this list', type: 'value_error' },
+    ]);
     expect(mapped.hint).toBe('Pass the cursor the previous page returned, unchanged.');
   });
 
@@ -141,7 +175,17 @@ describe('upstream error mapping', () => {
   });
 
   it.each([
-    ['throttling', ['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException', 'LimitExceededException'], RateLimitedError],
+    [
+      'throttling',
+      [
+        'ThrottlingException',
+        'ProvisionedThroughputExceededException',
+        'RequestLimitExceeded',
+        'TooManyRequestsException',
+        'LimitExceededException',
+      ],
+      RateLimitedError,
+    ],
     ['timeouts', ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException'], GatewayTimeoutError],
   ] as const)('knows every name of %s', (_, names, kind) => {
     for (const name of names) expect(toHttpError(Object.assign(new Error('x'), { name })), name).toBeInstanceOf(kind);

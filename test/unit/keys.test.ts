@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { dataKeyIndex, environmentTenant, indexKeys, itemKeys, prefixEnd, SK_META, SK_PREFIX, TENANT_PATTERN, userTenant } from '../../lib/store/keys.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../../lib/store/cursor.js';
+import {
+  dataKeyIndex,
+  environmentTenant,
+  indexKeys,
+  itemKeys,
+  prefixEnd,
+  SK_META,
+  SK_PREFIX,
+  TENANT_PATTERN,
+  userTenant,
+} from '../../lib/store/keys.js';
 
 describe('key builders', () => {
   it('put every record of a user under that user', () => {
     const tenant = userTenant('alice');
     expect(tenant).toBe('USER#alice');
-    for (const key of [itemKeys.tenantMeta(tenant), itemKeys.dataKey(tenant, 3), itemKeys.userSecret(tenant, 'id'), itemKeys.userSecretName(tenant, 'N'), itemKeys.audit(tenant, 'E')]) {
+    for (const key of [
+      itemKeys.tenantMeta(tenant),
+      itemKeys.dataKey(tenant, 3),
+      itemKeys.userSecret(tenant, 'id'),
+      itemKeys.userSecretName(tenant, 'N'),
+      itemKeys.audit(tenant, 'E'),
+    ]) {
       expect(key.PK).toBe(tenant);
     }
   });
@@ -36,14 +52,21 @@ describe('the table layout', () => {
     expect(itemKeys.environmentSecret('ENV#e', 'API_KEY')).toEqual({ PK: 'ENV#e', SK: 'SECRET#API_KEY' });
     expect(itemKeys.member('ENV#e', 'bob')).toEqual({ PK: 'ENV#e', SK: 'MEMBER#bob' });
     expect(itemKeys.audit('ENV#e', '01J')).toEqual({ PK: 'ENV#e', SK: 'AUDIT#01J' });
-    expect(SK_PREFIX).toEqual({ dataKey: 'DATAKEY#', secret: 'SECRET#', userSecretName: 'NAME#', member: 'MEMBER#', audit: 'AUDIT#' });
+    expect(SK_PREFIX).toEqual({
+      dataKey: 'DATAKEY#',
+      secret: 'SECRET#',
+      userSecretName: 'NAME#',
+      member: 'MEMBER#',
+      audit: 'AUDIT#',
+    });
   });
 
   it('names tenants USER#<sub> and ENV#<id>, and only those are tenants', () => {
     expect(userTenant('alice')).toBe('USER#alice');
     expect(environmentTenant('e-1')).toBe('ENV#e-1');
     for (const tenant of ['USER#alice', 'ENV#e-1']) expect(TENANT_PATTERN.test(tenant)).toBe(true);
-    for (const other of ['USER#', 'ENV#', 'TEAM#x', 'xUSER#a', 'user#a', 'USER#a\nb']) expect(TENANT_PATTERN.test(other), other).toBe(false);
+    for (const other of ['USER#', 'ENV#', 'TEAM#x', 'xUSER#a', 'user#a', 'USER#a\nb'])
+      expect(TENANT_PATTERN.test(other), other).toBe(false);
   });
 
   it('keys memberships and active data keys in GSI1', () => {
@@ -71,7 +94,14 @@ describe('list cursors', () => {
 
   it('reject garbage and cursors of another list', () => {
     const other = (json: string) => Buffer.from(json).toString('base64url');
-    for (const bad of ['garbage', encodeCursor('SECRET#x'), other('{"after":1}'), other('{}'), other('null'), other('{"after":"xNAME#"}')]) {
+    for (const bad of [
+      'garbage',
+      encodeCursor('SECRET#x'),
+      other('{"after":1}'),
+      other('{}'),
+      other('null'),
+      other('{"after":"xNAME#"}'),
+    ]) {
       try {
         decodeCursor(bad, 'NAME#');
         expect.unreachable();

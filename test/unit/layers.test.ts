@@ -57,7 +57,9 @@ describe('layering', () => {
 
   it('keeps infrastructure code out of what runs in Lambda', () => {
     const reachingInfra = modules.filter((module) =>
-      importsOf(module).some((specifier) => /^(aws-cdk-lib|constructs)(\/|$)/.test(specifier) || specifier.includes('/infra/')),
+      importsOf(module).some(
+        (specifier) => /^(aws-cdk-lib|constructs)(\/|$)/.test(specifier) || specifier.includes('/infra/'),
+      ),
     );
     expect(reachingInfra).toEqual([]);
   });

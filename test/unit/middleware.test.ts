@@ -10,8 +10,8 @@ import {
   type RequestState,
   requestIdentity,
 } from '../../lib/http/middleware.js';
-import { defineRoute, type HttpEvent, type HttpResult, routeInput } from '../../lib/http/route.js';
 import { json } from '../../lib/http/responses.js';
+import { defineRoute, type HttpEvent, type HttpResult, routeInput } from '../../lib/http/route.js';
 import { loggedDuring } from '../support/logs.js';
 
 const REQUEST_ID = /^req_[0-9A-Z]{26}$/;
@@ -53,14 +53,18 @@ describe('requestIdentity', () => {
     request.response = { statusCode: 201, headers: { etag: '"1"' } };
     const { lines } = await loggedDuring(() => requestIdentity().after!(request as never), 'info');
     expect(request.response.headers).toEqual({ etag: '"1"', 'x-request-id': 'req_1' });
-    expect(lines).toEqual([expect.objectContaining({ msg: 'request', requestId: 'req_1', route: 'POST /things/{id}', status: 201 })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'request', requestId: 'req_1', route: 'POST /things/{id}', status: 201 }),
+    ]);
     expect(lines[0]!.ms).toEqual(expect.any(Number));
   });
 });
 
 describe('clientVersionGate', () => {
   const gate = (sent: string | undefined, minimum: string | undefined = '1.4.0') =>
-    clientVersionGate(minimum).before!(middyRequest(httpEvent({ headers: sent === undefined ? {} : { 'x-client-version': sent } })) as never);
+    clientVersionGate(minimum).before!(
+      middyRequest(httpEvent({ headers: sent === undefined ? {} : { 'x-client-version': sent } })) as never,
+    );
 
   it('lets absent, equal and newer versions through, and everything when no minimum is set', () => {
     for (const sent of [undefined, '1.4.0', 'v1.4.1', '1.10.0', '2.0.0-beta.1']) expect(() => gate(sent)).not.toThrow();
@@ -92,7 +96,9 @@ describe('jsonBody', () => {
       detail: 'Content-Type must be application/json',
       hint: 'Send the header Content-Type: application/json.',
     });
-    await expect(parse('{"a":1}', undefined)).rejects.toMatchObject({ detail: 'Content-Type must be application/json' });
+    await expect(parse('{"a":1}', undefined)).rejects.toMatchObject({
+      detail: 'Content-Type must be application/json',
+    });
     for (const body of ['{"a":', undefined]) {
       await expect(parse(body, 'application/json')).rejects.toMatchObject({
         status: 400,
@@ -106,7 +112,11 @@ describe('jsonBody', () => {
   it('refuses a body over the limit by its decoded size, before parsing it', async () => {
     await expect(parse('x'.repeat(11), 'application/json', 10)).rejects.toMatchObject({ status: 413 });
     const request = middyRequest(
-      httpEvent({ body: Buffer.from('"abcdefgh"').toString('base64'), isBase64Encoded: true, headers: { 'content-type': 'application/json' } }),
+      httpEvent({
+        body: Buffer.from('"abcdefgh"').toString('base64'),
+        isBase64Encoded: true,
+        headers: { 'content-type': 'application/json' },
+      }),
     );
     await jsonBody(10).before!(request as never);
     expect(request.event.body).toBe('abcdefgh');
@@ -130,7 +140,11 @@ describe('errorResponder', () => {
     request.error = new TypeError('leaked sk-live-secret');
     const { text, lines } = await loggedDuring(() => errorResponder('v1').onError!(request as never));
     expect(request.response!.statusCode).toBe(500);
-    expect(JSON.parse(request.response!.body!)).toEqual({ code: 500, detail: 'Internal server error', type: 'internal_error' });
+    expect(JSON.parse(request.response!.body!)).toEqual({
+      code: 500,
+      detail: 'Internal server error',
+      type: 'internal_error',
+    });
     expect(request.response!.headers!['x-request-id']).toMatch(REQUEST_ID);
     expect(lines[0]).toMatchObject({ msg: 'request failed', error: 'TypeError', status: 500 });
     expect(text).not.toContain('sk-live-secret');
@@ -169,7 +183,9 @@ describe('routeInput', () => {
     const run = (event: HttpEvent, scope?: string) =>
       routeInput({ family: 'v1', path: ThingPath, scope }).before!(middyRequest(event) as never);
     expect(() => run(httpEvent({ pathParameters: { id: '1' } }, {}))).toThrow(expect.objectContaining({ status: 401 }));
-    expect(() => run(httpEvent({ pathParameters: { id: '1' } }), 'secrets:inject')).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => run(httpEvent({ pathParameters: { id: '1' } }), 'secrets:inject')).toThrow(
+      expect.objectContaining({ status: 403 }),
+    );
     expect(() => run(httpEvent({ pathParameters: { id: 'x' } }))).toThrow(
       expect.objectContaining({ status: 422, issues: [expect.objectContaining({ loc: ['path', 'id'] })] }),
     );
@@ -177,8 +193,9 @@ describe('routeInput', () => {
 });
 
 describe('defineRoute', () => {
-  const handler = defineRoute({ family: 'environments', path: ThingPath, body: ThingBody }, async ({ path, body, requestId }) =>
-    json(201, { id: path.id, name: body.name, requestId }),
+  const handler = defineRoute(
+    { family: 'environments', path: ThingPath, body: ThingBody },
+    async ({ path, body, requestId }) => json(201, { id: path.id, name: body.name, requestId }),
   );
   const call = (event: HttpEvent) => handler(event, {} as Context);
 
@@ -193,20 +210,30 @@ describe('defineRoute', () => {
   });
 
   it('answers every failure in the family envelope, checking the body before the schema', async () => {
-    const notJson = await call(httpEvent({ body: '{', pathParameters: { id: '4' }, headers: { 'content-type': 'application/json' } }));
+    const notJson = await call(
+      httpEvent({ body: '{', pathParameters: { id: '4' }, headers: { 'content-type': 'application/json' } }),
+    );
     expect(notJson.statusCode).toBe(400);
-    expect(JSON.parse(notJson.body!)).toMatchObject({ code: 'INVALID_JSON', requestId: notJson.headers!['x-request-id'] });
+    expect(JSON.parse(notJson.body!)).toMatchObject({
+      code: 'INVALID_JSON',
+      requestId: notJson.headers!['x-request-id'],
+    });
     const unknown = await call(
-      httpEvent({ body: '{"name":"n","x":1}', pathParameters: { id: '4' }, headers: { 'content-type': 'application/json' } }),
+      httpEvent({
+        body: '{"name":"n","x":1}',
+        pathParameters: { id: '4' },
+        headers: { 'content-type': 'application/json' },
+      }),
     );
     expect(JSON.parse(unknown.body!)).toMatchObject({ code: 'UNKNOWN_FIELD', field: 'x' });
   });
 
   it('keeps each invocation apart: concurrent requests get their own ids', async () => {
-    const event = () => httpEvent({ body: '{"name":"n"}', pathParameters: { id: '4' }, headers: { 'content-type': 'application/json' } });
+    const event = () =>
+      httpEvent({ body: '{"name":"n"}', pathParameters: { id: '4' }, headers: { 'content-type': 'application/json' } });
     const responses = await Promise.all([call(event()), call(event()), call(event())]);
     const ids = responses.map((response) => JSON.parse(response.body!).requestId);
     expect(new Set(ids).size).toBe(3);
-    responses.forEach((response, i) => expect(response.headers!['x-request-id']).toBe(ids[i]));
+    for (const [i, response] of responses.entries()) expect(response.headers!['x-request-id']).toBe(ids[i]);
   });
 });

@@ -6,7 +6,8 @@ const firstMessage = (name: string) => variableNameSchema.safeParse(name).error?
 
 describe('variable names', () => {
   it('accepts names a shell can export, up to 128 characters', () => {
-    for (const name of ['A', '_', 'a1', 'OPENAI_API_KEY', '_private', 'x'.repeat(128)]) expect(accepts(name)).toBe(true);
+    for (const name of ['A', '_', 'a1', 'OPENAI_API_KEY', '_private', 'x'.repeat(128)])
+      expect(accepts(name)).toBe(true);
   });
 
   it('refuses anything a shell could not export, anywhere in the name', () => {
@@ -17,8 +18,22 @@ describe('variable names', () => {
   });
 
   it.each([
-    'PATH', 'NODE_OPTIONS', 'PYTHONPATH', 'PYTHONSTARTUP', 'BASH_ENV', 'ENV', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS',
-    'PERL5OPT', 'RUBYOPT', 'HOME', 'SHELL', 'IFS', 'LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'AWS_LAMBDA_RUNTIME_API',
+    'PATH',
+    'NODE_OPTIONS',
+    'PYTHONPATH',
+    'PYTHONSTARTUP',
+    'BASH_ENV',
+    'ENV',
+    'JAVA_TOOL_OPTIONS',
+    '_JAVA_OPTIONS',
+    'PERL5OPT',
+    'RUBYOPT',
+    'HOME',
+    'SHELL',
+    'IFS',
+    'LD_PRELOAD',
+    'DYLD_INSERT_LIBRARIES',
+    'AWS_LAMBDA_RUNTIME_API',
   ])('reserves %s, in any case, with a message that says why', (name) => {
     expect(accepts(name)).toBe(false);
     expect(accepts(name.toLowerCase())).toBe(false);
@@ -26,7 +41,8 @@ describe('variable names', () => {
   });
 
   it('reserves only the exact names and the prefixes, not names that contain them', () => {
-    for (const name of ['ENVIRONMENT', 'MY_HOME', 'SHELLCHECK', 'XLD_PRELOAD', 'AWS_LAMBDA', 'RUBYOPTS']) expect(accepts(name), name).toBe(true);
+    for (const name of ['ENVIRONMENT', 'MY_HOME', 'SHELLCHECK', 'XLD_PRELOAD', 'AWS_LAMBDA', 'RUBYOPTS'])
+      expect(accepts(name), name).toBe(true);
   });
 
   it('reports one problem for a reserved name', () => {
@@ -46,7 +62,7 @@ describe('secret values', () => {
   it('refuses the empty value and one byte over, counting UTF-8 bytes', () => {
     expect(accepted('')).toBe(false);
     expect(accepted('x'.repeat(MAX_VALUE_BYTES + 1))).toBe(false);
-    expect(accepted('é'.repeat(MAX_VALUE_BYTES / 2) + 'x')).toBe(false);
+    expect(accepted(`${'é'.repeat(MAX_VALUE_BYTES / 2)}x`)).toBe(false);
     expect(secretValueSchema.safeParse('').error?.issues[0]?.message).toMatch(/1 byte and 64 KiB/);
   });
 });

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { PRESET_NAMES, PRESET_PROVIDERS } from '../../lib/secrets/presets.js';
 import { variableNameSchema } from '../../lib/secrets/names.js';
+import { PRESET_NAMES, PRESET_PROVIDERS } from '../../lib/secrets/presets.js';
 
 describe('provider presets', () => {
   it('name each well-known provider’s key as the contract’s table does', () => {
-    expect(PRESET_NAMES).toEqual({ openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', github: 'GITHUB_TOKEN', tinker: 'TINKER_API_KEY' });
+    expect(PRESET_NAMES).toEqual({
+      openai: 'OPENAI_API_KEY',
+      anthropic: 'ANTHROPIC_API_KEY',
+      github: 'GITHUB_TOKEN',
+      tinker: 'TINKER_API_KEY',
+    });
     expect(PRESET_PROVIDERS).toEqual(['openai', 'anthropic', 'github', 'tinker']);
   });
 

@@ -1,8 +1,8 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeCursor, pageOf } from '../../lib/store/cursor.js';
 import { projection, setAll } from '../../lib/store/expressions.js';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { retryConditionalWrite, TransactionConditionFailed, transactWrite } from '../../lib/store/transactions.js';
 
 describe('expressions', () => {
@@ -88,7 +88,11 @@ describe('retryConditionalWrite', () => {
 
   it('names a failed transaction condition by its items', () => {
     const failed = new TransactionConditionFailed(['header']);
-    expect([failed.name, failed.message, failed.failed]).toEqual(['TransactionConditionFailed', 'Transaction condition failed', ['header']]);
+    expect([failed.name, failed.message, failed.failed]).toEqual([
+      'TransactionConditionFailed',
+      'Transaction condition failed',
+      ['header'],
+    ]);
   });
 
   it('gives up after a bounded number of attempts, and never retries other errors', async () => {
@@ -113,7 +117,11 @@ describe('retryConditionalWrite', () => {
 
 describe('transactWrite', () => {
   const cancelled = (...codes: string[]) =>
-    new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+    new TransactionCanceledException({
+      message: 'cancelled',
+      $metadata: {},
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    });
 
   /** A client whose transactions fail with `failures`, in order, then succeed: faults DynamoDB will not produce on demand. */
   function clientFailing(...failures: Error[]) {
@@ -128,7 +136,9 @@ describe('transactWrite', () => {
     } as unknown as DynamoDBDocumentClient;
     return { ddb, sent };
   }
-  const check = (SK: string) => ({ ConditionCheck: { TableName: 't', Key: { PK: 'a', SK }, ConditionExpression: 'attribute_exists(PK)' } });
+  const check = (SK: string) => ({
+    ConditionCheck: { TableName: 't', Key: { PK: 'a', SK }, ConditionExpression: 'attribute_exists(PK)' },
+  });
   const items = { first: check('1'), second: check('2'), third: check('3'), fourth: check('4') };
 
   it('sends the named items as one transaction, in order, leaving out undefined ones', async () => {

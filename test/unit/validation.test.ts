@@ -4,10 +4,10 @@ import { CreateEnvironmentBody, PutMemberBody, UpdateSecretBody } from '../../li
 import { ValidationError } from '../../lib/errors.js';
 import { toHttpError } from '../../lib/http/upstream-errors.js';
 import { parseInput } from '../../lib/http/validation.js';
-import { CorruptRecordError, parseRecord } from '../../lib/store/records.js';
-import { loggedDuring } from '../support/logs.js';
 import { isReservedName } from '../../lib/secrets/names.js';
 import { CreateUserSecretBody, ListUserSecretsQuery, SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
+import { CorruptRecordError, parseRecord } from '../../lib/store/records.js';
+import { loggedDuring } from '../support/logs.js';
 
 function issuesOf(run: () => unknown) {
   try {
@@ -21,11 +21,17 @@ function issuesOf(run: () => unknown) {
 
 describe('request validation', () => {
   it('defaults the provider and accepts a valid body', () => {
-    expect(parseInput(CreateUserSecretBody, { name: 'A_1', value: 'v' }, 'body')).toEqual({ name: 'A_1', provider: 'custom', value: 'v' });
+    expect(parseInput(CreateUserSecretBody, { name: 'A_1', value: 'v' }, 'body')).toEqual({
+      name: 'A_1',
+      provider: 'custom',
+      value: 'v',
+    });
   });
 
   it('locates each problem and types it like the v1 API documents', () => {
-    const issues = issuesOf(() => parseInput(CreateUserSecretBody, { name: 5, provider: 'Bad Slug', extra: 1 }, 'body'));
+    const issues = issuesOf(() =>
+      parseInput(CreateUserSecretBody, { name: 5, provider: 'Bad Slug', extra: 1 }, 'body'),
+    );
     expect(issues).toEqual(
       expect.arrayContaining([
         { loc: ['body', 'name'], msg: 'Input should be a valid string', type: 'string_type' },
@@ -40,30 +46,53 @@ describe('request validation', () => {
     const fits = '€'.repeat(Math.floor((64 * 1024) / 3));
     expect(parseInput(CreateUserSecretBody, { name: 'N', value: fits }, 'body').value).toBe(fits);
     const tooBig = '€'.repeat(Math.floor((64 * 1024) / 3) + 1);
-    expect(issuesOf(() => parseInput(CreateUserSecretBody, { name: 'N', value: tooBig }, 'body'))[0]!.loc).toEqual(['body', 'value']);
+    expect(issuesOf(() => parseInput(CreateUserSecretBody, { name: 'N', value: tooBig }, 'body'))[0]!.loc).toEqual([
+      'body',
+      'value',
+    ]);
   });
 
   it('accepts ids in either case and emits them lower-case', () => {
-    expect(parseInput(SecretIdPath, { id: '2489E9AD-2EE2-8E00-8EC9-32D5F69181C0' }, 'path')).toEqual({ id: '2489e9ad-2ee2-8e00-8ec9-32d5f69181c0' });
-    expect(issuesOf(() => parseInput(SecretIdPath, { id: 'nope' }, 'path'))[0]).toEqual({ loc: ['path', 'id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' });
+    expect(parseInput(SecretIdPath, { id: '2489E9AD-2EE2-8E00-8EC9-32D5F69181C0' }, 'path')).toEqual({
+      id: '2489e9ad-2ee2-8e00-8ec9-32d5f69181c0',
+    });
+    expect(issuesOf(() => parseInput(SecretIdPath, { id: 'nope' }, 'path'))[0]).toEqual({
+      loc: ['path', 'id'],
+      msg: 'Input should be a valid UUID',
+      type: 'uuid_parsing',
+    });
   });
 
   it('coerces and bounds the list limit', () => {
     expect(parseInput(ListUserSecretsQuery, {}, 'query')).toEqual({ limit: 50 });
     expect(parseInput(ListUserSecretsQuery, { limit: '100' }, 'query').limit).toBe(100);
-    expect(issuesOf(() => parseInput(ListUserSecretsQuery, { limit: '1.5' }, 'query'))[0]!.loc).toEqual(['query', 'limit']);
+    expect(issuesOf(() => parseInput(ListUserSecretsQuery, { limit: '1.5' }, 'query'))[0]!.loc).toEqual([
+      'query',
+      'limit',
+    ]);
   });
 
   it('reserves names that would hijack a runtime, in any case', () => {
-    for (const name of ['PATH', 'path', 'LD_PRELOAD', 'ld_library_path', 'DYLD_X', 'AWS_LAMBDA_RUNTIME_API', 'IFS', 'PYTHONSTARTUP']) {
+    for (const name of [
+      'PATH',
+      'path',
+      'LD_PRELOAD',
+      'ld_library_path',
+      'DYLD_X',
+      'AWS_LAMBDA_RUNTIME_API',
+      'IFS',
+      'PYTHONSTARTUP',
+    ]) {
       expect(isReservedName(name)).toBe(true);
     }
-    for (const name of ['PATHNAME', 'OPENAI_API_KEY', 'HOMEBREW_TOKEN', 'MY_LD_FLAG']) expect(isReservedName(name)).toBe(false);
+    for (const name of ['PATHNAME', 'OPENAI_API_KEY', 'HOMEBREW_TOKEN', 'MY_LD_FLAG'])
+      expect(isReservedName(name)).toBe(false);
   });
 });
 
 describe('validation messages', () => {
-  const only = (schema: Parameters<typeof parseInput>[0], input: unknown) => issuesOf(() => parseInput(schema, input, 'body'))[0];
+  const only = (schema: Parameters<typeof parseInput>[0], input: unknown) =>
+    issuesOf(() => parseInput(schema, input, 'body'))[0];
 
   it('describe length and range problems of strings and numbers', () => {
     expect(only(CreateEnvironmentBody, { name: '   ' })).toEqual({
@@ -94,27 +123,69 @@ describe('validation messages', () => {
       msg: 'Name must not contain control characters',
       type: 'string_pattern_mismatch',
     });
-    expect(only(PutMemberBody, { role: 'admin' })).toEqual({ loc: ['body', 'role'], msg: "Input should be 'owner' or 'editor' or 'viewer'", type: 'enum' });
-    expect(only(UpdateSecretBody, {})).toEqual({ loc: ['body'], msg: 'Send at least one of value, description or neverReveal', type: 'value_error' });
-    expect(only(CreateUserSecretBody, { name: 'PATH', value: 'v' })).toMatchObject({ loc: ['body', 'name'], type: 'value_error', msg: expect.stringMatching(/reserved/) });
-    expect(only(CreateUserSecretBody, { name: 'A', value: 7 })).toEqual({ loc: ['body', 'value'], msg: 'Input should be a valid string', type: 'string_type' });
-    expect(only(CreateUserSecretBody, null)).toEqual({ loc: ['body'], msg: 'Input should be a valid object', type: 'object_type' });
+    expect(only(PutMemberBody, { role: 'admin' })).toEqual({
+      loc: ['body', 'role'],
+      msg: "Input should be 'owner' or 'editor' or 'viewer'",
+      type: 'enum',
+    });
+    expect(only(UpdateSecretBody, {})).toEqual({
+      loc: ['body'],
+      msg: 'Send at least one of value, description or neverReveal',
+      type: 'value_error',
+    });
+    expect(only(CreateUserSecretBody, { name: 'PATH', value: 'v' })).toMatchObject({
+      loc: ['body', 'name'],
+      type: 'value_error',
+      msg: expect.stringMatching(/reserved/),
+    });
+    expect(only(CreateUserSecretBody, { name: 'A', value: 7 })).toEqual({
+      loc: ['body', 'value'],
+      msg: 'Input should be a valid string',
+      type: 'string_type',
+    });
+    expect(only(CreateUserSecretBody, null)).toEqual({
+      loc: ['body'],
+      msg: 'Input should be a valid object',
+      type: 'object_type',
+    });
   });
 
   it('locate nested problems through the input, missing where the input has nothing', () => {
     const nested = z.strictObject({ outer: z.strictObject({ inner: z.string() }) });
-    expect(only(nested, { outer: {} })).toEqual({ loc: ['body', 'outer', 'inner'], msg: 'Field required', type: 'missing' });
-    expect(only(nested, { outer: { inner: 1 } })).toEqual({ loc: ['body', 'outer', 'inner'], msg: 'Input should be a valid string', type: 'string_type' });
+    expect(only(nested, { outer: {} })).toEqual({
+      loc: ['body', 'outer', 'inner'],
+      msg: 'Field required',
+      type: 'missing',
+    });
+    expect(only(nested, { outer: { inner: 1 } })).toEqual({
+      loc: ['body', 'outer', 'inner'],
+      msg: 'Input should be a valid string',
+      type: 'string_type',
+    });
     expect(only(nested, { outer: 'flat' })).toMatchObject({ loc: ['body', 'outer'], type: 'object_type' });
-    const below = z.object({ parent: z.optional(z.nullable(z.object({}))) }).check(z.refine(() => false, { path: ['parent', 'child'], error: 'Needs a child' }));
+    const below = z
+      .object({ parent: z.optional(z.nullable(z.object({}))) })
+      .check(z.refine(() => false, { path: ['parent', 'child'], error: 'Needs a child' }));
     for (const parent of [null, undefined]) {
-      expect(only(below, { parent })).toEqual({ loc: ['body', 'parent', 'child'], msg: 'Needs a child', type: 'value_error' });
+      expect(only(below, { parent })).toEqual({
+        loc: ['body', 'parent', 'child'],
+        msg: 'Needs a child',
+        type: 'value_error',
+      });
     }
   });
 
   it('fall back to a message of their own where zod has only its generic one', () => {
-    expect(only(z.string().check(z.regex(/^a$/)), 'b')).toEqual({ loc: ['body'], msg: 'String does not match the expected format', type: 'string_pattern_mismatch' });
-    expect(only(z.string().check(z.refine(() => false)), 'b')).toEqual({ loc: ['body'], msg: 'Invalid value', type: 'value_error' });
+    expect(only(z.string().check(z.regex(/^a$/)), 'b')).toEqual({
+      loc: ['body'],
+      msg: 'String does not match the expected format',
+      type: 'string_pattern_mismatch',
+    });
+    expect(only(z.string().check(z.refine(() => false)), 'b')).toEqual({
+      loc: ['body'],
+      msg: 'Invalid value',
+      type: 'value_error',
+    });
   });
 
   it('carry the options of the error they raise', () => {
@@ -143,10 +214,19 @@ describe('stored records', () => {
       }
     });
     expect(thrown).toBeInstanceOf(CorruptRecordError);
-    expect(thrown).toMatchObject({ name: 'CorruptRecordError', recordType: 'user-secret', message: 'Stored user-secret record failed validation' });
+    expect(thrown).toMatchObject({
+      name: 'CorruptRecordError',
+      recordType: 'user-secret',
+      message: 'Stored user-secret record failed validation',
+    });
     expect(toHttpError(thrown)).toMatchObject({ status: 500, detail: 'Internal server error' });
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'error', msg: 'stored record failed validation', recordType: 'user-secret', fields: ['masked_value', 'meta.by'] }),
+      expect.objectContaining({
+        level: 'error',
+        msg: 'stored record failed validation',
+        recordType: 'user-secret',
+        fields: ['masked_value', 'meta.by'],
+      }),
     ]);
     expect(text).not.toContain('sk-stored-secret');
   });

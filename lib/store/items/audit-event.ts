@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import type { TableDeps } from '../dynamodb.js';
 import { decodeCursor, type PageQuery, pageOf } from '../cursor.js';
+import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { parseRecord } from '../records.js';
 
@@ -27,7 +27,9 @@ export const auditEventItem = {
     event: AuditEventRecord & { id: string; expires_at: number },
   ): Promise<void> {
     const { id, ...attributes } = event;
-    await ddb.send(new PutCommand({ TableName: config.tableName, Item: { ...itemKeys.audit(tenant, id), ...attributes } }));
+    await ddb.send(
+      new PutCommand({ TableName: config.tableName, Item: { ...itemKeys.audit(tenant, id), ...attributes } }),
+    );
   },
 
   /** One page, newest first. */

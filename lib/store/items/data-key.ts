@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
-import { dataKeyIndex, type DataKeyIndexStatus, itemKeys, SK_PREFIX } from '../keys.js';
+import { type DataKeyIndexStatus, dataKeyIndex, itemKeys, SK_PREFIX } from '../keys.js';
 import { TABLE_DEFINITION } from '../table.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
@@ -27,7 +27,12 @@ export const dataKeyItem = {
   /** The item of a new, active key version. */
   build(
     tenant: string,
-    record: { version: number; wrapped_key: Uint8Array | undefined; kms_key_id: string | undefined; created_at: string },
+    record: {
+      version: number;
+      wrapped_key: Uint8Array | undefined;
+      kms_key_id: string | undefined;
+      created_at: string;
+    },
   ): Record<string, unknown> {
     return {
       ...itemKeys.dataKey(tenant, record.version),

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import type { TableDeps } from '../dynamodb.js';
-import type { PageQuery } from '../cursor.js';
 import { type CountedPage, queryCountedPage } from '../counted-page.js';
+import type { PageQuery } from '../cursor.js';
+import type { TableDeps } from '../dynamodb.js';
 import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';

@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import type { TableDeps } from '../dynamodb.js';
 import { decodeCursor, type PageQuery, pageOf } from '../cursor.js';
+import type { TableDeps } from '../dynamodb.js';
 import { projection } from '../expressions.js';
 import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, indexKeys, itemKeys, userTenant } from '../keys.js';
 import { parseRecord } from '../records.js';
@@ -72,7 +72,9 @@ export const memberItem = {
   },
 
   deleteIfRole({ config }: TableDeps, tenant: string, userId: string, readRole: Role): TransactItem {
-    return { Delete: { TableName: config.tableName, Key: itemKeys.member(tenant, userId), ...unchangedRole(readRole) } };
+    return {
+      Delete: { TableName: config.tableName, Key: itemKeys.member(tenant, userId), ...unchangedRole(readRole) },
+    };
   },
 
   /**

@@ -1,6 +1,6 @@
-import type { TableDeps } from '../dynamodb.js';
-import type { PageQuery } from '../cursor.js';
 import { type CountedPage, queryCountedPage } from '../counted-page.js';
+import type { PageQuery } from '../cursor.js';
+import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
 import { UserSecretMetadataRecord } from './user-secret.js';
