@@ -18,6 +18,50 @@ export type ErrorKind =
   | 'bad_gateway'
   | 'gateway_timeout';
 
+/** The v1 envelope's `type` values, one per kind; the README's v1 error table lists exactly these. */
+export const V1_ERROR_TYPES = [
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'conflict_error',
+  'precondition_failed',
+  'payload_too_large',
+  'validation_error',
+  'upgrade_required',
+  'rate_limit_error',
+  'internal_error',
+  'bad_gateway',
+  'gateway_timeout',
+] as const;
+export type V1ErrorType = (typeof V1_ERROR_TYPES)[number];
+
+/** The environments envelope's string codes; the README's error table lists exactly these. */
+export const ENVIRONMENT_ERROR_CODES = [
+  'INVALID_JSON',
+  'VALIDATION_ERROR',
+  'UNKNOWN_FIELD',
+  'READONLY_FIELD',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'SECRET_NEVER_REVEAL',
+  'NOT_FOUND',
+  'ENVIRONMENT_NOT_FOUND',
+  'SECRET_NOT_FOUND',
+  'MEMBER_NOT_FOUND',
+  'CONFLICT',
+  'SECRET_EXISTS',
+  'LAST_OWNER',
+  'PRECONDITION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'UPGRADE_REQUIRED',
+  'RATE_LIMITED',
+  'INTERNAL_ERROR',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+] as const;
+export type EnvironmentErrorCode = (typeof ENVIRONMENT_ERROR_CODES)[number];
+
 /** One input problem, located like `["body", "name"]`. */
 export interface FieldIssue {
   loc: (string | number)[];
@@ -27,7 +71,7 @@ export interface FieldIssue {
 
 export interface HttpErrorOptions {
   /** Stable string code for the environments family (e.g. `SECRET_EXISTS`). */
-  code?: string;
+  code?: EnvironmentErrorCode;
   /** Input field the error is tied to. */
   field?: string;
   /** How the caller can fix it. */
@@ -37,7 +81,7 @@ export interface HttpErrorOptions {
 }
 
 export class HttpError extends Error {
-  readonly code?: string;
+  readonly code?: EnvironmentErrorCode;
   readonly field?: string;
   readonly hint?: string;
   readonly headers: Record<string, string>;

@@ -1,4 +1,10 @@
-import { type ErrorKind, type HttpError, ValidationError } from '../errors.js';
+import {
+  type EnvironmentErrorCode,
+  type ErrorKind,
+  type HttpError,
+  type V1ErrorType,
+  ValidationError,
+} from '../errors.js';
 
 /**
  * The two API families and their error envelopes — the only place either shape is built.
@@ -7,7 +13,7 @@ import { type ErrorKind, type HttpError, ValidationError } from '../errors.js';
  */
 export type ApiFamily = 'v1' | 'environments';
 
-const V1_TYPES: Record<ErrorKind, string> = {
+const V1_TYPES: Record<ErrorKind, V1ErrorType> = {
   invalid_request: 'invalid_request_error',
   authentication: 'authentication_error',
   permission: 'permission_error',
@@ -23,7 +29,7 @@ const V1_TYPES: Record<ErrorKind, string> = {
   gateway_timeout: 'gateway_timeout',
 };
 
-const ENVIRONMENT_CODES: Record<ErrorKind, string> = {
+const ENVIRONMENT_CODES: Record<ErrorKind, EnvironmentErrorCode> = {
   invalid_request: 'VALIDATION_ERROR',
   authentication: 'UNAUTHORIZED',
   permission: 'FORBIDDEN',
@@ -57,7 +63,7 @@ function renderV1(error: HttpError): ErrorEnvelope {
 /** Environments answer input problems with 400 and name the first offending field. */
 function renderEnvironments(error: HttpError, requestId: string): ErrorEnvelope {
   let status = error.status;
-  let code = error.code ?? ENVIRONMENT_CODES[error.kind];
+  let code: EnvironmentErrorCode = error.code ?? ENVIRONMENT_CODES[error.kind];
   let message = error.detail;
   let field = error.field;
   const first = error instanceof ValidationError ? error.issues[0] : undefined;
