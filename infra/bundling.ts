@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
-import { functionEntry } from './paths.js';
+import { functionEntry, PROJECT_ROOT } from './paths.js';
 
 /**
  * How every Lambda function is bundled. The CDK stack and the benchmark both use these
@@ -19,6 +19,8 @@ export const LAMBDA_BUNDLING: Readonly<BuildOptions> = {
   mainFields: ['module', 'main'],
   // Everything is bundled, @aws-sdk included: the runtime's own SDK copy is not relied on.
   external: [],
+  // Cold start: see infra/shims/stream-web.ts.
+  alias: { 'node:stream/web': join(PROJECT_ROOT, 'infra', 'shims', 'stream-web.ts') },
   logLevel: 'silent',
 };
 
