@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'authentication'
   | 'permission'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'precondition_failed'
   | 'payload_too_large'
@@ -24,6 +25,7 @@ export const V1_ERROR_TYPES = [
   'authentication_error',
   'permission_error',
   'not_found_error',
+  'method_not_allowed',
   'conflict_error',
   'precondition_failed',
   'payload_too_large',
@@ -49,6 +51,7 @@ export const ENVIRONMENT_ERROR_CODES = [
   'ENVIRONMENT_NOT_FOUND',
   'SECRET_NOT_FOUND',
   'MEMBER_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'CONFLICT',
   'SECRET_EXISTS',
   'LAST_OWNER',
@@ -107,9 +110,20 @@ export class BadRequestError extends HttpError {
   }
 }
 
+/**
+ * A refused token. With a reason, the detail and RFC 6750's `WWW-Authenticate` both say why
+ * (`error_description`), so a caller can tell an expired token from a wrong audience.
+ */
 export class UnauthorizedError extends HttpError {
-  constructor(detail = 'Authentication failed', options?: HttpErrorOptions) {
-    super(401, 'authentication', detail, options);
+  constructor(reason?: string) {
+    const description = reason?.replace(/["\\]/g, "'");
+    super(401, 'authentication', description ? `Authentication failed: ${description}` : 'Authentication failed', {
+      headers: {
+        'www-authenticate': description
+          ? `Bearer error="invalid_token", error_description="${description}"`
+          : 'Bearer error="invalid_token"',
+      },
+    });
   }
 }
 
@@ -122,6 +136,15 @@ export class ForbiddenError extends HttpError {
 export class NotFoundError extends HttpError {
   constructor(detail: string, options?: HttpErrorOptions) {
     super(404, 'not_found', detail, options);
+  }
+}
+
+/** The path exists, the method does not; `Allow` lists the methods it has. */
+export class MethodNotAllowedError extends HttpError {
+  constructor(allowed: readonly string[]) {
+    super(405, 'method_not_allowed', `This path does not support the method; it allows ${allowed.join(', ')}`, {
+      headers: { allow: allowed.join(', ') },
+    });
   }
 }
 
@@ -143,13 +166,16 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
-/** Input failed its schema. Carries every issue; each family decides how many to show. */
+/** At most this many input problems are reported, however many the input has. */
+export const MAX_FIELD_ISSUES = 20;
+
+/** Input failed its schema. Keeps the first MAX_FIELD_ISSUES issues, so a huge bad body gets a small answer. */
 export class ValidationError extends HttpError {
-  constructor(
-    readonly issues: FieldIssue[],
-    options?: HttpErrorOptions,
-  ) {
+  readonly issues: FieldIssue[];
+
+  constructor(issues: FieldIssue[], options?: HttpErrorOptions) {
     super(422, 'validation', 'Validation failed', options);
+    this.issues = issues.slice(0, MAX_FIELD_ISSUES);
   }
 }
 

@@ -13,7 +13,8 @@ export const LOCAL_AUDIENCE = 'secrets-api';
 
 export interface DevIssuer {
   sign(claims: { sub: string; scope?: string; ttlSeconds?: number }): Promise<string>;
-  verify(token: string): Promise<JWTPayload>;
+  /** The token's claims, or why it is refused (said back to the caller in `WWW-Authenticate`). */
+  verify(token: string): Promise<{ claims: JWTPayload } | { refused: string }>;
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;
 }
 
@@ -30,17 +31,46 @@ export function loadDevIssuer(dataDir: string): DevIssuer {
         .setIssuedAt()
         .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
         .sign(privateKey),
-    verify: async (token) =>
-      (
-        await jwtVerify(token, publicKey, {
+    verify: async (token) => {
+      try {
+        const { payload } = await jwtVerify(token, publicKey, {
           issuer: LOCAL_ISSUER,
           audience: LOCAL_AUDIENCE,
           algorithms: ['RS256'],
           requiredClaims: ['sub', 'exp'],
-        })
-      ).payload,
+        });
+        // The service keys every tenant by `sub`; a number or object there is no identity.
+        if (typeof payload.sub !== 'string') return { refused: 'the sub claim is not a string' };
+        return { claims: payload };
+      } catch (error) {
+        return { refused: refusal(error) };
+      }
+    },
     jwks: async () => ({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }] }),
   };
+}
+
+const CLAIM_REFUSALS: Record<string, string> = {
+  nbf: 'the token is not yet valid',
+  aud: 'the token is for another audience',
+  iss: 'the token is from another issuer',
+};
+
+/** Why jose refused a token, in words that name no key material. */
+function refusal(error: unknown): string {
+  const { code, claim } = error as { code?: string; claim?: string };
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'the token has expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return CLAIM_REFUSALS[claim ?? ''] ?? `the token's ${claim} claim is missing or invalid`;
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'the token signature does not verify';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'the token is not signed with RS256';
+    default:
+      return 'the token is malformed';
+  }
 }
 
 function loadKeyPair(dir: string): { privateKey: KeyObject; publicKey: KeyObject } {

@@ -1,10 +1,18 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { PayloadTooLargeError, UnauthorizedError } from '../../lib/errors.js';
-import { renderError } from '../../lib/http/envelopes.js';
+import {
+  BadRequestError,
+  type HttpError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+} from '../../lib/errors.js';
+import { type ApiFamily, renderError } from '../../lib/http/envelopes.js';
 import { newRequestId } from '../../lib/http/request-id.js';
 import { logger } from '../../lib/log.js';
 import { functionEntry } from '../paths.js';
@@ -21,8 +29,13 @@ type Handler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** API Gateway's own payload limit; the handlers enforce the API's smaller one. */
-const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/**
+ * Limits AWS applies and a plain Node server would not, so local runs fail where AWS would:
+ * a synchronous Lambda invocation carries at most 6 MB each way, and a function that runs
+ * past its timeout (15 s, the stacks' default) is stopped. The handlers enforce the API's
+ * own, smaller body limit.
+ */
+export const LAMBDA_LIMITS = { payloadBytes: 6 * 1024 * 1024, timeoutMs: 15_000 };
 
 interface CompiledRoute {
   route: RouteDefinition;
@@ -41,7 +54,9 @@ export async function startGateway(options: {
   routes: readonly RouteDefinition[];
   issuer: DevIssuer;
   port: number;
+  limits?: typeof LAMBDA_LIMITS;
 }): Promise<Gateway> {
+  const limits = options.limits ?? LAMBDA_LIMITS;
   const compiled = await Promise.all(options.routes.map(compileRoute));
   // Literal segments win over parameters, as in API Gateway (`/secrets/env` before `/secrets/{id}`).
   compiled.sort((a, b) => a.params.length - b.params.length);
@@ -61,41 +76,56 @@ export async function startGateway(options: {
       return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(await options.issuer.jwks()));
     }
     const match = findRoute(compiled, method, url.pathname);
-    if (!match) return send(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Not Found' }));
+    if ('refused' in match) return rejectWith(res, familyOfPath(url.pathname), match.refused);
+    const { route } = match.entry;
 
-    const body = await readBody(req);
-    if (body === undefined)
-      return rejectWith(res, match.entry.route, new PayloadTooLargeError('Request body exceeds the gateway limit'));
+    // The token is checked before the body is read, as the authorizer does: an anonymous
+    // caller cannot make the service read (or hold) megabytes.
+    const verdict = await authorize(req);
+    if ('refused' in verdict) return rejectWith(res, route.family, new UnauthorizedError(verdict.refused));
 
-    const claims = await authorize(req.headers.authorization);
-    if (!claims) return rejectWith(res, match.entry.route, new UnauthorizedError());
+    const body = await readBody(req, limits.payloadBytes);
+    if (body === undefined) {
+      return rejectWith(res, route.family, new PayloadTooLargeError('Request body exceeds the 6 MB Lambda limit'));
+    }
 
-    const event = toEvent(req, url, match.entry.route, match.params, body, claims);
-    const result = await match.entry.handler(event, lambdaContext(match.entry.route));
+    const event = toEvent(req, url, route, match.params, body, verdict.claims);
+    const result = await invokeWithin(limits.timeoutMs, () => match.entry.handler(event, lambdaContext(route)));
+    if (result === undefined) {
+      logger.error('function timed out', { function: route.function, timeoutMs: limits.timeoutMs });
+      return sendAwsError(res, 503, 'Service Unavailable');
+    }
     const headers: Record<string, string | string[]> = Object.fromEntries(
       Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
     );
     if (result.cookies?.length) headers['set-cookie'] = result.cookies;
     const payload =
       result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    if (Buffer.byteLength(JSON.stringify(result)) > limits.payloadBytes) {
+      // Lambda refuses to return such a response, and API Gateway answers with its own 500.
+      logger.error('function response over the Lambda limit', { function: route.function });
+      return sendAwsError(res, 500, 'Internal Server Error');
+    }
     send(res, result.statusCode ?? 200, headers, payload);
   }
 
-  async function authorize(header: string | undefined): Promise<Record<string, string> | undefined> {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-    if (!token) return undefined;
-    try {
-      const payload = await options.issuer.verify(token);
-      // API Gateway hands claims to the function as strings.
-      return Object.fromEntries(
-        Object.entries(payload).map(([name, value]) => [
-          name,
-          typeof value === 'string' ? value : JSON.stringify(value),
-        ]),
-      );
-    } catch {
-      return undefined;
-    }
+  /** The JWT check of the deployed authorizer: one bearer token, verified, claims as strings. */
+  async function authorize(req: IncomingMessage): Promise<{ claims: Record<string, string> } | { refused: string }> {
+    const sent = req.headersDistinct.authorization ?? [];
+    if (sent.length === 0) return { refused: 'no bearer token was sent' };
+    if (sent.length > 1) return { refused: 'more than one Authorization header was sent' };
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(sent[0]!)?.[1];
+    if (!token) return { refused: 'the Authorization header is not "Bearer <token>"' };
+    const verified = await options.issuer.verify(token);
+    if ('refused' in verified) return verified;
+    // API Gateway hands claims to the function as strings.
+    const claims = Object.fromEntries(
+      Object.entries(verified.claims).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : JSON.stringify(value),
+      ]),
+    );
+    return { claims };
   }
 
   await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
@@ -113,27 +143,66 @@ async function compileRoute(route: RouteDefinition): Promise<CompiledRoute> {
   return { route, pattern: new RegExp(`^${source}$`), params, handler: module.handler };
 }
 
-function findRoute(routes: CompiledRoute[], method: string, path: string) {
+/**
+ * The route for a method and path, or the gateway's own refusal: 404 for a path no route
+ * has, 405 (with `Allow`) for a path that exists under other methods, 400 for a parameter
+ * that is not valid percent-encoding.
+ */
+function findRoute(
+  routes: CompiledRoute[],
+  method: string,
+  path: string,
+): { entry: CompiledRoute; params: Record<string, string> } | { refused: HttpError } {
+  const allowed: string[] = [];
   for (const entry of routes) {
-    if (entry.route.method !== method) continue;
     const found = entry.pattern.exec(path);
-    if (found) {
-      const params = Object.fromEntries(entry.params.map((name, i) => [name, decodeURIComponent(found[i + 1]!)]));
-      return { entry, params };
+    if (!found) continue;
+    if (entry.route.method !== method) {
+      allowed.push(entry.route.method);
+      continue;
     }
+    const params: Record<string, string> = {};
+    for (const [i, name] of entry.params.entries()) {
+      try {
+        params[name] = decodeURIComponent(found[i + 1]!);
+      } catch {
+        return { refused: new BadRequestError(`Path parameter ${name} is not valid percent-encoding`) };
+      }
+    }
+    return { entry, params };
   }
-  return undefined;
+  if (allowed.length > 0) return { refused: new MethodNotAllowedError([...new Set(allowed)]) };
+  return { refused: new NotFoundError('No route matches this path') };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** Which envelope a request that matched no route gets: the family its path belongs to. */
+function familyOfPath(path: string): ApiFamily {
+  return path.startsWith('/api/v1/') ? 'v1' : 'environments';
+}
+
+/** The body, or `undefined` once it passes `maxBytes` (the rest is not read). */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_BODY) return undefined;
+    if (size > maxBytes) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** The handler's answer, or `undefined` when it runs past the function's timeout. */
+async function invokeWithin<T>(timeoutMs: number, invoke: () => Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
+  try {
+    return await Promise.race([invoke(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function toEvent(
@@ -151,7 +220,8 @@ function toEvent(
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const now = new Date();
-  const textual = body.length === 0 || isTextual(headers['content-type']);
+  // Bytes that are not UTF-8 travel base64-encoded, as binary does, so no decoding alters them.
+  const textual = body.length === 0 || (isTextual(headers['content-type']) && isUtf8(body));
   return {
     version: '2.0',
     routeKey: routeKey(route),
@@ -211,16 +281,30 @@ function lambdaContext(route: RouteDefinition): Context {
   };
 }
 
-function rejectWith(res: ServerResponse, route: RouteDefinition, error: PayloadTooLargeError | UnauthorizedError) {
+/**
+ * The gateway's own refusals, in the family's envelope. The connection is closed after them:
+ * a request body the gateway did not read cannot be left in the way of the next request.
+ */
+function rejectWith(res: ServerResponse, family: ApiFamily, error: HttpError) {
   const requestId = newRequestId();
-  const { status, body } = renderError(route.family, error, requestId);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'x-request-id': requestId,
-    'cache-control': 'no-store',
-  };
-  if (status === 401) headers['www-authenticate'] = 'Bearer';
-  send(res, status, headers, JSON.stringify(body));
+  const { status, body } = renderError(family, error, requestId);
+  send(
+    res,
+    status,
+    {
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+      'cache-control': 'no-store',
+      connection: 'close',
+      ...error.headers,
+    },
+    JSON.stringify(body),
+  );
+}
+
+/** What API Gateway itself answers when the function fails outside the service's code. */
+function sendAwsError(res: ServerResponse, status: number, message: string) {
+  send(res, status, { 'content-type': 'application/json' }, JSON.stringify({ message }));
 }
 
 /** Every response carries a request id, including the gateway's own answers. */

@@ -4,7 +4,7 @@ import { PROJECT_ROOT } from '../paths.js';
 import { ROUTES } from '../routes.js';
 import { type DevIssuer, loadDevIssuer } from './dev-issuer.js';
 import { ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
-import { startGateway } from './gateway.js';
+import { type LAMBDA_LIMITS, startGateway } from './gateway.js';
 import { DEFAULT_KEY_ALIAS, type LocalKms, startLocalKms } from './kms-server.js';
 
 /**
@@ -45,6 +45,8 @@ export interface LocalStackOptions {
   dynamoDbEndpoint?: string;
   tableName?: string;
   minClientVersion?: string;
+  /** Lambda's payload and timeout limits as the gateway applies them (tests lower them). */
+  lambdaLimits?: typeof LAMBDA_LIMITS;
 }
 
 export interface LocalStack {
@@ -76,7 +78,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       MIN_CLIENT_VERSION: options.minClientVersion ?? process.env.MIN_CLIENT_VERSION ?? '1.0.0',
     });
     const issuer = loadDevIssuer(dataDir);
-    const gateway = await startGateway({ routes: ROUTES, issuer, port: options.port ?? 3000 });
+    const gateway = await startGateway({
+      routes: ROUTES,
+      issuer,
+      port: options.port ?? 3000,
+      limits: options.lambdaLimits,
+    });
     stops.unshift(gateway.close);
     // Lets local tools (such as `npm run rotate`) reach this running stack.
     const endpoints: LocalEndpoints = { dynamoDbEndpoint, kmsEndpoint: kms.endpoint, tableName, url: gateway.url };

@@ -23,7 +23,7 @@ const ClaimsSchema = z.object({
  */
 export function callerFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller {
   const parsed = ClaimsSchema.safeParse(event.requestContext?.authorizer?.jwt?.claims);
-  if (!parsed.success) throw new UnauthorizedError();
+  if (!parsed.success) throw new UnauthorizedError('the token carries no usable sub claim');
   const { sub, scope, scp } = parsed.data;
   const scopes = new Set([
     ...scopeList(scope),

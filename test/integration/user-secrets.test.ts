@@ -382,15 +382,6 @@ describe('authentication', () => {
   });
 });
 
-describe('gateway', () => {
-  it('answers an unknown route with 404 like API Gateway, still with a request id', async () => {
-    const result = await stack.call('GET', '/api/v1/nothing-here', { token: alice });
-    expect(result.status).toBe(404);
-    expect(result.body).toEqual({ message: 'Not Found' });
-    expect(result.headers.get('x-request-id')).toMatch(REQUEST_ID);
-  });
-});
-
 describe('client version', () => {
   it('answers 426 upgrade_required below the minimum and serves at or above it', async () => {
     expectV1Error(

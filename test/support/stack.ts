@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { localDynamoDbClient } from '../../infra/local/dynamodb.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/stack.js';
 
 export interface CallOptions {
   token?: string;
   body?: unknown;
   /** Sent as-is instead of JSON-encoding `body`. */
-  rawBody?: string;
+  rawBody?: string | Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -33,14 +33,16 @@ export interface TestStack extends LocalStack {
  * The local stack for one test file: its own table and KMS key file on the run's shared
  * DynamoDB Local, the real gateway on an ephemeral port, and the real handler modules.
  */
-export async function startTestStack(options: { minClientVersion?: string } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: Pick<LocalStackOptions, 'minClientVersion' | 'lambdaLimits'> = {},
+): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'secrets-stack-'));
   const stack = await startLocalStack({
     dataDir,
     port: 0,
     dynamoDbEndpoint: inject('dynamoDbEndpoint'),
     tableName: `test-${randomUUID()}`,
-    minClientVersion: options.minClientVersion,
+    ...options,
   });
   const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(stack.dynamoDbEndpoint));
   return {

@@ -7,6 +7,7 @@ import {
   GatewayTimeoutError,
   type HttpError,
   InternalError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   PreconditionFailedError,
@@ -59,6 +60,7 @@ const EVERY_ERROR: [() => HttpError, number, string, string][] = [
   [() => new UnauthorizedError(), 401, 'authentication_error', 'UNAUTHORIZED'],
   [() => new ForbiddenError('Role'), 403, 'permission_error', 'FORBIDDEN'],
   [() => new NotFoundError('Gone'), 404, 'not_found_error', 'NOT_FOUND'],
+  [() => new MethodNotAllowedError(['GET', 'POST']), 405, 'method_not_allowed', 'METHOD_NOT_ALLOWED'],
   [() => new ConflictError('Exists'), 409, 'conflict_error', 'CONFLICT'],
   [() => new PreconditionFailedError(), 412, 'precondition_failed', 'PRECONDITION_FAILED'],
   [() => new PayloadTooLargeError('Big'), 413, 'payload_too_large', 'PAYLOAD_TOO_LARGE'],
@@ -90,6 +92,7 @@ describe('error codes', () => {
     expect(new PreconditionFailedError().detail).toBe('The resource has changed since it was read');
     expect(new RateLimitedError().detail).toBe('Too many requests, retry later');
     expect(new RateLimitedError(7).headers).toEqual({ 'retry-after': '7' });
+    expect(new MethodNotAllowedError(['GET', 'DELETE']).headers).toEqual({ allow: 'GET, DELETE' });
     expect(new InternalError().detail).toBe('Internal server error');
     expect(new BadGatewayError().detail).toBe('An upstream service failed');
     expect(new GatewayTimeoutError().detail).toBe('An upstream service timed out');
