@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type {
@@ -92,6 +93,10 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): Middleware {
           code: 'INVALID_JSON',
           hint: 'Send the header Content-Type: application/json.',
         });
+      }
+      // JSON travels as UTF-8 (RFC 8259); bytes that are not would be altered by decoding.
+      if (isBase64Encoded && body !== undefined && !isUtf8(Buffer.from(body, 'base64'))) {
+        throw new BadRequestError('Request body is not valid UTF-8', { code: 'INVALID_JSON' });
       }
       try {
         await parser.before!(request as never);

@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { InvalidCursorError } from '../store/cursor.js';
+import { WriteContentionError } from '../store/transactions.js';
 
 const THROTTLING = new Set([
   'ThrottlingException',
@@ -30,6 +31,8 @@ export function toHttpError(error: unknown): HttpError {
       hint: 'Pass the cursor the previous page returned, unchanged.',
     });
   }
+  // Contention is no fault of the service's: the caller is told to come back, never a 5xx.
+  if (error instanceof WriteContentionError) return new RateLimitedError(1);
   if (!(error instanceof Error)) return new InternalError();
   const code = (error as { code?: string }).code;
   if (THROTTLING.has(error.name)) return new RateLimitedError(1);

@@ -60,7 +60,21 @@ export async function transactWrite<Name extends string>(
   }
 }
 
-const MAX_WRITE_ATTEMPTS = 5;
+/**
+ * Writers of one record without `If-Match` each retry until theirs lands. One of them wins
+ * each round, so the bound must cover many writers; the jittered, capped backoff spreads
+ * them out so most land in the first few rounds.
+ */
+const MAX_WRITE_ATTEMPTS = 25;
+const MAX_WRITE_BACKOFF_MS = 64;
+
+/** A record so contended that a write did not land within its attempts: the caller may retry. */
+export class WriteContentionError extends Error {
+  constructor() {
+    super('Too many concurrent writes to one record');
+    this.name = 'WriteContentionError';
+  }
+}
 
 /** What a failed transaction's item names become: the caller's answer, or `undefined` to retry. */
 export type FailureAnswer<Name extends string> = (failed: Name[]) => Error | undefined;
@@ -80,9 +94,12 @@ export async function retryConditionalWrite<T, Name extends string = string>(
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof TransactionConditionFailed) || attempts >= MAX_WRITE_ATTEMPTS) throw error;
+      if (!(error instanceof TransactionConditionFailed)) throw error;
       const answered = answer(error.failed as Name[]);
       if (answered) throw answered;
+      if (attempts >= MAX_WRITE_ATTEMPTS) throw new WriteContentionError();
+      // Stryker disable next-line ArithmeticOperator,MethodExpression: equivalent, the backoff's length changes timing only
+      await sleep(Math.random() * Math.min(MAX_WRITE_BACKOFF_MS, 2 ** attempts));
     }
   }
 }

@@ -3,7 +3,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeCursor, pageOf } from '../../lib/store/cursor.js';
 import { projection, setAll } from '../../lib/store/expressions.js';
-import { retryConditionalWrite, TransactionConditionFailed, transactWrite } from '../../lib/store/transactions.js';
+import {
+  retryConditionalWrite,
+  TransactionConditionFailed,
+  transactWrite,
+  WriteContentionError,
+} from '../../lib/store/transactions.js';
 
 describe('expressions', () => {
   it('projects through placeholders, so reserved words like key and role are safe', () => {
@@ -95,15 +100,15 @@ describe('retryConditionalWrite', () => {
     ]);
   });
 
-  it('gives up after a bounded number of attempts, and never retries other errors', async () => {
+  it('gives up after a bounded number of attempts as contention, and never retries other errors', async () => {
     let attempts = 0;
     await expect(
       retryConditionalWrite(async () => {
         attempts++;
         throw new TransactionConditionFailed(['secret']);
       }),
-    ).rejects.toBeInstanceOf(TransactionConditionFailed);
-    expect(attempts).toBe(5);
+    ).rejects.toBeInstanceOf(WriteContentionError);
+    expect(attempts).toBe(25);
     attempts = 0;
     await expect(
       retryConditionalWrite(async () => {
