@@ -25,6 +25,14 @@ export interface RouteDefinition {
   index?: boolean;
 }
 
+/**
+ * A write route's own actions plus what its `Idempotency-Key` records need: claim (PutItem),
+ * read back (GetItem), take over or complete (UpdateItem, also inside the write's transaction).
+ */
+function withIdempotency(...actions: TableAction[]): TableAction[] {
+  return [...new Set<TableAction>([...actions, 'GetItem', 'PutItem', 'UpdateItem'])];
+}
+
 const USER_SECRETS = '/api/v1/user/secrets';
 const ENVIRONMENTS = '/api/environments';
 const ENVIRONMENT_SECRETS = `${ENVIRONMENTS}/{id}/secrets`;
@@ -36,7 +44,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'create-user-secret',
     family: 'v1',
     tenantKind: 'USER',
-    table: ['GetItem', 'PutItem', 'UpdateItem'],
+    table: withIdempotency('GetItem', 'PutItem', 'UpdateItem'),
     kms: ['GenerateDataKey', 'Decrypt'],
   },
   {
@@ -45,7 +53,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'create-user-secret-from-preset',
     family: 'v1',
     tenantKind: 'USER',
-    table: ['GetItem', 'PutItem', 'UpdateItem'],
+    table: withIdempotency('GetItem', 'PutItem', 'UpdateItem'),
     kms: ['GenerateDataKey', 'Decrypt'],
   },
   {
@@ -81,7 +89,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'update-user-secret',
     family: 'v1',
     tenantKind: 'USER',
-    table: ['GetItem', 'UpdateItem', 'ConditionCheckItem'],
+    table: withIdempotency('GetItem', 'UpdateItem', 'ConditionCheckItem'),
     kms: ['Decrypt'],
   },
   {
@@ -90,7 +98,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'delete-user-secret',
     family: 'v1',
     tenantKind: 'USER',
-    table: ['GetItem', 'DeleteItem', 'UpdateItem'],
+    table: withIdempotency('GetItem', 'DeleteItem', 'UpdateItem'),
     kms: [],
   },
   // Environments: every route first reads the caller's MEMBER# item (GetItem) for the role check.
@@ -100,7 +108,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'create-environment',
     family: 'environments',
     tenantKind: 'ENV',
-    table: ['PutItem'],
+    table: withIdempotency('PutItem'),
     kms: [],
   },
   {
@@ -119,7 +127,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'put-environment-member',
     family: 'environments',
     tenantKind: 'ENV',
-    table: ['GetItem', 'PutItem', 'UpdateItem'],
+    table: withIdempotency('GetItem', 'PutItem', 'UpdateItem'),
     kms: [],
   },
   {
@@ -128,7 +136,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'remove-environment-member',
     family: 'environments',
     tenantKind: 'ENV',
-    table: ['GetItem', 'DeleteItem', 'UpdateItem'],
+    table: withIdempotency('GetItem', 'DeleteItem', 'UpdateItem'),
     kms: [],
   },
   {
@@ -137,7 +145,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'create-environment-secret',
     family: 'environments',
     tenantKind: 'ENV',
-    table: ['GetItem', 'PutItem', 'UpdateItem'],
+    table: withIdempotency('GetItem', 'PutItem', 'UpdateItem'),
     kms: ['GenerateDataKey', 'Decrypt'],
   },
   {
@@ -164,7 +172,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'update-environment-secret',
     family: 'environments',
     tenantKind: 'ENV',
-    table: ['GetItem', 'UpdateItem', 'ConditionCheckItem'],
+    table: withIdempotency('GetItem', 'UpdateItem', 'ConditionCheckItem'),
     kms: ['Decrypt'],
   },
   {
@@ -173,7 +181,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'delete-environment-secret',
     family: 'environments',
     tenantKind: 'ENV',
-    table: ['GetItem', 'DeleteItem', 'UpdateItem'],
+    table: withIdempotency('GetItem', 'DeleteItem', 'UpdateItem'),
     kms: [],
   },
   {

@@ -1,5 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { CreateSecretBody, EnvironmentPath } from '../../lib/environments/schemas.js';
+import { CreateSecretBody, EnvironmentPath, type SecretMetadata } from '../../lib/environments/schemas.js';
 import { createSecret } from '../../lib/environments/secrets.js';
 import { secretCreated } from '../../lib/http/environment-responses.js';
 import { defineRoute } from '../../lib/http/route.js';
@@ -7,7 +7,11 @@ import { defineRoute } from '../../lib/http/route.js';
 const deps = valueDeps();
 
 export const handler = defineRoute(
-  { family: 'environments', path: EnvironmentPath, body: CreateSecretBody },
-  async ({ path, body, caller }) =>
-    secretCreated(path.id, await createSecret(deps, { sub: caller.sub, environmentId: path.id, secret: body })),
+  { family: 'environments', path: EnvironmentPath, body: CreateSecretBody, idempotent: deps },
+  async ({ path, body, caller, commit }) => {
+    const respond = (secret: SecretMetadata) => secretCreated(path.id, secret);
+    return respond(
+      await createSecret(deps, { sub: caller.sub, environmentId: path.id, secret: body, commit: commit(respond) }),
+    );
+  },
 );

@@ -6,6 +6,10 @@ import { defineRoute } from '../../lib/http/route.js';
 
 const deps = storeDeps();
 
-export const handler = defineRoute({ family: 'environments', body: CreateEnvironmentBody }, async ({ body, caller }) =>
-  environmentCreated(await createEnvironment(deps, { sub: caller.sub, environment: body })),
+export const handler = defineRoute(
+  { family: 'environments', body: CreateEnvironmentBody, idempotent: deps },
+  async ({ body, caller, commit }) =>
+    environmentCreated(
+      await createEnvironment(deps, { sub: caller.sub, environment: body, commit: commit(environmentCreated) }),
+    ),
 );

@@ -7,11 +7,14 @@ import { createUserSecret } from '../../lib/secrets/user-secrets.js';
 
 const deps = valueDeps();
 
-export const handler = defineRoute({ family: 'v1', body: CreateFromPresetBody }, async ({ body, caller }) =>
-  created(
-    await createUserSecret(deps, {
-      sub: caller.sub,
-      secret: { name: PRESET_NAMES[body.provider]!, provider: body.provider, value: body.value },
-    }),
-  ),
+export const handler = defineRoute(
+  { family: 'v1', body: CreateFromPresetBody, idempotent: deps },
+  async ({ body, caller, commit }) =>
+    created(
+      await createUserSecret(deps, {
+        sub: caller.sub,
+        secret: { name: PRESET_NAMES[body.provider]!, provider: body.provider, value: body.value },
+        commit: commit(created),
+      }),
+    ),
 );

@@ -6,6 +6,8 @@ import { createUserSecret } from '../../lib/secrets/user-secrets.js';
 
 const deps = valueDeps();
 
-export const handler = defineRoute({ family: 'v1', body: CreateUserSecretBody }, async ({ body, caller }) =>
-  created(await createUserSecret(deps, { sub: caller.sub, secret: body })),
+export const handler = defineRoute(
+  { family: 'v1', body: CreateUserSecretBody, idempotent: deps },
+  async ({ body, caller, commit }) =>
+    created(await createUserSecret(deps, { sub: caller.sub, secret: body, commit: commit(created) })),
 );

@@ -6,12 +6,17 @@ import { defineRoute } from '../../lib/http/route.js';
 
 const deps = storeDeps();
 
-export const handler = defineRoute({ family: 'environments', path: SecretPath }, async ({ path, headers, caller }) => {
-  await deleteSecret(deps, {
-    sub: caller.sub,
-    environmentId: path.id,
-    key: path.key,
-    precondition: parseIfMatch(headers['if-match']),
-  });
-  return noContent();
-});
+export const handler = defineRoute(
+  { family: 'environments', path: SecretPath, idempotent: deps },
+  async ({ path, headers, caller, commit }) => {
+    const respond = () => noContent();
+    await deleteSecret(deps, {
+      sub: caller.sub,
+      environmentId: path.id,
+      key: path.key,
+      precondition: parseIfMatch(headers['if-match']),
+      commit: commit(respond),
+    });
+    return respond();
+  },
+);

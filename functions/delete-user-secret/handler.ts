@@ -6,7 +6,11 @@ import { deleteUserSecret } from '../../lib/secrets/user-secrets.js';
 
 const deps = storeDeps();
 
-export const handler = defineRoute({ family: 'v1', path: SecretIdPath }, async ({ path, headers, caller }) => {
-  await deleteUserSecret(deps, { sub: caller.sub, id: path.id, precondition: parseIfMatch(headers['if-match']) });
-  return noContent();
-});
+export const handler = defineRoute(
+  { family: 'v1', path: SecretIdPath, idempotent: deps },
+  async ({ path, headers, caller, commit }) => {
+    const precondition = parseIfMatch(headers['if-match']);
+    await deleteUserSecret(deps, { sub: caller.sub, id: path.id, precondition, commit: commit(() => noContent()) });
+    return noContent();
+  },
+);

@@ -6,7 +6,11 @@ import { defineRoute } from '../../lib/http/route.js';
 
 const deps = storeDeps();
 
-export const handler = defineRoute({ family: 'environments', path: MemberPath }, async ({ path, caller }) => {
-  await removeMember(deps, { sub: caller.sub, environmentId: path.id, userId: path.userId });
-  return noContent();
-});
+export const handler = defineRoute(
+  { family: 'environments', path: MemberPath, idempotent: deps },
+  async ({ path, caller, commit }) => {
+    const respond = () => noContent();
+    await removeMember(deps, { sub: caller.sub, environmentId: path.id, userId: path.userId, commit: commit(respond) });
+    return respond();
+  },
+);

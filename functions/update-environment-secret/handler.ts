@@ -8,8 +8,8 @@ import { defineRoute } from '../../lib/http/route.js';
 const deps = valueDeps();
 
 export const handler = defineRoute(
-  { family: 'environments', path: SecretPath, body: UpdateSecretBody },
-  async ({ path, body, headers, caller }) =>
+  { family: 'environments', path: SecretPath, body: UpdateSecretBody, idempotent: deps },
+  async ({ path, body, headers, caller, commit }) =>
     secretResponse(
       await updateSecret(deps, {
         sub: caller.sub,
@@ -17,6 +17,7 @@ export const handler = defineRoute(
         key: path.key,
         patch: body,
         precondition: parseIfMatch(headers['if-match']),
+        commit: commit(secretResponse),
       }),
     ),
 );

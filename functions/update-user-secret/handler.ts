@@ -8,14 +8,15 @@ import { updateUserSecret } from '../../lib/secrets/user-secrets.js';
 const deps = valueDeps();
 
 export const handler = defineRoute(
-  { family: 'v1', path: SecretIdPath, body: UpdateUserSecretBody },
-  async ({ path, body, headers, caller }) =>
+  { family: 'v1', path: SecretIdPath, body: UpdateUserSecretBody, idempotent: deps },
+  async ({ path, body, headers, caller, commit }) =>
     withEtag(
       await updateUserSecret(deps, {
         sub: caller.sub,
         id: path.id,
         value: body.value,
         precondition: parseIfMatch(headers['if-match']),
+        commit: commit(withEtag),
       }),
     ),
 );

@@ -6,7 +6,7 @@ import type { PageQuery } from '../store/cursor.js';
 import { type EnvironmentHeaderRecord, environmentHeaderItem } from '../store/items/environment-header.js';
 import { memberItem } from '../store/items/member.js';
 import { environmentTenant } from '../store/keys.js';
-import { transactWrite } from '../store/transactions.js';
+import { type CommitHook, transactWrite } from '../store/transactions.js';
 import { authorizeMember } from './members.js';
 import { type CreateEnvironmentBody, type Environment, toEnvironment } from './schemas.js';
 import type { InEnvironment } from './secrets.js';
@@ -17,7 +17,7 @@ import type { InEnvironment } from './secrets.js';
  */
 export async function createEnvironment(
   deps: StoreDeps,
-  { sub, environment }: { sub: string; environment: CreateEnvironmentBody },
+  { sub, environment, commit }: { sub: string; environment: CreateEnvironmentBody; commit?: CommitHook<Environment> },
 ): Promise<Environment> {
   const id = randomUUID();
   const tenant = environmentTenant(id);
@@ -29,11 +29,13 @@ export async function createEnvironment(
     updated_at: now,
   };
   const owner = { user_id: sub, role: 'owner' as const, created_at: now, updated_at: now, updated_by: sub };
+  const result = toEnvironment(id, header, 'owner');
   await transactWrite(deps.ddb, {
     header: environmentHeaderItem.putNew(deps, tenant, header, sub),
     owner: memberItem.put(deps, memberItem.build(id, header, owner), undefined),
+    idempotency: commit?.(result),
   });
-  return toEnvironment(id, header, 'owner');
+  return result;
 }
 
 /** One page of the caller's environments, in id order (a new one may take a moment to show). */

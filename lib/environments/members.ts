@@ -3,7 +3,7 @@ import { timestampOf } from '../clock.js';
 import { environmentHeaderItem } from '../store/items/environment-header.js';
 import { type MemberRecord, memberItem, type Role } from '../store/items/member.js';
 import { environmentTenant } from '../store/keys.js';
-import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
+import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { authorize, ownerDelta, type Permission, removalPermission } from './access.js';
 import { environmentNotFound, lastOwner, memberNotFound } from './errors.js';
 import { type Member, toMember } from './schemas.js';
@@ -28,7 +28,13 @@ export async function authorizeMember(
 /** Adds a member or changes a member's role; owners only. Idempotent for an unchanged role. */
 export async function putMember(
   deps: StoreDeps,
-  { sub, environmentId, userId, role }: InEnvironment & { userId: string; role: Role },
+  {
+    sub,
+    environmentId,
+    userId,
+    role,
+    commit,
+  }: InEnvironment & { userId: string; role: Role; commit?: CommitHook<Member> },
 ): Promise<Member> {
   const tenant = environmentTenant(environmentId);
   await authorizeMember(deps, { sub, environmentId, permission: 'manageMembers' });
@@ -47,18 +53,20 @@ export async function putMember(
       updated_at: now,
       updated_by: sub,
     };
+    const result = toMember(member);
     await transactWrite<MemberItems>(deps.ddb, {
       member: memberItem.put(deps, memberItem.build(environmentId, header, member), current?.role),
       owners: environmentHeaderItem.countOwners(deps, tenant, ownerDelta(current?.role, role)),
+      idempotency: commit?.(result),
     });
-    return toMember(member);
+    return result;
   }, lastOwnerUnlessRace);
 }
 
 /** Removes a member: owners may remove anyone, every member may remove themself (leave). */
 export async function removeMember(
   deps: StoreDeps,
-  { sub, environmentId, userId }: InEnvironment & { userId: string },
+  { sub, environmentId, userId, commit }: InEnvironment & { userId: string; commit?: CommitHook<void> },
 ): Promise<void> {
   const tenant = environmentTenant(environmentId);
   await authorizeMember(deps, { sub, environmentId, permission: removalPermission(sub, userId) });
@@ -68,10 +76,11 @@ export async function removeMember(
     await transactWrite<MemberItems>(deps.ddb, {
       member: memberItem.deleteIfRole(deps, tenant, userId, current.role),
       owners: environmentHeaderItem.countOwners(deps, tenant, ownerDelta(current.role, undefined)),
+      idempotency: commit?.(),
     });
   }, lastOwnerUnlessRace);
 }
-type MemberItems = 'member' | 'owners';
+type MemberItems = 'member' | 'owners' | 'idempotency';
 
 /** The member write failing is a race to re-read; only the owner count failing is the answer. */
 function lastOwnerUnlessRace(failed: MemberItems[]): Error | undefined {

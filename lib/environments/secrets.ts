@@ -9,7 +9,7 @@ import { type EnvironmentSecretRecord, environmentSecretItem } from '../store/it
 import { tenantHeaderItem } from '../store/items/tenant-header.js';
 import type { SealedValue } from '../store/items/value-item.js';
 import { environmentTenant } from '../store/keys.js';
-import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
+import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { neverRevealIsOneWay, secretExists, secretNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
 import { type CreateSecretBody, type SecretMetadata, toSecretMetadata, type UpdateSecretBody } from './schemas.js';
@@ -28,11 +28,17 @@ export interface InEnvironment {
 
 export async function createSecret(
   deps: ValueDeps,
-  { sub, environmentId, secret }: InEnvironment & { secret: CreateSecretBody },
+  {
+    sub,
+    environmentId,
+    secret,
+    commit,
+  }: InEnvironment & { secret: CreateSecretBody; commit?: CommitHook<SecretMetadata> },
 ): Promise<SecretMetadata> {
   await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
   const record = newSecretRecord(sub, secret, timestampOf(deps.clock.now()));
+  const result = toSecretMetadata(record);
   // A failed check on the header means the cached data key was rotated away: reseal and retry.
   await retryConditionalWrite(
     async () => {
@@ -40,13 +46,14 @@ export async function createSecret(
       await transactWrite<CreateItems>(deps.ddb, {
         secret: environmentSecretItem.putNew(deps, environmentSecretItem.build(tenant, record, sealed)),
         header: tenantHeaderItem.addToTotal(deps, tenant, 1, sealed.kv),
+        idempotency: commit?.(result),
       });
     },
     staleKeyRetry<CreateItems>(deps.keyring, tenant, 'header', () => secretExists(secret.key)),
   );
-  return toSecretMetadata(record);
+  return result;
 }
-type CreateItems = 'secret' | 'header';
+type CreateItems = 'secret' | 'header' | 'idempotency';
 
 /** One page of secret metadata in key order, with the exact `total` kept on META. */
 export async function listSecrets(
@@ -78,7 +85,13 @@ export async function updateSecret(
     key,
     patch,
     precondition,
-  }: InEnvironment & { key: string; patch: UpdateSecretBody; precondition: Precondition },
+    commit,
+  }: InEnvironment & {
+    key: string;
+    patch: UpdateSecretBody;
+    precondition: Precondition;
+    commit?: CommitHook<SecretMetadata>;
+  },
 ): Promise<SecretMetadata> {
   await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
@@ -106,20 +119,28 @@ export async function updateSecret(
       };
       const sealed =
         patch.value === undefined ? undefined : sealUnder(await deps.keyring.active(tenant), key, patch.value);
+      const result = toSecretMetadata(next);
       await transactWrite<UpdateItems>(deps.ddb, {
         secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
         activeKey: sealed && tenantHeaderItem.activeKeyCheck(deps, tenant, sealed.kv),
+        idempotency: commit?.(result),
       });
-      return toSecretMetadata(next);
+      return result;
     },
     staleKeyRetry<UpdateItems>(deps.keyring, tenant, 'activeKey'),
   );
 }
-type UpdateItems = 'secret' | 'activeKey';
+type UpdateItems = 'secret' | 'activeKey' | 'idempotency';
 
 export async function deleteSecret(
   deps: StoreDeps,
-  { sub, environmentId, key, precondition }: InEnvironment & { key: string; precondition: Precondition },
+  {
+    sub,
+    environmentId,
+    key,
+    precondition,
+    commit,
+  }: InEnvironment & { key: string; precondition: Precondition; commit?: CommitHook<void> },
 ): Promise<void> {
   await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
@@ -129,6 +150,7 @@ export async function deleteSecret(
     await transactWrite(deps.ddb, {
       secret: environmentSecretItem.deleteIfVersion(deps, tenant, key, current.version),
       header: tenantHeaderItem.addToTotal(deps, tenant, -1),
+      idempotency: commit?.(),
     });
   });
 }

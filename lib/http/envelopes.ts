@@ -76,7 +76,7 @@ function renderEnvironments(error: HttpError, requestId: string): ErrorEnvelope 
       code = 'UNKNOWN_FIELD';
       message = `Field "${field}" is not recognised.`;
     } else {
-      code = 'VALIDATION_ERROR';
+      code = error.code ?? 'VALIDATION_ERROR';
       message = `${field ? `Field "${field}": ` : ''}${first.msg}`;
     }
   }

@@ -7,16 +7,21 @@ import type {
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
 import { BadRequestError, HttpError, PayloadTooLargeError, UpgradeRequiredError } from '../errors.js';
-import { describeError, logger } from '../log.js';
+import type { IdempotencyClaim } from '../idempotency/idempotency.js';
+import { describeError, type LogFields, logger } from '../log.js';
 import { type ApiFamily, renderError } from './envelopes.js';
 import { newRequestId } from './request-id.js';
 import { BASE_HEADERS } from './responses.js';
 import { toHttpError } from './upstream-errors.js';
 
+export type { HttpEvent, HttpResult };
+
 /** What the middlewares of one request share, kept in middy's `request.internal`. */
 export interface RequestState extends Record<string, unknown> {
   requestId: string;
   startedAt: number;
+  /** The Idempotency-Key this request holds, while it runs. */
+  idempotency?: IdempotencyClaim;
 }
 
 export type Middleware<TContext extends Context = Context> = MiddlewareObj<
@@ -135,11 +140,13 @@ export function errorResponder(family: ApiFamily): Middleware {
   };
 }
 
-function accessLog(event: HttpEvent, state: Partial<RequestState>, status: number): void {
+/** One line per request: which, how it ended and how long it took. */
+export function accessLog(event: HttpEvent, state: Partial<RequestState>, status: number, extra?: LogFields): void {
   logger.info('request', {
     requestId: state.requestId,
     route: event.routeKey,
     status,
     ms: state.startedAt === undefined ? undefined : Math.round(performance.now() - state.startedAt),
+    ...extra,
   });
 }

@@ -4,8 +4,10 @@ import type {
   APIGatewayProxyEventV2WithJWTAuthorizer as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
+import type { StoreDeps } from '../app/deps.js';
 import { type Caller, callerFromEvent, requireScope } from '../auth/claims.js';
 import type { ApiFamily } from './envelopes.js';
+import { type CommitWith, idempotency, noCommit } from './idempotency.js';
 import {
   clientVersionGate,
   errorResponder,
@@ -26,6 +28,11 @@ export interface RouteInput<Body, Query, Path> {
   headers: Readonly<Record<string, string | undefined>>;
   caller: Caller;
   requestId: string;
+  /**
+   * For write routes: turns the write's result into the transaction item that completes the
+   * request's Idempotency-Key with its response (`undefined` when the request sent none).
+   */
+  commit: CommitWith;
 }
 
 export interface RouteSpec<Body, Query, Path> {
@@ -35,6 +42,8 @@ export interface RouteSpec<Body, Query, Path> {
   path?: Schema<Path>;
   /** A token scope the route requires beyond a valid token. */
   scope?: string;
+  /** Write routes: honour `Idempotency-Key`, keeping records in this table. */
+  idempotent?: StoreDeps;
 }
 
 /** The Lambda context as the logic's step sees it: the input the middlewares prepared. */
@@ -62,6 +71,7 @@ export function routeInput<Body, Query, Path>(
         headers: event.headers ?? {},
         caller,
         requestId: request.internal.requestId,
+        commit: noCommit,
       };
     },
   };
@@ -76,12 +86,17 @@ export function defineRoute<Body = undefined, Query = undefined, Path = undefine
   logic: (input: RouteInput<Body, Query, Path>) => Promise<HttpResult>,
 ): RouteHandler {
   type Ctx = RouteContext<Body, Query, Path>;
-  const stack = middy<HttpEvent, HttpResult, Error, Ctx, RequestState>()
-    // The responder is used first so its onError runs last, after every other middleware.
+  const retries = spec.idempotent && idempotency(spec.idempotent);
+  const stack = middy<HttpEvent, HttpResult, Error, Ctx, RequestState>();
+  // onError handlers run in reverse order of use: the responder's runs after all others but
+  // the idempotency settlement, which stores the response the responder rendered.
+  if (retries) stack.use(retries.settle as Middleware<Ctx>);
+  stack
     .use(errorResponder(spec.family) as Middleware<Ctx>)
     .use(requestIdentity() as Middleware<Ctx>)
     .use(clientVersionGate() as Middleware<Ctx>);
   if (spec.body) stack.use(jsonBody() as Middleware<Ctx>);
   stack.use(routeInput(spec));
+  if (retries) stack.use(retries.claim as Middleware<Ctx>);
   return stack.handler((_event, context) => logic(context.routeInput)) as unknown as RouteHandler;
 }

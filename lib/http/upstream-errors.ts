@@ -6,8 +6,9 @@ import {
   RateLimitedError,
   ValidationError,
 } from '../errors.js';
+import { requestInProgress } from '../idempotency/idempotency.js';
 import { InvalidCursorError } from '../store/cursor.js';
-import { WriteContentionError } from '../store/transactions.js';
+import { IdempotencyClaimLostError, WriteContentionError } from '../store/transactions.js';
 
 const THROTTLING = new Set([
   'ThrottlingException',
@@ -33,6 +34,8 @@ export function toHttpError(error: unknown): HttpError {
   }
   // Contention is no fault of the service's: the caller is told to come back, never a 5xx.
   if (error instanceof WriteContentionError) return new RateLimitedError(1);
+  // A retry took this write's key over: the write did not happen, and the retry's answer counts.
+  if (error instanceof IdempotencyClaimLostError) return requestInProgress();
   if (!(error instanceof Error)) return new InternalError();
   const code = (error as { code?: string }).code;
   if (THROTTLING.has(error.name)) return new RateLimitedError(1);

@@ -11,7 +11,7 @@ import { tenantHeaderItem } from '../store/items/tenant-header.js';
 import { userSecretItem } from '../store/items/user-secret.js';
 import { userSecretNameItem } from '../store/items/user-secret-name.js';
 import { userTenant } from '../store/keys.js';
-import { retryConditionalWrite, transactWrite } from '../store/transactions.js';
+import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { maskValue } from './masking.js';
 import { type CreateUserSecretBody, toMetadata, type UserSecretMetadata } from './user-secret-schemas.js';
 
@@ -27,7 +27,7 @@ export interface VersionedMetadata {
 
 export async function createUserSecret(
   deps: ValueDeps,
-  { sub, secret }: { sub: string; secret: CreateUserSecretBody },
+  { sub, secret, commit }: { sub: string; secret: CreateUserSecretBody; commit?: CommitHook<VersionedMetadata> },
 ): Promise<VersionedMetadata> {
   const tenant = userTenant(sub);
   const id = randomUUID();
@@ -37,17 +37,19 @@ export async function createUserSecret(
   return retryConditionalWrite(
     async () => {
       const created = newUserSecret(tenant, { id, now, ...secret }, await deps.keyring.active(tenant));
+      const result = { metadata: created.metadata, version: 1 };
       await transactWrite<CreateItems>(deps.ddb, {
         name: userSecretNameItem.putNew(deps, created.nameItem),
         secret: userSecretItem.putNew(deps, created.secretItem),
         header: tenantHeaderItem.addToTotal(deps, tenant, 1, created.sealedUnder),
+        idempotency: commit?.(result),
       });
-      return { metadata: created.metadata, version: 1 };
+      return result;
     },
     staleKeyRetry<CreateItems>(deps.keyring, tenant, 'header', conflict),
   );
 }
-type CreateItems = 'name' | 'secret' | 'header';
+type CreateItems = 'name' | 'secret' | 'header' | 'idempotency';
 
 /** A new secret as stored: its name index entry and the secret item holding the sealed value. */
 export interface NewUserSecret {
@@ -96,7 +98,13 @@ export async function listUserSecrets(deps: StoreDeps, { sub, page }: { sub: str
 
 export async function updateUserSecret(
   deps: ValueDeps,
-  { sub, id, value, precondition }: { sub: string; id: string; value: string; precondition: Precondition },
+  {
+    sub,
+    id,
+    value,
+    precondition,
+    commit,
+  }: { sub: string; id: string; value: string; precondition: Precondition; commit?: CommitHook<VersionedMetadata> },
 ): Promise<VersionedMetadata> {
   const tenant = userTenant(sub);
   // Someone else may write in between, or the tenant key may rotate: then the write re-runs,
@@ -109,6 +117,7 @@ export async function updateUserSecret(
       const updated_at = timestampOf(deps.clock.now());
       const masked_value = maskValue(value);
       const ct = sealValue(dataKey.key, value, { tenant, recordId: id, keyVersion: dataKey.version });
+      const result = { metadata: { ...current.metadata, masked_value, updated_at }, version: current.version + 1 };
       await transactWrite<UpdateItems>(deps.ddb, {
         secret: userSecretItem.updateValue(deps, tenant, {
           id,
@@ -124,17 +133,18 @@ export async function updateUserSecret(
           updated_at,
         }),
         activeKey: tenantHeaderItem.activeKeyCheck(deps, tenant, dataKey.version),
+        idempotency: commit?.(result),
       });
-      return { metadata: { ...current.metadata, masked_value, updated_at }, version: current.version + 1 };
+      return result;
     },
     staleKeyRetry<UpdateItems>(deps.keyring, tenant, 'activeKey'),
   );
 }
-type UpdateItems = 'secret' | 'name' | 'activeKey';
+type UpdateItems = 'secret' | 'name' | 'activeKey' | 'idempotency';
 
 export async function deleteUserSecret(
   deps: StoreDeps,
-  { sub, id, precondition }: { sub: string; id: string; precondition: Precondition },
+  { sub, id, precondition, commit }: { sub: string; id: string; precondition: Precondition; commit?: CommitHook<void> },
 ): Promise<void> {
   const tenant = userTenant(sub);
   await retryConditionalWrite(async () => {
@@ -144,6 +154,7 @@ export async function deleteUserSecret(
       secret: userSecretItem.deleteIfVersion(deps, tenant, id, current.version),
       name: userSecretNameItem.deleteIfOwnedBy(deps, tenant, current.metadata.name, id),
       header: tenantHeaderItem.addToTotal(deps, tenant, -1),
+      idempotency: commit?.(),
     });
   });
 }

@@ -19,6 +19,10 @@
  * SECRET# for an environment): the first page of a list reads the header and the items in one
  * Query over that range.
  *
+ *   PK = IDEMPOTENCY#<sub>         a caller's idempotency records, apart from every tenant
+ *     SK = KEY#<Idempotency-Key>   the request it was first sent with and its response;
+ *                                  expires via TTL after 24 h
+ *
  * GSI1 (sparse):
  *   GSI1PK = DATAKEYS#<status>, GSI1SK = <created_at>#<tenant>   data keys that are active or
  *                                                                retiring, oldest first: how
@@ -59,6 +63,10 @@ export const itemKeys = {
   environmentSecret: (tenant: string, key: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${key}` }),
   member: (tenant: string, sub: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.member}${sub}` }),
   audit: (tenant: string, eventId: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.audit}${eventId}` }),
+  idempotency: (sub: string, idempotencyKey: string): Key => ({
+    PK: `IDEMPOTENCY#${sub}`,
+    SK: `KEY#${idempotencyKey}`,
+  }),
 };
 
 export const indexKeys = {

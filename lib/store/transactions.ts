@@ -15,6 +15,23 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
  */
 export type NamedItems<Name extends string> = Record<Name, TransactItem | undefined>;
 
+/**
+ * The transaction item a write adds to complete its idempotency record with its own response,
+ * so the record says "done, answer this" if and only if the write committed.
+ */
+export type CommitHook<Result> = (result: Result) => TransactItem;
+
+/** The name under which a write's transaction carries its idempotency record. */
+export const IDEMPOTENCY_ITEM = 'idempotency';
+
+/** Another request took over this write's idempotency key (its lock ran out): the write did not happen. */
+export class IdempotencyClaimLostError extends Error {
+  constructor() {
+    super('The idempotency key was taken over by a retry');
+    this.name = 'IdempotencyClaimLostError';
+  }
+}
+
 /** A transaction whose own conditions failed; `failed` names the failing items. */
 export class TransactionConditionFailed<Name extends string = string> extends Error {
   constructor(readonly failed: Name[]) {
@@ -47,6 +64,7 @@ export async function transactWrite<Name extends string>(
       const failed = reasons.flatMap((reason, index) =>
         reason.Code === 'ConditionalCheckFailed' ? [named[index]![0]] : [],
       );
+      if (failed.includes(IDEMPOTENCY_ITEM as Name)) throw new IdempotencyClaimLostError();
       if (failed.length > 0) {
         throw new TransactionConditionFailed(failed);
       }

@@ -176,7 +176,11 @@ describe('routeInput', () => {
       headers: { 'if-match': '"2"' },
       caller: { sub: 'alice', scopes: new Set() },
       requestId: 'req_9',
+      commit: expect.any(Function),
     });
+    // Without an Idempotency-Key there is nothing for a write to complete.
+    const { commit } = request.context.routeInput as { commit: (respond: () => object) => unknown };
+    expect(commit(() => ({ statusCode: 200 }))).toBeUndefined();
   });
 
   it('refuses a missing caller with 401, a missing scope with 403 and bad input with located issues', () => {
