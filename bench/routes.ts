@@ -4,6 +4,7 @@ import { recordAudit } from '../lib/audit/audit.js';
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
 import { systemClock } from '../lib/clock.js';
 import { newSecretRecord } from '../lib/environments/secrets.js';
+import { valueBytes } from '../lib/quota/quota.js';
 import { MASK } from '../lib/secrets/masking.js';
 import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
 import { projection } from '../lib/store/expressions.js';
@@ -85,6 +86,12 @@ export interface RouteBench {
 
 /** A typical API key: long enough to be masked as head••••tail. */
 export const BENCH_VALUE = 'sk-bench-0123456789abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * The bench's per-tenant quota (bench/run.ts sets it for the service too): a create run writes
+ * thousands of secrets for one user, far past the default of 1,000.
+ */
+export const BENCH_QUOTA = { maxSecrets: 10_000_000, maxValueBytes: 1024 ** 4 };
 
 /** Sealed size of a value: IV(12) + ciphertext + tag(16), so floor items are as large as real ones. */
 const sealedBytes = (value: string) => 12 + Buffer.byteLength(value) + 16;
@@ -251,7 +258,10 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
           TransactItems: [
             { Delete: { TableName: tableName, Key: itemKeys.userSecret(tenant, params!.id!) } },
             { Delete: { TableName: tableName, Key: itemKeys.userSecretName(tenant, params!.name!) } },
-            tenantHeaderItem.addToTotal(tableOf({ ddb, tableName }), tenant, -1),
+            tenantHeaderItem.changeUsage(tableOf({ ddb, tableName }), tenant, {
+              secrets: -1,
+              bytes: -valueBytes(BENCH_VALUE),
+            })!,
           ],
         }),
       );
@@ -326,7 +336,12 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
-            tenantHeaderItem.addToTotal(tableOf(store), tenant, 1, SEEDED_KEY_VERSION),
+            tenantHeaderItem.changeUsage(tableOf(store), tenant, {
+              secrets: 1,
+              bytes: valueBytes(value),
+              sealedUnder: SEEDED_KEY_VERSION,
+              quota: BENCH_QUOTA,
+            })!,
           ],
         }),
       );
@@ -390,7 +405,13 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
                 },
               },
             },
-            tenantHeaderItem.activeKeyCheck(tableOf(store), tenant, SEEDED_KEY_VERSION),
+            // The bench writes values of one length, so the usage check is the key check alone.
+            tenantHeaderItem.changeUsage(tableOf(store), tenant, {
+              secrets: 0,
+              bytes: 0,
+              sealedUnder: SEEDED_KEY_VERSION,
+              quota: BENCH_QUOTA,
+            })!,
           ],
         }),
       );
@@ -588,13 +609,18 @@ async function floorCreate({ ddb, tableName }: FloorStore, sub: string, name: st
               ...itemKeys.userSecret(tenant, id),
               ...metadata,
               version: 1,
+              value_bytes: valueBytes(value),
               kv: 1,
               ct: Buffer.alloc(sealedBytes(value)),
             },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
-        tenantHeaderItem.addToTotal(tableOf({ ddb, tableName }), tenant, 1),
+        tenantHeaderItem.changeUsage(tableOf({ ddb, tableName }), tenant, {
+          secrets: 1,
+          bytes: valueBytes(value),
+          quota: BENCH_QUOTA,
+        })!,
       ],
     }),
   );

@@ -17,6 +17,7 @@ import { measureRoutes } from './drive.js';
 import { Fixtures } from './fixtures.js';
 import { checkTargets, renderReport, toResults } from './report.js';
 import { Tokens } from './requests.js';
+import { BENCH_QUOTA } from './routes.js';
 import { measureScale, seedScaleUsers } from './scale.js';
 import { createSeeder } from './seed.js';
 import { startTarget } from './target-client.js';
@@ -36,6 +37,8 @@ Object.assign(process.env, {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  MAX_SECRETS_PER_TENANT: String(BENCH_QUOTA.maxSecrets),
+  MAX_VALUE_BYTES_PER_TENANT: String(BENCH_QUOTA.maxValueBytes),
 });
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);

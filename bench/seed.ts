@@ -8,6 +8,7 @@ import { createKeyring } from '../lib/crypto/keyring.js';
 import { createKmsClient } from '../lib/crypto/kms.js';
 import { createEnvironment } from '../lib/environments/environments.js';
 import { newSecretRecord, sealUnder } from '../lib/environments/secrets.js';
+import { valueBytes } from '../lib/quota/quota.js';
 import { newUserSecret } from '../lib/secrets/user-secrets.js';
 import { createDocumentClient } from '../lib/store/dynamodb.js';
 import { environmentSecretItem } from '../lib/store/items/environment-secret.js';
@@ -81,7 +82,7 @@ export function createSeeder(config: Config): Seeder {
         secrets.map((secret) => [secret.nameItem, secret.secretItem]),
         SECRETS_PER_BATCH,
       );
-      await ddb.send(new UpdateCommand(tenantHeaderItem.addToTotal(deps, tenant, count).Update!));
+      await countSeeded(deps, tenant, count);
       return secrets.map(({ metadata }) => ({ sub, id: metadata.id, name: metadata.name }));
     },
     async seedEnvironment(owner, count) {
@@ -101,7 +102,7 @@ export function createSeeder(config: Config): Seeder {
         ];
       });
       await writeAll(items, ENVIRONMENT_SECRETS_PER_BATCH);
-      await ddb.send(new UpdateCommand(tenantHeaderItem.addToTotal(deps, tenant, count).Update!));
+      await countSeeded(deps, tenant, count);
       return { sub: owner, environmentId: id, keys: secretKeys };
     },
   };
@@ -130,4 +131,10 @@ function limiter(size: number) {
       else running--;
     }
   };
+}
+
+/** Counts seeded secrets (all of BENCH_VALUE) on the tenant header, as the service's writes do. */
+async function countSeeded(deps: ValueDeps, tenant: string, count: number): Promise<void> {
+  const usage = tenantHeaderItem.changeUsage(deps, tenant, { secrets: count, bytes: count * valueBytes(BENCH_VALUE) });
+  if (usage?.Update) await deps.ddb.send(new UpdateCommand(usage.Update));
 }

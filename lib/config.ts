@@ -16,6 +16,8 @@ const ConfigSchema = z.object({
   EVENT_BUS_NAME: z._default(z.string().check(z.minLength(1)), 'secrets-rotation'),
   KEY_MAX_AGE_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 90),
   SECRET_MAX_AGE_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 90),
+  MAX_SECRETS_PER_TENANT: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1000),
+  MAX_VALUE_BYTES_PER_TENANT: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 4 * 1024 * 1024),
 });
 
 export type Config = {
@@ -31,6 +33,8 @@ export type Config = {
   eventBusName: string;
   keyMaxAgeDays: number;
   secretMaxAgeDays: number;
+  /** Per tenant (a user, an environment), so that inject always fits one Lambda response. */
+  quota: { maxSecrets: number; maxValueBytes: number };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -52,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventBusName: c.EVENT_BUS_NAME,
     keyMaxAgeDays: c.KEY_MAX_AGE_DAYS,
     secretMaxAgeDays: c.SECRET_MAX_AGE_DAYS,
+    quota: { maxSecrets: c.MAX_SECRETS_PER_TENANT, maxValueBytes: c.MAX_VALUE_BYTES_PER_TENANT },
   };
 }

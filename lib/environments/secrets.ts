@@ -1,8 +1,9 @@
 import type { StoreDeps, ValueDeps } from '../app/deps.js';
 import { timestampOf } from '../clock.js';
 import { sealValue } from '../crypto/envelope.js';
-import { type DataKey, staleKeyRetry } from '../crypto/keyring.js';
+import type { DataKey } from '../crypto/keyring.js';
 import { checkPrecondition, type Precondition } from '../precondition.js';
+import { quotaOrStaleKey, valueBytes, withinQuota } from '../quota/quota.js';
 import { MASK, maskValue } from '../secrets/masking.js';
 import type { PageQuery } from '../store/cursor.js';
 import { type EnvironmentSecretRecord, environmentSecretItem } from '../store/items/environment-secret.js';
@@ -39,17 +40,19 @@ export async function createSecret(
   const tenant = environmentTenant(environmentId);
   const record = newSecretRecord(sub, secret, timestampOf(deps.clock.now()));
   const result = toSecretMetadata(record);
-  // A failed check on the header means the cached data key was rotated away: reseal and retry.
+  const usage = withinQuota(deps, { secrets: 1, bytes: record.value_bytes ?? 0 });
+  // A failed check on the header means the quota is reached, or the cached data key was
+  // rotated away: then reseal and retry.
   await retryConditionalWrite(
     async () => {
       const sealed = sealUnder(await deps.keyring.active(tenant), secret.key, secret.value);
       await transactWrite<CreateItems>(deps.ddb, {
         secret: environmentSecretItem.putNew(deps, environmentSecretItem.build(tenant, record, sealed)),
-        header: tenantHeaderItem.addToTotal(deps, tenant, 1, sealed.kv),
+        header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: sealed.kv }),
         idempotency: commit?.(result),
       });
     },
-    staleKeyRetry<CreateItems>(deps.keyring, tenant, 'header', () => secretExists(secret.key)),
+    quotaOrStaleKey<CreateItems>(deps, tenant, usage, 'header', () => secretExists(secret.key)),
   );
   return result;
 }
@@ -95,9 +98,12 @@ export async function updateSecret(
 ): Promise<SecretMetadata> {
   await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
+  const bytes = patch.value === undefined ? 0 : valueBytes(patch.value);
+  // What the value's size changes depends on the record read; the failure answer needs it too.
+  let usage = withinQuota(deps, { secrets: 0, bytes });
   // Someone else may write in between, or the data key may rotate: then the write re-runs,
   // judging If-Match on the new version and sealing under the active key.
-  return retryConditionalWrite(
+  return retryConditionalWrite<SecretMetadata, UpdateItems>(
     async () => {
       const current = await readSecret(deps, tenant, key);
       if (current.never_reveal && patch.neverReveal === false) throw neverRevealIsOneWay();
@@ -116,21 +122,23 @@ export async function updateSecret(
         version: current.version + 1,
         updated_at: timestampOf(deps.clock.now()),
         updated_by: sub,
+        ...(patch.value === undefined ? {} : { value_bytes: bytes }),
       };
+      usage = { ...usage, bytes: patch.value === undefined ? 0 : bytes - (current.value_bytes ?? 0) };
       const sealed =
         patch.value === undefined ? undefined : sealUnder(await deps.keyring.active(tenant), key, patch.value);
       const result = toSecretMetadata(next);
       await transactWrite<UpdateItems>(deps.ddb, {
         secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
-        activeKey: sealed && tenantHeaderItem.activeKeyCheck(deps, tenant, sealed.kv),
+        header: sealed && tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: sealed.kv }),
         idempotency: commit?.(result),
       });
       return result;
     },
-    staleKeyRetry<UpdateItems>(deps.keyring, tenant, 'activeKey'),
+    (failed) => quotaOrStaleKey<UpdateItems>(deps, tenant, usage, 'header')(failed),
   );
 }
-type UpdateItems = 'secret' | 'activeKey' | 'idempotency';
+type UpdateItems = 'secret' | 'header' | 'idempotency';
 
 export async function deleteSecret(
   deps: StoreDeps,
@@ -149,7 +157,7 @@ export async function deleteSecret(
     checkPrecondition(precondition, current.version);
     await transactWrite(deps.ddb, {
       secret: environmentSecretItem.deleteIfVersion(deps, tenant, key, current.version),
-      header: tenantHeaderItem.addToTotal(deps, tenant, -1),
+      header: tenantHeaderItem.changeUsage(deps, tenant, { secrets: -1, bytes: -(current.value_bytes ?? 0) }),
       idempotency: commit?.(),
     });
   });
@@ -162,6 +170,7 @@ export function newSecretRecord(sub: string, input: CreateSecretBody, now: strin
     description: input.description,
     never_reveal: input.neverReveal,
     masked_value: displayMask(input.value, input.neverReveal),
+    value_bytes: valueBytes(input.value),
     version: 1,
     created_at: now,
     updated_at: now,

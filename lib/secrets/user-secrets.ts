@@ -3,12 +3,13 @@ import type { StoreDeps, ValueDeps } from '../app/deps.js';
 import { recordAudit } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
-import { type DataKey, staleKeyRetry } from '../crypto/keyring.js';
+import type { DataKey } from '../crypto/keyring.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { checkPrecondition, type Precondition } from '../precondition.js';
+import { quotaOrStaleKey, valueBytes, withinQuota } from '../quota/quota.js';
 import type { PageQuery } from '../store/cursor.js';
 import { tenantHeaderItem } from '../store/items/tenant-header.js';
-import { userSecretItem } from '../store/items/user-secret.js';
+import { type UserSecretRecord, userSecretItem } from '../store/items/user-secret.js';
 import { userSecretNameItem } from '../store/items/user-secret-name.js';
 import { userTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
@@ -34,6 +35,7 @@ export async function createUserSecret(
   const now = timestampOf(deps.clock.now());
   const conflict = () =>
     new ConflictError(`A secret named ${secret.name} already exists; update it with PUT, or choose another name`);
+  const usage = withinQuota(deps, { secrets: 1, bytes: valueBytes(secret.value) });
   return retryConditionalWrite(
     async () => {
       const created = newUserSecret(tenant, { id, now, ...secret }, await deps.keyring.active(tenant));
@@ -41,12 +43,12 @@ export async function createUserSecret(
       await transactWrite<CreateItems>(deps.ddb, {
         name: userSecretNameItem.putNew(deps, created.nameItem),
         secret: userSecretItem.putNew(deps, created.secretItem),
-        header: tenantHeaderItem.addToTotal(deps, tenant, 1, created.sealedUnder),
+        header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: created.sealedUnder }),
         idempotency: commit?.(result),
       });
       return result;
     },
-    staleKeyRetry<CreateItems>(deps.keyring, tenant, 'header', conflict),
+    quotaOrStaleKey<CreateItems>(deps, tenant, usage, 'header', conflict),
   );
 }
 type CreateItems = 'name' | 'secret' | 'header' | 'idempotency';
@@ -77,7 +79,11 @@ export function newUserSecret(
   return {
     metadata,
     nameItem: userSecretNameItem.build(tenant, metadata),
-    secretItem: userSecretItem.build(tenant, { ...metadata, version: 1 }, { kv: dataKey.version, ct }),
+    secretItem: userSecretItem.build(
+      tenant,
+      { ...metadata, version: 1, value_bytes: valueBytes(input.value) },
+      { kv: dataKey.version, ct },
+    ),
     sealedUnder: dataKey.version,
   };
 }
@@ -86,9 +92,14 @@ export async function getUserSecret(
   deps: StoreDeps,
   { sub, id }: { sub: string; id: string },
 ): Promise<VersionedMetadata> {
-  const record = await userSecretItem.get(deps, userTenant(sub), id);
-  if (!record) throw secretNotFound();
+  const record = await readUserSecret(deps, userTenant(sub), id);
   return { metadata: toMetadata(record), version: record.version };
+}
+
+async function readUserSecret(deps: StoreDeps, tenant: string, id: string): Promise<UserSecretRecord> {
+  const record = await userSecretItem.get(deps, tenant, id);
+  if (!record) throw secretNotFound();
+  return record;
 }
 
 export async function listUserSecrets(deps: StoreDeps, { sub, page }: { sub: string; page: PageQuery }) {
@@ -107,40 +118,45 @@ export async function updateUserSecret(
   }: { sub: string; id: string; value: string; precondition: Precondition; commit?: CommitHook<VersionedMetadata> },
 ): Promise<VersionedMetadata> {
   const tenant = userTenant(sub);
+  const bytes = valueBytes(value);
+  // What the value's size changes depends on the record read; the failure answer needs it too.
+  let usage = withinQuota(deps, { secrets: 0, bytes });
   // Someone else may write in between, or the tenant key may rotate: then the write re-runs,
   // judging If-Match on the new version and sealing under the active key.
-  return retryConditionalWrite(
+  return retryConditionalWrite<VersionedMetadata, UpdateItems>(
     async () => {
-      const current = await getUserSecret(deps, { sub, id });
+      const current = await readUserSecret(deps, tenant, id);
       checkPrecondition(precondition, current.version);
+      usage = { ...usage, bytes: bytes - (current.value_bytes ?? 0) };
       const dataKey = await deps.keyring.active(tenant);
       const updated_at = timestampOf(deps.clock.now());
       const masked_value = maskValue(value);
       const ct = sealValue(dataKey.key, value, { tenant, recordId: id, keyVersion: dataKey.version });
-      const result = { metadata: { ...current.metadata, masked_value, updated_at }, version: current.version + 1 };
+      const result = { metadata: { ...toMetadata(current), masked_value, updated_at }, version: current.version + 1 };
       await transactWrite<UpdateItems>(deps.ddb, {
         secret: userSecretItem.updateValue(deps, tenant, {
           id,
           readVersion: current.version,
           sealed: { kv: dataKey.version, ct },
+          value_bytes: bytes,
           masked_value,
           updated_at,
         }),
         name: userSecretNameItem.updateMask(deps, tenant, {
-          name: current.metadata.name,
+          name: current.name,
           id,
           masked_value,
           updated_at,
         }),
-        activeKey: tenantHeaderItem.activeKeyCheck(deps, tenant, dataKey.version),
+        header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: dataKey.version }),
         idempotency: commit?.(result),
       });
       return result;
     },
-    staleKeyRetry<UpdateItems>(deps.keyring, tenant, 'activeKey'),
+    (failed) => quotaOrStaleKey<UpdateItems>(deps, tenant, usage, 'header')(failed),
   );
 }
-type UpdateItems = 'secret' | 'name' | 'activeKey' | 'idempotency';
+type UpdateItems = 'secret' | 'name' | 'header' | 'idempotency';
 
 export async function deleteUserSecret(
   deps: StoreDeps,
@@ -148,12 +164,12 @@ export async function deleteUserSecret(
 ): Promise<void> {
   const tenant = userTenant(sub);
   await retryConditionalWrite(async () => {
-    const current = await getUserSecret(deps, { sub, id });
+    const current = await readUserSecret(deps, tenant, id);
     checkPrecondition(precondition, current.version);
     await transactWrite(deps.ddb, {
       secret: userSecretItem.deleteIfVersion(deps, tenant, id, current.version),
-      name: userSecretNameItem.deleteIfOwnedBy(deps, tenant, current.metadata.name, id),
-      header: tenantHeaderItem.addToTotal(deps, tenant, -1),
+      name: userSecretNameItem.deleteIfOwnedBy(deps, tenant, current.name, id),
+      header: tenantHeaderItem.changeUsage(deps, tenant, { secrets: -1, bytes: -(current.value_bytes ?? 0) }),
       idempotency: commit?.(),
     });
   });

@@ -94,8 +94,11 @@ export class WriteContentionError extends Error {
   }
 }
 
-/** What a failed transaction's item names become: the caller's answer, or `undefined` to retry. */
-export type FailureAnswer<Name extends string> = (failed: Name[]) => Error | undefined;
+/**
+ * What a failed transaction's item names become: the caller's answer, or `undefined` to retry.
+ * It may read (say, why a shared item's condition failed) before it answers.
+ */
+export type FailureAnswer<Name extends string> = (failed: Name[]) => Error | undefined | Promise<Error | undefined>;
 
 /**
  * Optimistic concurrency for read-then-conditional-write: `attempt` reads a record and writes
@@ -113,7 +116,7 @@ export async function retryConditionalWrite<T, Name extends string = string>(
       return await attempt();
     } catch (error) {
       if (!(error instanceof TransactionConditionFailed)) throw error;
-      const answered = answer(error.failed as Name[]);
+      const answered = await answer(error.failed as Name[]);
       if (answered) throw answered;
       if (attempts >= MAX_WRITE_ATTEMPTS) throw new WriteContentionError();
       // Stryker disable next-line ArithmeticOperator,MethodExpression: equivalent, the backoff's length changes timing only

@@ -23,6 +23,8 @@ export const EnvironmentSecretRecord = z.object({
   created_at: timestamp,
   updated_at: timestamp,
   updated_by: z.string(),
+  /** UTF-8 bytes of the current value, counted toward the tenant's quota (absent on older items). */
+  value_bytes: z.optional(z.int().check(z.nonnegative())),
 });
 export type EnvironmentSecretRecord = z.infer<typeof EnvironmentSecretRecord>;
 

@@ -24,6 +24,33 @@ export type RotationState = z.infer<typeof RotationStateRecord>;
  */
 const ACTIVE_KEY_CONDITION = 'key_version = :kv';
 
+const UsageRecord = z.object({
+  total: z.optional(z.int()),
+  value_bytes: z.optional(z.int()),
+});
+
+/** What a tenant holds: live secrets and the bytes of their current values. */
+export interface TenantUsage {
+  secrets: number;
+  valueBytes: number;
+}
+
+export interface TenantQuota {
+  maxSecrets: number;
+  maxValueBytes: number;
+}
+
+/**
+ * The change one write makes to what its tenant holds. A change that grows either count is
+ * conditioned on the quota; one that seals a value, on the key it sealed under being active.
+ */
+export interface UsageChange {
+  secrets: number;
+  bytes: number;
+  sealedUnder?: number;
+  quota?: TenantQuota;
+}
+
 export const tenantHeaderItem = {
   /** The version new values are sealed under; `undefined` before the tenant's first key. */
   async activeKeyVersion(table: TableDeps, tenant: string): Promise<number | undefined> {
@@ -48,37 +75,56 @@ export const tenantHeaderItem = {
     };
   },
 
-  /** Fails the transaction when `version` is no longer the tenant's active key. */
-  activeKeyCheck({ config }: TableDeps, tenant: string, version: number): TransactItem {
-    return {
-      ConditionCheck: {
-        TableName: config.tableName,
-        Key: itemKeys.tenantMeta(tenant),
-        ConditionExpression: ACTIVE_KEY_CONDITION,
-        ExpressionAttributeValues: { ':kv': version },
-      },
+  /**
+   * Keeps `total` and `value_bytes` exact in the same transaction as the change, within the
+   * quota; one item may appear once per transaction, so the active-key check rides along.
+   * DynamoDB conditions cannot add, so "stays within" is "was at most the limit minus the change".
+   */
+  changeUsage({ config }: TableDeps, tenant: string, change: UsageChange): TransactItem | undefined {
+    const adds: string[] = [];
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = {};
+    let namesTotal = false;
+    if (change.secrets !== 0) {
+      adds.push('#total :secrets');
+      values[':secrets'] = change.secrets;
+      namesTotal = true;
+    }
+    if (change.bytes !== 0) {
+      adds.push('value_bytes :bytes');
+      values[':bytes'] = change.bytes;
+    }
+    if (change.sealedUnder !== undefined) {
+      conditions.push(ACTIVE_KEY_CONDITION);
+      values[':kv'] = change.sealedUnder;
+    }
+    if (change.quota && change.secrets > 0) {
+      conditions.push('(attribute_not_exists(#total) OR #total <= :secretsRoom)');
+      values[':secretsRoom'] = change.quota.maxSecrets - change.secrets;
+      namesTotal = true;
+    }
+    if (change.quota && change.bytes > 0) {
+      conditions.push('(attribute_not_exists(value_bytes) OR value_bytes <= :bytesRoom)');
+      values[':bytesRoom'] = change.quota.maxValueBytes - change.bytes;
+    }
+    const target = {
+      TableName: config.tableName,
+      Key: itemKeys.tenantMeta(tenant),
+      ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
+      ...(namesTotal ? { ExpressionAttributeNames: { '#total': 'total' } } : {}),
+      ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
     };
+    if (adds.length > 0) return { Update: { ...target, UpdateExpression: `ADD ${adds.join(', ')}` } };
+    return conditions.length > 0 ? { ConditionCheck: target as Required<typeof target> } : undefined;
   },
 
-  /**
-   * Keeps `total` exact, in the same transaction as the change; when the change seals a value,
-   * it also checks that key version is still active (one item may appear once per transaction).
-   */
-  addToTotal({ config }: TableDeps, tenant: string, delta: number, sealedUnder?: number): TransactItem {
-    return {
-      Update: {
-        TableName: config.tableName,
-        Key: itemKeys.tenantMeta(tenant),
-        UpdateExpression: 'ADD #total :delta',
-        ExpressionAttributeNames: { '#total': 'total' },
-        ...(sealedUnder === undefined
-          ? { ExpressionAttributeValues: { ':delta': delta } }
-          : {
-              ConditionExpression: ACTIVE_KEY_CONDITION,
-              ExpressionAttributeValues: { ':delta': delta, ':kv': sealedUnder },
-            }),
-      },
-    };
+  async usage(table: TableDeps, tenant: string): Promise<TenantUsage> {
+    const usage = await getItem(table, itemKeys.tenantMeta(tenant), {
+      schema: UsageRecord,
+      type: 'tenant-meta',
+      attributes: ['total', 'value_bytes'],
+    });
+    return { secrets: usage?.total ?? 0, valueBytes: usage?.value_bytes ?? 0 };
   },
 
   async rotationState(table: TableDeps, tenant: string): Promise<RotationState> {

@@ -22,6 +22,8 @@ export type UserSecretMetadataRecord = z.infer<typeof UserSecretMetadataRecord>;
 export const UserSecretRecord = z.object({
   ...UserSecretMetadataRecord.shape,
   version: z.int().check(z.positive()),
+  /** UTF-8 bytes of the current value, counted toward the tenant's quota (absent on older items). */
+  value_bytes: z.optional(z.int().check(z.nonnegative())),
 });
 export type UserSecretRecord = z.infer<typeof UserSecretRecord>;
 
@@ -58,17 +60,26 @@ export const userSecretItem = {
   updateValue(
     { config }: TableDeps,
     tenant: string,
-    change: { id: string; readVersion: number; sealed: SealedValue; masked_value: string; updated_at: string },
+    change: {
+      id: string;
+      readVersion: number;
+      sealed: SealedValue;
+      value_bytes: number;
+      masked_value: string;
+      updated_at: string;
+    },
   ): TransactItem {
     return {
       Update: {
         TableName: config.tableName,
         Key: itemKeys.userSecret(tenant, change.id),
-        UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, version = :next',
+        UpdateExpression:
+          'SET ct = :ct, kv = :kv, value_bytes = :bytes, masked_value = :masked, updated_at = :now, version = :next',
         ConditionExpression: 'version = :read',
         ExpressionAttributeValues: {
           ':ct': change.sealed.ct,
           ':kv': change.sealed.kv,
+          ':bytes': change.value_bytes,
           ':masked': change.masked_value,
           ':now': change.updated_at,
           ':next': change.readVersion + 1,
