@@ -2,12 +2,13 @@ import { valueDeps } from '../../lib/app/process-deps.js';
 import { CreateSecretBody, EnvironmentPath, type SecretMetadata } from '../../lib/environments/schemas.js';
 import { createSecret } from '../../lib/environments/secrets.js';
 import { secretCreated } from '../../lib/http/environment-responses.js';
+import { idempotency } from '../../lib/http/idempotency.js';
 import { defineRoute } from '../../lib/http/route.js';
 
 const deps = valueDeps();
 
 export const handler = defineRoute(
-  { family: 'environments', path: EnvironmentPath, body: CreateSecretBody, idempotent: deps },
+  { family: 'environments', path: EnvironmentPath, body: CreateSecretBody, idempotent: idempotency(deps) },
   async ({ path, body, caller, commit }) => {
     const respond = (secret: SecretMetadata) => secretCreated(path.id, secret);
     return respond(

@@ -1,4 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
+import { idempotency } from '../../lib/http/idempotency.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { created } from '../../lib/http/user-secret-responses.js';
 import { PRESET_NAMES } from '../../lib/secrets/presets.js';
@@ -8,7 +9,7 @@ import { createUserSecret } from '../../lib/secrets/user-secrets.js';
 const deps = valueDeps();
 
 export const handler = defineRoute(
-  { family: 'v1', body: CreateFromPresetBody, idempotent: deps },
+  { family: 'v1', body: CreateFromPresetBody, idempotent: idempotency(deps) },
   async ({ body, caller, commit }) =>
     created(
       await createUserSecret(deps, {

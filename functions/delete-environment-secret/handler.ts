@@ -1,13 +1,14 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { SecretPath } from '../../lib/environments/schemas.js';
 import { deleteSecret } from '../../lib/environments/secrets.js';
+import { idempotency } from '../../lib/http/idempotency.js';
 import { noContent, parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 
 const deps = storeDeps();
 
 export const handler = defineRoute(
-  { family: 'environments', path: SecretPath, idempotent: deps },
+  { family: 'environments', path: SecretPath, idempotent: idempotency(deps) },
   async ({ path, headers, caller, commit }) => {
     const respond = () => noContent();
     await deleteSecret(deps, {

@@ -1,4 +1,5 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
+import { idempotency } from '../../lib/http/idempotency.js';
 import { noContent, parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
@@ -7,7 +8,7 @@ import { deleteUserSecret } from '../../lib/secrets/user-secrets.js';
 const deps = storeDeps();
 
 export const handler = defineRoute(
-  { family: 'v1', path: SecretIdPath, idempotent: deps },
+  { family: 'v1', path: SecretIdPath, idempotent: idempotency(deps) },
   async ({ path, headers, caller, commit }) => {
     const precondition = parseIfMatch(headers['if-match']);
     await deleteUserSecret(deps, { sub: caller.sub, id: path.id, precondition, commit: commit(() => noContent()) });

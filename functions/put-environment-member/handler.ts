@@ -1,13 +1,14 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { putMember } from '../../lib/environments/members.js';
 import { type Member, MemberPath, PutMemberBody } from '../../lib/environments/schemas.js';
+import { idempotency } from '../../lib/http/idempotency.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 
 const deps = storeDeps();
 
 export const handler = defineRoute(
-  { family: 'environments', path: MemberPath, body: PutMemberBody, idempotent: deps },
+  { family: 'environments', path: MemberPath, body: PutMemberBody, idempotent: idempotency(deps) },
   async ({ path, body, caller, commit }) => {
     const respond = (member: Member) => json(200, member);
     return respond(

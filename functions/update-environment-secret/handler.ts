@@ -2,13 +2,14 @@ import { valueDeps } from '../../lib/app/process-deps.js';
 import { SecretPath, UpdateSecretBody } from '../../lib/environments/schemas.js';
 import { updateSecret } from '../../lib/environments/secrets.js';
 import { secretResponse } from '../../lib/http/environment-responses.js';
+import { idempotency } from '../../lib/http/idempotency.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 
 const deps = valueDeps();
 
 export const handler = defineRoute(
-  { family: 'environments', path: SecretPath, body: UpdateSecretBody, idempotent: deps },
+  { family: 'environments', path: SecretPath, body: UpdateSecretBody, idempotent: idempotency(deps) },
   async ({ path, body, headers, caller, commit }) =>
     secretResponse(
       await updateSecret(deps, {

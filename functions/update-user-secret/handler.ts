@@ -1,4 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
+import { idempotency } from '../../lib/http/idempotency.js';
 import { parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { withEtag } from '../../lib/http/user-secret-responses.js';
@@ -8,7 +9,7 @@ import { updateUserSecret } from '../../lib/secrets/user-secrets.js';
 const deps = valueDeps();
 
 export const handler = defineRoute(
-  { family: 'v1', path: SecretIdPath, body: UpdateUserSecretBody, idempotent: deps },
+  { family: 'v1', path: SecretIdPath, body: UpdateUserSecretBody, idempotent: idempotency(deps) },
   async ({ path, body, headers, caller, commit }) =>
     withEtag(
       await updateUserSecret(deps, {

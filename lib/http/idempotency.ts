@@ -27,9 +27,12 @@ export type CommitWith = <Result>(respond: (result: Result) => HttpResult) => Co
 /** What the logic step of a write route is handed: its input and `commit`. */
 type IdempotentContext = Context & { routeInput: { body: unknown; caller: { sub: string }; commit: CommitWith } };
 
-export const noCommit: CommitWith = () => undefined;
+export interface IdempotencyMiddlewares {
+  claim: Middleware<IdempotentContext>;
+  settle: Middleware;
+}
 
-export function idempotency(deps: StoreDeps): { claim: Middleware<IdempotentContext>; settle: Middleware } {
+export function idempotency(deps: StoreDeps): IdempotencyMiddlewares {
   const claim: Middleware<IdempotentContext> = {
     before: async (request) => {
       const key = request.event.headers?.['idempotency-key'];

@@ -4,10 +4,9 @@ import type {
   APIGatewayProxyEventV2WithJWTAuthorizer as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
-import type { StoreDeps } from '../app/deps.js';
 import { type Caller, callerFromEvent, requireScope } from '../auth/claims.js';
 import type { ApiFamily } from './envelopes.js';
-import { type CommitWith, idempotency, noCommit } from './idempotency.js';
+import type { CommitWith, IdempotencyMiddlewares } from './idempotency.js';
 import {
   clientVersionGate,
   errorResponder,
@@ -42,9 +41,15 @@ export interface RouteSpec<Body, Query, Path> {
   path?: Schema<Path>;
   /** A token scope the route requires beyond a valid token. */
   scope?: string;
-  /** Write routes: honour `Idempotency-Key`, keeping records in this table. */
-  idempotent?: StoreDeps;
+  /**
+   * Write routes: honour `Idempotency-Key` (`idempotency(deps)` from ./idempotency.js; passed
+   * in, so that read routes do not bundle it).
+   */
+  idempotent?: IdempotencyMiddlewares;
 }
+
+/** Without an Idempotency-Key there is no record for a write to complete. */
+const noCommit: CommitWith = () => undefined;
 
 /** The Lambda context as the logic's step sees it: the input the middlewares prepared. */
 export type RouteContext<Body, Query, Path> = Context & { routeInput: RouteInput<Body, Query, Path> };
@@ -86,7 +91,7 @@ export function defineRoute<Body = undefined, Query = undefined, Path = undefine
   logic: (input: RouteInput<Body, Query, Path>) => Promise<HttpResult>,
 ): RouteHandler {
   type Ctx = RouteContext<Body, Query, Path>;
-  const retries = spec.idempotent && idempotency(spec.idempotent);
+  const retries = spec.idempotent;
   const stack = middy<HttpEvent, HttpResult, Error, Ctx, RequestState>();
   // onError handlers run in reverse order of use: the responder's runs after all others but
   // the idempotency settlement, which stores the response the responder rendered.
