@@ -27,10 +27,11 @@ export interface RouteDefinition {
 
 /**
  * A write route's own actions plus what its `Idempotency-Key` records need: claim (PutItem),
- * read back (GetItem), take over or complete (UpdateItem, also inside the write's transaction).
+ * read back (GetItem), take over or complete (UpdateItem, also inside the write's transaction),
+ * give back after a failure before the write (DeleteItem).
  */
 function withIdempotency(...actions: TableAction[]): TableAction[] {
-  return [...new Set<TableAction>([...actions, 'GetItem', 'PutItem', 'UpdateItem'])];
+  return [...new Set<TableAction>([...actions, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'])];
 }
 
 const USER_SECRETS = '/api/v1/user/secrets';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { subjectSchema, uuidParam } from '../fields.js';
-import { secretValueSchema, variableNameSchema } from '../secrets/names.js';
+import { isWellFormedText, secretValueSchema, variableNameSchema } from '../secrets/names.js';
 import type { EnvironmentHeaderRecord } from '../store/items/environment-header.js';
 import type { EnvironmentSecretRecord } from '../store/items/environment-secret.js';
 import { type MemberRecord, ROLES, type Role } from '../store/items/member.js';
@@ -17,6 +17,14 @@ export const MemberPath = z.object({ id: uuidParam, userId: subjectSchema });
 /** A secret's key follows the v1 name rules, so every key is a usable variable name. */
 export const SecretPath = z.object({ id: uuidParam, key: variableNameSchema });
 
+/**
+ * Free text is stored and handed back as sent, so like values it must be valid Unicode: a lone
+ * surrogate (`"\ud800"` in JSON) would be altered or refused on its way through UTF-8.
+ */
+const wellFormed = z.refine(isWellFormedText, {
+  error: 'Must be valid Unicode; it holds a lone surrogate (such as \\ud800)',
+});
+
 const environmentNameSchema = z
   .string()
   .check(
@@ -24,8 +32,9 @@ const environmentNameSchema = z
     z.minLength(1),
     z.maxLength(100),
     z.regex(/^\P{Cc}*$/u, { error: 'Name must not contain control characters' }),
+    wellFormed,
   );
-const descriptionSchema = z.string().check(z.maxLength(1000));
+const descriptionSchema = z.string().check(z.maxLength(1000), wellFormed);
 
 export const CreateEnvironmentBody = z.strictObject({
   name: environmentNameSchema,

@@ -7,6 +7,7 @@ import {
   completeIdempotentRequest,
   completionItem,
   type IdempotencyClaim,
+  releaseIdempotentRequest,
   type StoredResponse,
 } from '../idempotency/idempotency.js';
 import { describeError, logger } from '../log.js';
@@ -46,8 +47,10 @@ export function idempotency(deps: StoreDeps): IdempotencyMiddlewares {
         return replayOf(started.replay);
       }
       request.internal.idempotency = started.claimed;
-      routeInput.commit = (respond) => (result) =>
-        completionItem(deps, started.claimed, stored(respond(result), request.internal.requestId));
+      routeInput.commit = (respond) => (result) => {
+        request.internal.writeAttempted = true;
+        return completionItem(deps, started.claimed, stored(respond(result), request.internal.requestId));
+      };
     },
     after: async (request) => {
       const claimed = request.internal.idempotency;
@@ -59,8 +62,13 @@ export function idempotency(deps: StoreDeps): IdempotencyMiddlewares {
     onError: async (request) => {
       const claimed = request.internal.idempotency;
       const response = request.response;
-      if (claimed && response && (response.statusCode ?? 500) < 500) {
+      if (!claimed || !response) return;
+      if ((response.statusCode ?? 500) < 500) {
         await settle(deps, claimed, stored(response, request.internal.requestId));
+      } else if (!request.internal.writeAttempted) {
+        // Failed before its write was sent (say, KMS was down): nothing can have committed,
+        // so a retry may run at once instead of waiting out the lock.
+        await release(deps, claimed);
       }
     },
   };
@@ -84,6 +92,15 @@ function stored(response: HttpResult, requestId: string): StoredResponse {
 /** The first response again, marked as a replay; it keeps the first request's id. */
 function replayOf(response: StoredResponse): HttpResult {
   return { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } };
+}
+
+/** Gives the key back; a failure here leaves it to its lock. */
+async function release(deps: StoreDeps, claimed: IdempotencyClaim): Promise<void> {
+  try {
+    await releaseIdempotentRequest(deps, claimed);
+  } catch (error) {
+    logger.warn('idempotency key not released', describeError(error));
+  }
 }
 
 /** Completes the record if the write's transaction did not; a failure here leaves it to its lock. */

@@ -22,6 +22,8 @@ export interface RequestState extends Record<string, unknown> {
   startedAt: number;
   /** The Idempotency-Key this request holds, while it runs. */
   idempotency?: IdempotencyClaim;
+  /** Whether a transaction that completes that key was sent: after it, a 5xx leaves the outcome unknown. */
+  writeAttempted?: boolean;
 }
 
 export type Middleware<TContext extends Context = Context> = MiddlewareObj<

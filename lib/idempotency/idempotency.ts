@@ -80,6 +80,11 @@ export async function completeIdempotentRequest(
   await idempotencyRecordItem.complete(deps, claim, response);
 }
 
+/** Gives a claim back when its request failed before any write was sent. */
+export async function releaseIdempotentRequest(deps: StoreDeps, claim: IdempotencyClaim): Promise<void> {
+  await idempotencyRecordItem.release(deps, claim);
+}
+
 function keyReused(): ValidationError {
   return new ValidationError(
     [

@@ -43,12 +43,15 @@ export const MAX_VALUE_BYTES = 64 * 1024;
 /** A UTF-16 half of a pair standing alone: no Unicode text holds one, and UTF-8 cannot encode it. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
+/** Text that UTF-8 can carry unaltered: it holds no lone surrogate (such as `\ud800`). */
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
+
 /** A secret value: 1 byte to 64 KiB of UTF-8, refused (never altered) if it is not valid Unicode. */
 export const secretValueSchema = z.string().check(
   z.refine((value) => value.length > 0 && Buffer.byteLength(value) <= MAX_VALUE_BYTES, {
     error: 'Value must be between 1 byte and 64 KiB of UTF-8',
   }),
-  z.refine((value) => !LONE_SURROGATE.test(value), {
+  z.refine(isWellFormedText, {
     error: 'Value must be valid Unicode; it holds a lone surrogate (such as \\ud800)',
   }),
 );

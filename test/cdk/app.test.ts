@@ -169,7 +169,10 @@ describe('API stack', () => {
     expect(statementsOf(route('create-user-secret'))).toEqual(
       sortStatements([
         LOGS_STATEMENT,
-        { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['table'] },
+        {
+          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: ['table'],
+        },
         {
           actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
           resources: ['table key'],

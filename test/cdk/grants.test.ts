@@ -26,7 +26,10 @@ describe('routeGrants', () => {
 
   it('lets the create route generate and unwrap USER data keys only', () => {
     expect(routeGrants(route('create-user-secret'), TARGETS)).toEqual([
-      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [TARGETS.tableArn] },
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [TARGETS.tableArn],
+      },
       {
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
         resources: [TARGETS.tableKeyArn],

@@ -2,7 +2,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { beginIdempotentRequest, LOCK_MS } from '../../lib/idempotency/idempotency.js';
-import { aroundDynamoDbCalls } from '../support/faults.js';
+import { aroundDynamoDbCalls, aroundKmsCalls } from '../support/faults.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /** Idempotency-Key: a retried write gets the first answer and writes nothing more. */
@@ -221,6 +221,30 @@ describe('a write whose outcome was unknown (504 after DynamoDB committed it)', 
     const listed = await stack.call('GET', SECRETS, { token });
     expect(listed.body.total).toBe(1);
     expect(listed.body.secrets.map((s: { id: string }) => s.id)).toEqual([kept.body.id]);
+  });
+});
+
+describe('a write that failed before it was sent', () => {
+  it('gives its key back: a retry right away runs and writes once', async () => {
+    const { token } = await freshUser();
+    let failed = false;
+    aroundKmsCalls(async (_command, send) => {
+      if (failed) return send();
+      failed = true;
+      throw Object.assign(new Error('KMS is down'), { name: 'KMSInternalException', $fault: 'server' });
+    });
+    const send = () =>
+      stack.call('POST', SECRETS, {
+        token,
+        body: { name: 'AFTER_KMS', value: 'value-after-kms' },
+        headers: { 'idempotency-key': 'kms-down' },
+      });
+    expect((await send()).status).toBe(502);
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect((await send()).headers.get('idempotent-replayed')).toBe('true');
+    expect((await stack.call('GET', SECRETS, { token })).body.total).toBe(1);
   });
 });
 

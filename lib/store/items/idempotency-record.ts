@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
@@ -104,6 +104,21 @@ export const idempotencyRecordItem = {
         ExpressionAttributeValues: completeValues(claim, response),
       },
     };
+  },
+
+  /** Deletes the record while its holder still holds it in progress. */
+  async release({ ddb, config }: TableDeps, claim: IdempotencyClaim): Promise<boolean> {
+    return whenConditionHolds(
+      ddb.send(
+        new DeleteCommand({
+          TableName: config.tableName,
+          Key: itemKeys.idempotency(claim.sub, claim.key),
+          ConditionExpression: 'claim = :claim AND #status = :in_progress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':claim': claim.claim, ':in_progress': 'in_progress' },
+        }),
+      ),
+    );
   },
 
   /** Completes the record on its own; false when it was already completed (or the claim lost). */
