@@ -34,6 +34,9 @@ function withIdempotency(...actions: TableAction[]): TableAction[] {
   return [...new Set<TableAction>([...actions, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'])];
 }
 
+/** The function behind API Gateway's `$default` route: what no entry below matches. */
+export const UNMATCHED_ROUTE_FUNCTION = 'answer-unmatched-route';
+
 const USER_SECRETS = '/api/v1/user/secrets';
 const ENVIRONMENTS = '/api/environments';
 const ENVIRONMENT_SECRETS = `${ENVIRONMENTS}/{id}/secrets`;

@@ -1,12 +1,21 @@
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { RouteDefinition } from '../routes.js';
+import { encodeTemplates } from '../../lib/http/route-match.js';
+import { type RouteDefinition, UNMATCHED_ROUTE_FUNCTION } from '../routes.js';
 import { routeGrants } from './grants.js';
 import { grantTargets, type ServiceData, ServiceFunction, serviceEnvironment } from './service-function.js';
 import { PLACEHOLDER_JWT_AUDIENCE, PLACEHOLDER_JWT_ISSUER, type ServiceSettings } from './settings.js';
@@ -52,6 +61,8 @@ export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly endpoints: ReadonlyMap<RouteDefinition, ServiceFunction>;
+  /** Answers what no route matches (404, 405) in the family's envelope, as the local gateway does. */
+  readonly unmatchedRoute: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -110,6 +121,27 @@ export class ApiStack extends Stack {
       endpoints.set(route, endpoint);
     }
     this.endpoints = endpoints;
+
+    this.unmatchedRoute = new ServiceFunction(this, constructId(UNMATCHED_ROUTE_FUNCTION), {
+      functionDir: UNMATCHED_ROUTE_FUNCTION,
+      description: 'paths and methods no route has (404, 405)',
+      statements: [],
+      environment: { ROUTE_TEMPLATES: encodeTemplates(props.routes) },
+      timeout: Duration.seconds(3),
+      memorySize: 256,
+    });
+    const unmatched = new HttpRoute(this, 'UnmatchedRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('UnmatchedRouteIntegration', this.unmatchedRoute.function),
+      // It reads nothing and names only published routes; a token would only turn its 404 into a 401.
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    Validations.of(unmatched).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'The $default route only answers 404/405 for paths no route has; it reads no data, and every real route keeps the JWT authorizer.',
+    });
 
     this.addAlarms();
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the secrets API' });

@@ -105,7 +105,9 @@ describe('API stack', () => {
     const authorizerId = Object.keys(authorizers)[0];
 
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
+      [...ROUTES.map(routeKey), '$default'].sort(),
+    );
 
     const integrations = api.findResources('AWS::ApiGatewayV2::Integration');
     const functionsSeen = new Set<string>();
@@ -125,7 +127,23 @@ describe('API stack', () => {
       functionsSeen.add(functionId);
     }
     expect(functionsSeen.size).toBe(ROUTES.length);
-    api.resourceCountIs('AWS::Lambda::Function', ROUTES.length);
+    api.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
+  });
+
+  it('answers unmatched paths through an unauthenticated $default route whose function may only log', () => {
+    const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route'));
+    const fallback = routes.find((route) => route.Properties.RouteKey === '$default');
+    expect(fallback?.Properties).toMatchObject({ AuthorizationType: 'NONE' });
+    expect(fallback?.Properties.AuthorizerId).toBeUndefined();
+    const target = fallback?.Properties.Target['Fn::Join'][1] as [string, { Ref: string }];
+    const integration = api.findResources('AWS::ApiGatewayV2::Integration')[target[1].Ref];
+    const unmatched = stacks.api.unmatchedRoute;
+    expect(integration?.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalId(unmatched.function), 'Arn'] });
+    expect(functionStatements(api, unmatched, dataProducers(stacks))).toEqual([LOGS_STATEMENT]);
+    const environment =
+      api.findResources('AWS::Lambda::Function')[logicalId(unmatched.function)]?.Properties.Environment.Variables;
+    expect(environment.ROUTE_TEMPLATES.split(',').sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect(environment).not.toHaveProperty('TABLE_NAME');
   });
 
   it('runs every function on Node 22 arm64 with source maps, its own log group and the service settings', () => {
