@@ -15,6 +15,7 @@ export default {
     'lib/crypto/envelope.ts',
     'lib/environments/access.ts',
     'lib/http/envelopes.ts',
+    'lib/http/route-match.ts',
     'lib/errors.ts',
     'lib/http/upstream-errors.ts',
     'lib/fields.ts',
