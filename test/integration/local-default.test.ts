@@ -27,6 +27,8 @@ async function start(port: number, dynamoDbPort: number): Promise<string> {
     env: {
       ...process.env,
       DATA_DIR: dataDir,
+      // The stack's record stays with the test's data, not in the checkout's .data/.
+      RUNNING_STACK_FILE: join(dataDir, 'running-stack.json'),
       PORT: String(port),
       DYNAMODB_PORT: String(dynamoDbPort),
       LOG_LEVEL: 'silent',
