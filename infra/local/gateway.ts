@@ -1,12 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import {
   BadRequestError,
-  type HttpError,
+  HttpError,
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
@@ -69,8 +70,39 @@ export async function startGateway(options: {
     });
   });
 
+  // Requests Node's HTTP parser refuses (headers over its 16 KB limit, malformed request
+  // lines) get the family's envelope and a request id too, not Node's bare answer.
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const target = /^[A-Z]+ (\S+)/.exec(error.rawPacket?.toString('latin1') ?? '')?.[1] ?? '/';
+    const refusal =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? new HttpError(431, 'payload_too_large', 'Request line and headers exceed 16 KB')
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new HttpError(408, 'invalid_request', 'The request was not received in time')
+          : new BadRequestError('The request is not valid HTTP');
+    const requestId = newRequestId();
+    const { status, body } = renderError(familyOfPath(target), refusal, requestId);
+    const payload = JSON.stringify(body);
+    socket.end(
+      [
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+        'content-type: application/json',
+        `content-length: ${Buffer.byteLength(payload)}`,
+        `x-request-id: ${requestId}`,
+        'cache-control: no-store',
+        'connection: close',
+        '',
+        payload,
+      ].join('\r\n'),
+    );
+  });
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url ?? '/');
+    if (!url) {
+      return rejectWith(res, familyOfPath(req.url ?? '/'), new BadRequestError('The request target is not a path'));
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'GET' && url.pathname === '/.well-known/jwks.json') {
       return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(await options.issuer.jwks()));
@@ -173,6 +205,19 @@ function findRoute(
   }
   if (allowed.length > 0) return { refused: new MethodNotAllowedError([...new Set(allowed)]) };
   return { refused: new NotFoundError('No route matches this path') };
+}
+
+/**
+ * The URL of an origin-form request target (`/path?query`), read as a path: `//x` is the path
+ * `//x`, not the host `x`. Anything else (`*`, absolute-form) is no path of this API.
+ */
+function requestUrl(target: string): URL | undefined {
+  if (!target.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Which envelope a request that matched no route gets: the family its path belongs to. */

@@ -21,7 +21,7 @@ export const SecretPath = z.object({ id: uuidParam, key: variableNameSchema });
  * Free text is stored and handed back as sent, so like values it must be valid Unicode: a lone
  * surrogate (`"\ud800"` in JSON) would be altered or refused on its way through UTF-8.
  */
-const wellFormed = z.refine(isWellFormedText, {
+const wellFormed = z.refine<string>(isWellFormedText, {
   error: 'Must be valid Unicode; it holds a lone surrogate (such as \\ud800)',
 });
 

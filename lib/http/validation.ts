@@ -23,15 +23,23 @@ type Issue = z.core.$ZodIssue;
 
 function toFieldIssues(issue: Issue, input: unknown, location: InputLocation): FieldIssue[] {
   // Stryker disable next-line all: equivalent, a path into parsed JSON never holds a symbol; the conversion is for the type
-  const loc = [location, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+  const loc = [location, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : echoed(p)))];
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
-      loc: [...loc, key],
+      loc: [...loc, echoed(key)],
       msg: 'Extra inputs are not permitted',
       type: 'extra_forbidden',
     }));
   }
   return [{ loc, ...describe(issue, valueAt(input, issue.path)) }];
+}
+
+/**
+ * A key of the caller's input, as the answer repeats it: a lone surrogate (`"\ud800"` in the
+ * JSON sent) becomes U+FFFD, so the answer is valid Unicode that any client can decode.
+ */
+function echoed<T>(segment: T): T | string {
+  return typeof segment === 'string' ? segment.replace(/\p{Surrogate}/gu, '\ufffd') : segment;
 }
 
 /** zod/mini does not report the offending input, so "missing" is told from the input itself. */
