@@ -63,12 +63,14 @@ export function idempotency(deps: StoreDeps): IdempotencyMiddlewares {
       const claimed = request.internal.idempotency;
       const response = request.response;
       if (!claimed || !response) return;
-      if ((response.statusCode ?? 500) < 500) {
-        await settle(deps, claimed, stored(response, request.internal.requestId));
-      } else if (!request.internal.writeAttempted) {
-        // Failed before its write was sent (say, KMS was down): nothing can have committed,
-        // so a retry may run at once instead of waiting out the lock.
+      const status = response.statusCode ?? 500;
+      if (status === 429 || (status >= 500 && !request.internal.writeAttempted)) {
+        // Throttled (a throttled or outcontended transaction was not applied), or failed
+        // before its write was sent (say, KMS was down): nothing can have committed, so a
+        // retry may run at once instead of being told the same again or waiting out the lock.
         await release(deps, claimed);
+      } else if (status < 500) {
+        await settle(deps, claimed, stored(response, request.internal.requestId));
       }
     },
   };

@@ -10,9 +10,15 @@ import type { FailureAnswer } from '../store/transactions.js';
  * would pass either is refused whole; versions and the trash do not count.
  */
 
-/** What a value counts toward the tenant's quota: its UTF-8 bytes. */
+/**
+ * What a value counts toward the tenant's quota: the bytes it takes in an inject response as
+ * Lambda returns it — UTF-8, JSON-escaped once in the body and again in the Lambda payload
+ * around it (a control character takes 7 bytes there, a quote 4) — so that a tenant within
+ * its quota can always be injected.
+ */
 export function valueBytes(value: string): number {
-  return Buffer.byteLength(value, 'utf8');
+  // The two layers add two pairs of quotes and escape the inner pair: 6 bytes not of the value.
+  return Buffer.byteLength(JSON.stringify(JSON.stringify(value)), 'utf8') - 6;
 }
 
 /** The usage change of a write, checked against the configured quota. */

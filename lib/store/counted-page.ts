@@ -1,10 +1,10 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, type PageQuery, pageOf } from './cursor.js';
 import type { TableDeps } from './dynamodb.js';
 import { projection } from './expressions.js';
 import { itemKeys, prefixEnd, SK_META } from './keys.js';
 import { parseRecord } from './records.js';
-import type { RecordShape } from './tenant-items.js';
+import { queryUpTo, type RecordShape } from './tenant-items.js';
 
 export interface CountedPage<T> {
   items: T[];
@@ -34,30 +34,30 @@ export async function queryCountedPage<T>(
   let items: Record<string, unknown>[];
   let header: Record<string, unknown> | undefined;
   if (after === undefined) {
-    // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
-    const { Items = [] } = await ddb.send(
-      new QueryCommand({
+    const Items = await queryUpTo(
+      ddb,
+      {
         ...read,
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :meta AND :end',
         ExpressionAttributeValues: { ':pk': tenant, ':meta': SK_META, ':end': prefixEnd(prefix) },
-        // The header, the page, and one extra item that tells whether another page exists.
-        Limit: page.limit + 2,
-      }),
+      },
+      // The header, the page, and one extra item that tells whether another page exists.
+      page.limit + 2,
     );
     // Stryker disable next-line ConditionalExpression: equivalent, a tenant with items always has its META, which sorts first
     header = Items[0]?.SK === SK_META ? Items[0] : undefined;
     items = header ? Items.slice(1) : Items;
   } else {
-    // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
-    const [{ Items = [] }, meta] = await Promise.all([
-      ddb.send(
-        new QueryCommand({
+    const [Items, meta] = await Promise.all([
+      queryUpTo(
+        ddb,
+        {
           ...read,
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
           ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
           ExclusiveStartKey: { PK: tenant, SK: after },
-          Limit: page.limit + 1,
-        }),
+        },
+        page.limit + 1,
       ),
       ddb.send(
         new GetCommand({

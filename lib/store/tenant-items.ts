@@ -1,4 +1,10 @@
-import { GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod/mini';
 import type { TableDeps } from './dynamodb.js';
 import { projection } from './expressions.js';
@@ -50,5 +56,28 @@ export async function readTenantItems<T>(
   // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
   for await (const page of pages)
     for (const item of page.Items ?? []) items.push(parseRecord(shape.schema, item, shape.type));
+  return items;
+}
+
+/**
+ * Up to `wanted` items of one Query, following `LastEvaluatedKey`: DynamoDB stops a Query at
+ * 1 MB read before projection, so large items (sealed values) can end a page early although
+ * more match. Asks each time for no more than is still wanted.
+ */
+export async function queryUpTo(
+  ddb: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  wanted: number,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start = input.ExclusiveStartKey;
+  do {
+    // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
+    const { Items = [], LastEvaluatedKey } = await ddb.send(
+      new QueryCommand({ ...input, ExclusiveStartKey: start, Limit: wanted - items.length }),
+    );
+    items.push(...Items);
+    start = LastEvaluatedKey;
+  } while (start && items.length < wanted);
   return items;
 }

@@ -689,3 +689,44 @@ describe('concurrency', () => {
     expect((await stack.call('GET', path, { token: owner })).body.total).toBe(10);
   });
 });
+
+describe('lists of large items', () => {
+  it('page past DynamoDB’s 1 MB read limit instead of dropping items', async () => {
+    const token = await stack.token('big-lists', 'secrets:inject');
+    const id = (await stack.call('POST', '/api/environments', { token, body: { name: 'big' } })).body.id;
+    const keys = Array.from({ length: 24 }, (_, i) => `K${String(i).padStart(2, '0')}`);
+    for (const key of keys) {
+      const created = await stack.call('POST', `/api/environments/${id}/secrets`, {
+        token,
+        body: { key, value: 'x'.repeat(60_000) },
+      });
+      expect(created.status).toBe(201);
+    }
+    const listed = await stack.call('GET', `/api/environments/${id}/secrets?limit=100`, { token });
+    expect(listed.body.total).toBe(24);
+    expect(listed.body.secrets.map((secret: { key: string }) => secret.key)).toEqual(keys);
+    expect(listed.body.nextCursor).toBeNull();
+    const first = await stack.call('GET', `/api/environments/${id}/secrets?limit=20`, { token });
+    const rest = await stack.call('GET', `/api/environments/${id}/secrets?limit=20&cursor=${first.body.nextCursor}`, {
+      token,
+    });
+    expect([...first.body.secrets, ...rest.body.secrets].map((secret: { key: string }) => secret.key)).toEqual(keys);
+  });
+
+  it('read the audit past the 1 MB limit: 80 injects of 120 long keys each', async () => {
+    const token = await stack.token('big-audit', 'secrets:inject');
+    const id = (await stack.call('POST', '/api/environments', { token, body: { name: 'audit' } })).body.id;
+    for (let i = 0; i < 120; i++) {
+      const key = `K${String(i).padStart(3, '0')}_${'A'.repeat(123)}`;
+      expect(
+        (await stack.call('POST', `/api/environments/${id}/secrets`, { token, body: { key, value: 'v' } })).status,
+      ).toBe(201);
+    }
+    for (let i = 0; i < 80; i++) {
+      expect((await stack.call('GET', `/api/environments/${id}/env`, { token })).status).toBe(200);
+    }
+    const audit = await stack.call('GET', `/api/environments/${id}/audit?limit=100`, { token });
+    expect(audit.body.events).toHaveLength(80);
+    expect(audit.body.nextCursor).toBeNull();
+  });
+});

@@ -248,6 +248,32 @@ describe('a write that failed before it was sent', () => {
   });
 });
 
+describe('a throttled write', () => {
+  it('is not replayed: the retry with the same key runs', async () => {
+    const { token } = await freshUser();
+    await stack.call('POST', SECRETS, { token, body: { name: 'WARM', value: 'v' } });
+    let throttled = false;
+    aroundDynamoDbCalls(async (command, send) => {
+      if (command instanceof TransactWriteCommand && !throttled) {
+        throttled = true;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' });
+      }
+      return send();
+    });
+    const send = () =>
+      stack.call('POST', SECRETS, {
+        token,
+        body: { name: 'THROTTLED', value: 'some-value-123' },
+        headers: { 'idempotency-key': 'retry-after-429' },
+      });
+    expect((await send()).status).toBe(429);
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect((await stack.call('GET', SECRETS, { token })).body.total).toBe(2);
+  });
+});
+
 describe('a request whose lock ran out', () => {
   it('is taken over by a retry, and the stale write then fails on its lost claim', async () => {
     const deps = storeDeps();

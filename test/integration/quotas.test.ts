@@ -49,7 +49,9 @@ describe('v1 quotas', () => {
     expect((await put('z'.repeat(90))).status).toBe(200);
     expect((await put('z'.repeat(101))).status).toBe(409);
     expect((await stack.call('GET', `${SECRETS}/env`, { token })).body.env.FIRST).toBe('z'.repeat(90));
-    // Multi-byte characters count as their UTF-8 bytes: 4 × '€' is 12 bytes, 90 + 12 > 100.
+    // Values count as inject carries them: 4 × '€' is 12 UTF-8 bytes, 90 + 12 > 100; a
+    // control character is escaped to 7 bytes in the Lambda payload, so 2 of them are 14.
+    expect((await create(token, 'CONTROL', '\u0001\u0001')).status).toBe(409);
     expect((await create(token, 'EURO', '€€€€')).status).toBe(409);
     expect((await create(token, 'SMALL', '€€€')).status).toBe(201);
     // A delete gives its bytes and its slot back.

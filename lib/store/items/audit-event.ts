@@ -1,9 +1,10 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { decodeCursor, type PageQuery, pageOf } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { parseRecord } from '../records.js';
+import { queryUpTo } from '../tenant-items.js';
 
 /**
  * An audit event (SK = AUDIT#<ulid>): who received plaintext, which keys, under which request.
@@ -39,17 +40,17 @@ export const auditEventItem = {
     page: PageQuery,
   ): Promise<{ items: AuditEventRecord[]; nextCursor: string | null }> {
     const after = decodeCursor(page.cursor, SK_PREFIX.audit);
-    // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
-    const { Items = [] } = await ddb.send(
-      new QueryCommand({
+    const Items = await queryUpTo(
+      ddb,
+      {
         TableName: config.tableName,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
         ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.audit },
         ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
         ScanIndexForward: false,
-        Limit: page.limit + 1,
         ConsistentRead: true,
-      }),
+      },
+      page.limit + 1,
     );
     const { shown, nextCursor } = pageOf(Items, page.limit);
     return { items: shown.map((item) => parseRecord(AuditEventRecord, item, 'audit')), nextCursor };
