@@ -5,16 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import {
-  BadRequestError,
-  HttpError,
-  MethodNotAllowedError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-} from '../../lib/errors.js';
+import { BadRequestError, HttpError, PayloadTooLargeError, UnauthorizedError } from '../../lib/errors.js';
 import { type ApiFamily, renderError } from '../../lib/http/envelopes.js';
 import { newRequestId } from '../../lib/http/request-id.js';
+import { compileTemplates, familyOfPath, resolveRoute } from '../../lib/http/route-match.js';
 import { logger } from '../../lib/log.js';
 import { functionEntry } from '../paths.js';
 import { type RouteDefinition, routeKey } from '../routes.js';
@@ -38,13 +32,6 @@ type Handler = (
  */
 export const LAMBDA_LIMITS = { payloadBytes: 6 * 1024 * 1024, timeoutMs: 15_000 };
 
-interface CompiledRoute {
-  route: RouteDefinition;
-  pattern: RegExp;
-  params: string[];
-  handler: Handler;
-}
-
 export interface Gateway {
   url: string;
   server: Server;
@@ -58,9 +45,8 @@ export async function startGateway(options: {
   limits?: typeof LAMBDA_LIMITS;
 }): Promise<Gateway> {
   const limits = options.limits ?? LAMBDA_LIMITS;
-  const compiled = await Promise.all(options.routes.map(compileRoute));
-  // Literal segments win over parameters, as in API Gateway (`/secrets/env` before `/secrets/{id}`).
-  compiled.sort((a, b) => a.params.length - b.params.length);
+  const compiled = compileTemplates(options.routes);
+  const handlers = await loadHandlers(options.routes);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -107,9 +93,9 @@ export async function startGateway(options: {
     if (method === 'GET' && url.pathname === '/.well-known/jwks.json') {
       return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(await options.issuer.jwks()));
     }
-    const match = findRoute(compiled, method, url.pathname);
+    const match = resolveRoute(compiled, method, url.pathname);
     if ('refused' in match) return rejectWith(res, familyOfPath(url.pathname), match.refused);
-    const { route } = match.entry;
+    const route = match.template;
 
     // The token is checked before the body is read, as the authorizer does: an anonymous
     // caller cannot make the service read (or hold) megabytes.
@@ -122,7 +108,9 @@ export async function startGateway(options: {
     }
 
     const event = toEvent(req, url, route, match.params, body, verdict.claims);
-    const result = await invokeWithin(limits.timeoutMs, () => match.entry.handler(event, lambdaContext(route)));
+    const result = await invokeWithin(limits.timeoutMs, () =>
+      handlers.get(route.function)!(event, lambdaContext(route)),
+    );
     if (result === undefined) {
       logger.error('function timed out', { function: route.function, timeoutMs: limits.timeoutMs });
       return sendAwsError(res, 503, 'Service Unavailable');
@@ -160,51 +148,27 @@ export async function startGateway(options: {
     return { claims };
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  // A port taken between the start's check and this listen is an error to report, not a crash.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server, close: () => closeServer(server) };
 }
 
-async function compileRoute(route: RouteDefinition): Promise<CompiledRoute> {
-  const params: string[] = [];
-  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    params.push(name);
-    return '([^/]+)';
-  });
-  const module = (await import(pathToFileURL(functionEntry(route.function)).href)) as { handler: Handler };
-  return { route, pattern: new RegExp(`^${source}$`), params, handler: module.handler };
-}
-
-/**
- * The route for a method and path, or the gateway's own refusal: 404 for a path no route
- * has, 405 (with `Allow`) for a path that exists under other methods, 400 for a parameter
- * that is not valid percent-encoding.
- */
-function findRoute(
-  routes: CompiledRoute[],
-  method: string,
-  path: string,
-): { entry: CompiledRoute; params: Record<string, string> } | { refused: HttpError } {
-  const allowed: string[] = [];
-  for (const entry of routes) {
-    const found = entry.pattern.exec(path);
-    if (!found) continue;
-    if (entry.route.method !== method) {
-      allowed.push(entry.route.method);
-      continue;
-    }
-    const params: Record<string, string> = {};
-    for (const [i, name] of entry.params.entries()) {
-      try {
-        params[name] = decodeURIComponent(found[i + 1]!);
-      } catch {
-        return { refused: new BadRequestError(`Path parameter ${name} is not valid percent-encoding`) };
-      }
-    }
-    return { entry, params };
-  }
-  if (allowed.length > 0) return { refused: new MethodNotAllowedError([...new Set(allowed)]) };
-  return { refused: new NotFoundError('No route matches this path') };
+/** Each route's handler module, imported as Lambda would load it. */
+async function loadHandlers(routes: readonly RouteDefinition[]): Promise<Map<string, Handler>> {
+  const modules = await Promise.all(
+    routes.map(async (route) => {
+      const module = (await import(pathToFileURL(functionEntry(route.function)).href)) as { handler: Handler };
+      return [route.function, module.handler] as const;
+    }),
+  );
+  return new Map(modules);
 }
 
 /**
@@ -218,11 +182,6 @@ function requestUrl(target: string): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Which envelope a request that matched no route gets: the family its path belongs to. */
-function familyOfPath(path: string): ApiFamily {
-  return path.startsWith('/api/v1/') ? 'v1' : 'environments';
 }
 
 /** The body, or `undefined` once it passes `maxBytes` (the rest is not read). */
