@@ -459,6 +459,41 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     },
   },
   {
+    route: `GET ${ENVIRONMENTS}/{id}`,
+    async prepare(fixtures, plan) {
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), false);
+    },
+    // The caller's role, then the environment's header.
+    floor: async (store, { sub, params }) => {
+      const tenant = await floorAuthorize(store, sub, params!.id!);
+      const { Item } = await store.ddb.send(
+        new GetCommand({ TableName: store.tableName, Key: itemKeys.tenantMeta(tenant), ConsistentRead: true }),
+      );
+      return Item;
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENTS}/{id}/members`,
+    async prepare(fixtures, plan) {
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), false);
+    },
+    // The caller's role, then one page of member items.
+    floor: async (store, { sub, params, query }) => {
+      const tenant = await floorAuthorize(store, sub, params!.id!);
+      const { Items = [] } = await store.ddb.send(
+        new QueryCommand({
+          TableName: store.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.member },
+          Limit: Number(query?.limit ?? 50) + 1,
+          ConsistentRead: true,
+          ...projection('SK', ...MEMBER_ATTRIBUTES),
+        }),
+      );
+      return Items;
+    },
+  },
+  {
     route: `GET ${ENVIRONMENTS}`,
     async prepare(fixtures, plan) {
       const environments = await fixtures.environments(plan.target, plan.connections, 'reader');

@@ -23,7 +23,26 @@ export interface RouteDefinition {
   tenantKind: 'USER' | 'ENV';
   /** Needs the GSI1 index (not only the base table). */
   index?: boolean;
+  /** Limits of its own, for routes that hand out plaintext in bulk (see RouteLimits). */
+  limits?: RouteLimits;
 }
+
+/**
+ * A route's own limits, across all callers. API Gateway answers 429 above `rateLimit`
+ * requests per second (bursts up to `burstLimit`) before any function runs, and the function's
+ * reserved concurrency caps requests in flight, so that a slow table or KMS is not met by a
+ * pile-up of retries (Lambda refuses the excess, which API Gateway answers with 500).
+ */
+export interface RouteLimits {
+  rateLimit: number;
+  burstLimit: number;
+  reservedConcurrency: number;
+}
+
+/** Runtimes fetching all their values (each inject reads a whole tenant and unwraps its data key). */
+export const INJECT_LIMITS: RouteLimits = { rateLimit: 25, burstLimit: 50, reservedConcurrency: 50 };
+/** A person revealing one value. */
+export const REVEAL_LIMITS: RouteLimits = { rateLimit: 5, burstLimit: 10, reservedConcurrency: 10 };
 
 /**
  * A write route's own actions plus what its `Idempotency-Key` records need: claim (PutItem),
@@ -77,6 +96,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     tenantKind: 'USER',
     table: ['Query', 'GetItem', 'PutItem'],
     kms: ['Decrypt'],
+    limits: INJECT_LIMITS,
   },
   {
     method: 'GET',
@@ -124,6 +144,24 @@ export const ROUTES: readonly RouteDefinition[] = [
     table: ['Query'],
     kms: [],
     index: true,
+  },
+  {
+    method: 'GET',
+    path: `${ENVIRONMENTS}/{id}`,
+    function: 'get-environment',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: ['GetItem'],
+    kms: [],
+  },
+  {
+    method: 'GET',
+    path: `${ENVIRONMENTS}/{id}/members`,
+    function: 'list-environment-members',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: ['GetItem', 'Query'],
+    kms: [],
   },
   {
     method: 'PUT',
@@ -196,6 +234,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     tenantKind: 'ENV',
     table: ['GetItem', 'PutItem'],
     kms: ['Decrypt'],
+    limits: REVEAL_LIMITS,
   },
   {
     method: 'GET',
@@ -205,6 +244,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     tenantKind: 'ENV',
     table: ['GetItem', 'Query', 'PutItem'],
     kms: ['Decrypt'],
+    limits: INJECT_LIMITS,
   },
   {
     method: 'GET',

@@ -8,6 +8,8 @@ import { environmentNotFound, roleForbids } from './errors.js';
 const PERMISSIONS = {
   /** List and get secret metadata. */
   readSecrets: ROLES,
+  /** See the environment itself and who its members are. */
+  readEnvironment: ROLES,
   /** Receive every value in a runtime; the route also demands the secrets:inject scope. */
   injectSecrets: ROLES,
   /** Remove one's own membership. */

@@ -7,6 +7,7 @@ import { type EnvironmentHeaderRecord, environmentHeaderItem } from '../store/it
 import { memberItem } from '../store/items/member.js';
 import { environmentTenant } from '../store/keys.js';
 import { type CommitHook, transactWrite } from '../store/transactions.js';
+import { environmentNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
 import { type CreateEnvironmentBody, type Environment, toEnvironment } from './schemas.js';
 import type { InEnvironment } from './secrets.js';
@@ -36,6 +37,14 @@ export async function createEnvironment(
     idempotency: commit?.(result),
   });
   return result;
+}
+
+/** The environment as the caller sees it, with the caller's role; any member may look. */
+export async function getEnvironment(deps: StoreDeps, { sub, environmentId }: InEnvironment): Promise<Environment> {
+  const role = await authorizeMember(deps, { sub, environmentId, permission: 'readEnvironment' });
+  const header = await environmentHeaderItem.get(deps, environmentTenant(environmentId));
+  if (!header) throw environmentNotFound();
+  return toEnvironment(environmentId, header, role);
 }
 
 /** One page of the caller's environments, in id order (a new one may take a moment to show). */

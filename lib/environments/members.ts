@@ -1,5 +1,6 @@
 import type { StoreDeps } from '../app/deps.js';
 import { timestampOf } from '../clock.js';
+import type { PageQuery } from '../store/cursor.js';
 import { environmentHeaderItem } from '../store/items/environment-header.js';
 import { type MemberRecord, memberItem, type Role } from '../store/items/member.js';
 import { environmentTenant } from '../store/keys.js';
@@ -23,6 +24,16 @@ export async function authorizeMember(
 ): Promise<Role> {
   const member = await memberItem.get(deps, environmentTenant(environmentId), sub);
   return authorize(member?.role, permission);
+}
+
+/** One page of the environment's members, in user id order; any member may look. */
+export async function listMembers(
+  deps: StoreDeps,
+  { sub, environmentId, page }: InEnvironment & { page: PageQuery },
+): Promise<{ members: Member[]; nextCursor: string | null }> {
+  await authorizeMember(deps, { sub, environmentId, permission: 'readEnvironment' });
+  const { items, nextCursor } = await memberItem.page(deps, environmentTenant(environmentId), page);
+  return { members: items.map(toMember), nextCursor };
 }
 
 /** Adds a member or changes a member's role; owners only. Idempotent for an unchanged role. */

@@ -53,6 +53,8 @@ const as = (who: Who, method: string, path: string, body?: unknown, scope: 'plai
   stack.call(method, `${ENVIRONMENTS}/${id}${path}`, { token: tokens[who][scope], body });
 
 const MATRIX: [string, Action, Record<Who, number>][] = [
+  ['get the environment', (who) => as(who, 'GET', ''), { owner: 200, editor: 200, viewer: 200, stranger: 404 }],
+  ['list members', (who) => as(who, 'GET', '/members'), { owner: 200, editor: 200, viewer: 200, stranger: 404 }],
   [
     'list secret metadata',
     (who) => as(who, 'GET', '/secrets'),

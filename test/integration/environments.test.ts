@@ -730,3 +730,66 @@ describe('lists of large items', () => {
     expect(audit.body.nextCursor).toBeNull();
   });
 });
+
+describe('an environment and its members', () => {
+  it('is where Location points after create, with the caller’s own role', async () => {
+    const owner = await stack.token('lookup-owner');
+    const viewer = await stack.token('lookup-viewer');
+    const created = await stack.call('POST', '/api/environments', {
+      token: owner,
+      body: { name: 'lookup', description: 'found by id' },
+    });
+    const location = created.headers.get('location')!;
+    const got = await stack.call('GET', location, { token: owner });
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual(created.body);
+    await stack.call('PUT', `${location}/members/lookup-viewer`, { token: owner, body: { role: 'viewer' } });
+    expect(
+      (
+        await stack.call('GET', location.toUpperCase().replace('/API/ENVIRONMENTS', '/api/environments'), {
+          token: viewer,
+        })
+      ).body,
+    ).toMatchObject({
+      id: created.body.id,
+      role: 'viewer',
+    });
+    const missing = await stack.call('GET', '/api/environments/00000000-0000-4000-8000-000000000000', { token: owner });
+    expectError(missing, 404, 'ENVIRONMENT_NOT_FOUND');
+    expectError(await stack.call('GET', '/api/environments/not-a-uuid', { token: owner }), 400, 'VALIDATION_ERROR');
+  });
+
+  it('lists members in user id order, page by page, with who changed each', async () => {
+    const owner = await stack.token('m-owner');
+    const id = (await stack.call('POST', '/api/environments', { token: owner, body: { name: 'members' } })).body.id;
+    for (const [user, role] of [
+      ['m-c', 'viewer'],
+      ['m-a', 'editor'],
+      ['m-b', 'viewer'],
+    ]) {
+      await stack.call('PUT', `/api/environments/${id}/members/${user}`, { token: owner, body: { role } });
+    }
+    const first = await stack.call('GET', `/api/environments/${id}/members?limit=2`, { token: owner });
+    expect(first.status).toBe(200);
+    expect(first.body.members.map((m: { userId: string }) => m.userId)).toEqual(['m-a', 'm-b']);
+    expect(first.body.members[0]).toEqual({
+      userId: 'm-a',
+      role: 'editor',
+      createdAt: expect.stringMatching(/Z$/),
+      updatedAt: expect.stringMatching(/Z$/),
+      updatedBy: 'm-owner',
+    });
+    const rest = await stack.call('GET', `/api/environments/${id}/members?limit=2&cursor=${first.body.nextCursor}`, {
+      token: owner,
+    });
+    expect(rest.body.members.map((m: { userId: string; role: string }) => [m.userId, m.role])).toEqual([
+      ['m-c', 'viewer'],
+      ['m-owner', 'owner'],
+    ]);
+    expect(rest.body.nextCursor).toBeNull();
+    const foreign = await stack.call('GET', `/api/environments/${id}/members?cursor=${first.body.nextCursor}`, {
+      token: await stack.token('m-outsider'),
+    });
+    expectError(foreign, 404, 'ENVIRONMENT_NOT_FOUND');
+  });
+});

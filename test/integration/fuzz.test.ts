@@ -725,6 +725,8 @@ const HAS_INJECT_SCOPE = new Set<CallerName>([
 
 /** Roles that may get a 2xx from an environment route with an id (README, "Roles"). */
 const ALLOWED_ROLES: Record<string, readonly Role[]> = {
+  'get-environment': ['owner', 'editor', 'viewer'],
+  'list-environment-members': ['owner', 'editor', 'viewer'],
   'put-environment-member': ['owner'],
   'remove-environment-member': ['owner'],
   'create-environment-secret': ['owner', 'editor'],

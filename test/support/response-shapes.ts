@@ -198,6 +198,11 @@ export const SUCCESS_SHAPES: Record<string, SuccessShape> = {
     status: 200,
     schema: z.strictObject({ environments: z.array(Environment), nextCursor: cursor }),
   },
+  'get-environment': { status: 200, schema: Environment },
+  'list-environment-members': {
+    status: 200,
+    schema: z.strictObject({ members: z.array(Member), nextCursor: cursor }),
+  },
   'put-environment-member': { status: 200, schema: Member },
   'remove-environment-member': { status: 204 },
   'create-environment-secret': { status: 201, schema: SecretMetadata, etag: true, location: true },

@@ -6,6 +6,7 @@ import { ROLES, type Role } from '../../lib/store/items/member.js';
 /** The whole role × permission matrix, as the API documents it. */
 const ALLOWED: Record<Permission, Role[]> = {
   readSecrets: ['owner', 'editor', 'viewer'],
+  readEnvironment: ['owner', 'editor', 'viewer'],
   injectSecrets: ['owner', 'editor', 'viewer'],
   leave: ['owner', 'editor', 'viewer'],
   writeSecrets: ['owner', 'editor'],

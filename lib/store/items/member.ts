@@ -3,10 +3,10 @@ import * as z from 'zod/mini';
 import { decodeCursor, type PageQuery, pageOf } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { projection } from '../expressions.js';
-import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, indexKeys, itemKeys, userTenant } from '../keys.js';
+import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, indexKeys, itemKeys, SK_PREFIX, userTenant } from '../keys.js';
 import { parseRecord } from '../records.js';
 import { TABLE_DEFINITION } from '../table.js';
-import { getItem } from '../tenant-items.js';
+import { getItem, queryUpTo } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 import { EnvironmentHeaderRecord } from './environment-header.js';
 
@@ -69,6 +69,30 @@ export const memberItem = {
         ...(readRole ? unchangedRole(readRole) : { ConditionExpression: 'attribute_not_exists(PK)' }),
       },
     };
+  },
+
+  /** One page of an environment's members in user id order, strongly consistent. */
+  async page(
+    { ddb, config }: TableDeps,
+    tenant: string,
+    page: PageQuery,
+  ): Promise<{ items: MemberRecord[]; nextCursor: string | null }> {
+    const after = decodeCursor(page.cursor, SK_PREFIX.member);
+    const items = await queryUpTo(
+      ddb,
+      {
+        TableName: config.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.member },
+        // The partition is the environment's, so a cursor cannot reach another environment.
+        ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
+        ConsistentRead: true,
+        ...projection('SK', ...MEMBER_ATTRIBUTES),
+      },
+      page.limit + 1,
+    );
+    const { shown, nextCursor } = pageOf(items, page.limit);
+    return { items: shown.map((item) => parseRecord(MemberRecord, item, 'environment-member')), nextCursor };
   },
 
   deleteIfRole({ config }: TableDeps, tenant: string, userId: string, readRole: Role): TransactItem {
