@@ -1,5 +1,5 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Match, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IDestination } from 'aws-cdk-lib/aws-lambda';
@@ -22,11 +22,14 @@ export const ROTATION_TRIGGERS = ['RotateTenantKey', 'RotateAll'] as const;
 const DELIVERY = { retryAttempts: 8, maxEventAge: Duration.hours(2) };
 /** How often Lambda retries a failed asynchronous invocation before it goes to the DLQ. */
 const FUNCTION_RETRIES = 2;
+/** Hours without a scheduled run before the missed-run alarm goes off (the schedule is daily). */
+export const MISSED_RUN_HOURS = 26;
 
 /**
- * Event-driven key rotation (stateless; the table and keys come from the data stack): the
- * rotation bus, the rules that trigger the function, the function itself, and one dead-letter
- * queue, with an alarm, for every event that could not be delivered or whose run failed.
+ * Event-driven key rotation (the table and keys come from the data stack): the rotation bus,
+ * the rules that trigger the function (through its `live` alias), the function itself, one
+ * dead-letter queue (retained), with an alarm, for every event that could not be delivered or
+ * whose run failed, and an alarm for a daily run that never started.
  */
 export class RotationStack extends Stack {
   readonly bus: EventBus;
@@ -37,6 +40,8 @@ export class RotationStack extends Stack {
   readonly scheduleRule: Rule;
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
+  /** No scheduled run was started for more than a day (the rule or its delivery is broken). */
+  readonly missedRunAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: RotationStackProps) {
     super(scope, id, props);
@@ -50,6 +55,8 @@ export class RotationStack extends Stack {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Failed rotation events outlive a torn-down stack, to be sent again.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -81,20 +88,25 @@ export class RotationStack extends Stack {
       memorySize: 1024,
       // One run at a time: further events wait in Lambda's asynchronous queue instead of racing.
       reservedConcurrency: 1,
+      logKey: props.operationsKey,
     });
 
+    // Rules invoke the live alias (the version this deployment published), so the retry and
+    // failure settings are the alias's. The alias moves to a new version at once: a canary needs
+    // traffic, and a daily run gives it none; a failed run goes to the dead-letter queue and the
+    // next run resumes it.
     // Function errors (a run with failed tenants throws) are retried, then land in the same queue.
     // The destination is given as the queue ARN: the send statement above is the only grant,
     // where the stock SqsDestination would also grant GetQueueAttributes and GetQueueUrl.
     const onFailure: IDestination = { bind: () => ({ destination: this.deadLetterQueue.queueArn }) };
-    this.rotation.function.configureAsyncInvoke({
+    this.rotation.alias.configureAsyncInvoke({
       retryAttempts: FUNCTION_RETRIES,
       maxEventAge: Duration.hours(6),
       onFailure,
     });
 
     const target = () =>
-      new LambdaFunction(this.rotation.function, { deadLetterQueue: this.deadLetterQueue, ...DELIVERY });
+      new LambdaFunction(this.rotation.alias, { deadLetterQueue: this.deadLetterQueue, ...DELIVERY });
     this.triggerRule = new Rule(this, 'TriggerRule', {
       description: 'RotateTenantKey and RotateAll events start a rotation',
       eventBus: this.bus,
@@ -123,6 +135,25 @@ export class RotationStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // EventBridge counts each delivery of the schedule to the function; a day and two hours
+    // without one (missing hours count as breaching) means the daily run did not happen. Runs
+    // that start but fail are the dead-letter alarm's.
+    this.missedRunAlarm = new Alarm(this, 'MissedRunAlarm', {
+      alarmDescription: `No scheduled rotation run started in the last ${MISSED_RUN_HOURS} hours`,
+      metric: new Metric({
+        namespace: 'AWS/Events',
+        metricName: 'Invocations',
+        dimensionsMap: { RuleName: this.scheduleRule.ruleName },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: MISSED_RUN_HOURS,
+      datapointsToAlarm: MISSED_RUN_HOURS,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
     });
 
     new CfnOutput(this, 'EventBusName', {

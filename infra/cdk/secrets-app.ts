@@ -1,8 +1,11 @@
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, Aspects, Validations } from 'aws-cdk-lib';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ROUTES } from '../routes.js';
+import { NotifyOnAlarms } from './alarms.js';
 import { ApiStack } from './api-stack.js';
 import { DataStack } from './data-stack.js';
+import { MonitoringStack } from './monitoring-stack.js';
 import { RotationStack } from './rotation-stack.js';
 import { readSettings } from './settings.js';
 
@@ -10,6 +13,7 @@ export interface SecretsStacks {
   data: DataStack;
   api: ApiStack;
   rotation: RotationStack;
+  monitoring: MonitoringStack;
 }
 
 /**
@@ -18,33 +22,48 @@ export interface SecretsStacks {
  * a customer-managed table key is rendered per region: it is `-c region=…`, else the CLI's
  * region (`CDK_DEFAULT_REGION`), else us-east-1.
  * Stateful resources live only in the data stack; the API and rotation stacks take what they
- * need from it.
+ * need from it, and the monitoring stack (the dashboard) reads all three.
  */
 export function addSecretsStacks(app: App): SecretsStacks {
   const env = { region: app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1' };
   const settings = readSettings(app.node);
   const data = new DataStack(app, 'SecretsData', {
     env,
-    description: 'Secrets service: table and KMS keys (retained)',
+    description: 'Secrets service: table, KMS keys and alarm topic (termination-protected, retained)',
+    keyAdminRoleArns: settings.keyAdminRoleArns,
+    alarmEmails: settings.alarmEmails,
   });
+  const serviceData = {
+    table: data.table,
+    tableKey: data.tableKey,
+    dataKey: data.dataKey,
+    operationsKey: data.operationsKey,
+  };
   const api = new ApiStack(app, 'SecretsApi', {
     env,
     description: 'Secrets service: HTTP API and endpoint functions',
     routes: ROUTES,
-    table: data.table,
-    tableKey: data.tableKey,
-    dataKey: data.dataKey,
     settings,
+    ...serviceData,
   });
   const rotation = new RotationStack(app, 'SecretsRotation', {
     env,
     description: 'Secrets service: event-driven tenant key rotation',
-    table: data.table,
-    tableKey: data.tableKey,
-    dataKey: data.dataKey,
     sourceKeyArns: settings.rotationSourceKeyArns,
+    ...serviceData,
   });
+  const alarms = app.node.findAll().filter((construct): construct is Alarm => construct instanceof Alarm);
+  const monitoring = new MonitoringStack(app, 'SecretsMonitoring', {
+    env,
+    description: 'Secrets service: dashboard',
+    data,
+    api,
+    rotation,
+    alarms,
+  });
+  // Every alarm, in every stack, notifies the alarm topic when it goes off and when it clears.
+  Aspects.of(app).add(new NotifyOnAlarms(data.alarmTopic));
   // Any unacknowledged AWS Solutions finding fails synthesis.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { data, api, rotation };
+  return { data, api, rotation, monitoring };
 }

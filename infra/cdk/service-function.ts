@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { Duration, type Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -16,7 +16,17 @@ export interface ServiceData {
   table: ITableV2;
   tableKey: IKey;
   dataKey: IKey;
+  /** Encrypts the functions' log groups. */
+  operationsKey: IKey;
 }
+
+/**
+ * The IAM path of every service function's role. The data and table key policies allow use
+ * only to roles under it (key-policies.ts explains why a path and not the roles themselves).
+ */
+export const SERVICE_ROLE_PATH = '/secrets-service/';
+/** The alias API Gateway and EventBridge invoke; it points at a published version, never `$LATEST`. */
+export const LIVE_ALIAS = 'live';
 
 /** Variables for lib/config.ts that every function gets the same way, whichever stack it is in. */
 export function serviceEnvironment(data: ServiceData): Record<string, string> {
@@ -53,26 +63,37 @@ export interface ServiceFunctionProps {
   memorySize?: number;
   /** Unset: the function shares the account's unreserved concurrency. */
   reservedConcurrency?: number;
+  /** Encrypts the log group (the data stack's operations key). */
+  logKey: IKey;
 }
 
 /**
- * One Lambda function of the service: its handler bundled as an ESM file, its own log group,
- * and a role holding only the statements it is given — nothing is granted anywhere else.
+ * One Lambda function of the service: its handler bundled as an ESM file, its own log group
+ * (encrypted with the operations key, retained), a role holding only the statements it is
+ * given — nothing is granted anywhere else — X-Ray tracing, and the `live` alias on the
+ * version this deployment published, which is what callers invoke.
  */
 export class ServiceFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /** What API Gateway or EventBridge invokes; the API stack shifts it by canary (CodeDeploy). */
+  readonly alias: Alias;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
 
-    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     // An own role instead of the default one, whose AWS managed policy may write to any log group.
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs ${props.description}`,
+      path: SERVICE_ROLE_PATH,
     });
     this.logGroup.grantWrite(this.role);
     for (const statement of props.statements) {
@@ -90,6 +111,8 @@ export class ServiceFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(15),
       reservedConcurrentExecutions: props.reservedConcurrency,
+      // Function segments only (init, invocation); the AWS SDK calls are not instrumented (docs/deployment.md).
+      tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
@@ -106,10 +129,17 @@ export class ServiceFunction extends Construct {
       },
     });
 
+    this.alias = new Alias(this, 'Alias', { aliasName: LIVE_ALIAS, version: this.function.currentVersion });
+
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
         'Node.js 22 is the runtime the service is built and tested for; moving to a newer one is a deliberate upgrade.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; nothing else in the role has a wildcard.',
     });
   }
 }

@@ -20,6 +20,7 @@ import {
   REGION,
   sortStatements,
   synthesizedApp,
+  XRAY_STATEMENT,
 } from './fixture.js';
 
 /** Checks the data and API templates and the bundles of the app synthesized once (fixture.ts). */
@@ -75,24 +76,24 @@ describe('data stack', () => {
     });
   });
 
-  it('has two rotating, retained KMS keys whose policy only delegates to the account', () => {
+  it('has three rotating KMS keys (data, table, operations), each with its alias (key-policies.test.ts has their policies)', () => {
     const keys = data.findResources('AWS::KMS::Key');
-    expect(Object.keys(keys).sort()).toEqual([logicalId(stacks.data.dataKey), logicalId(stacks.data.tableKey)].sort());
+    const { dataKey, tableKey, operationsKey } = stacks.data;
+    expect(Object.keys(keys).sort()).toEqual([dataKey, tableKey, operationsKey].map(logicalId).sort());
     for (const key of Object.values(keys)) {
       expect(key).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
-      expect(key.Properties.KeyPolicy.Statement).toEqual([
-        {
-          Action: 'kms:*',
-          Effect: 'Allow',
-          Principal: { AWS: { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
-          Resource: '*',
-        },
-      ]);
     }
-    data.hasResourceProperties('AWS::KMS::Alias', {
-      AliasName: 'alias/secrets-service',
-      TargetKeyId: { 'Fn::GetAtt': [logicalId(stacks.data.dataKey), 'Arn'] },
-    });
+    const aliases = Object.values(data.findResources('AWS::KMS::Alias')).map((alias) => [
+      alias.Properties.AliasName,
+      alias.Properties.TargetKeyId['Fn::GetAtt'][0],
+    ]);
+    expect(aliases.sort()).toEqual(
+      [
+        ['alias/secrets-service', logicalId(dataKey)],
+        ['alias/secrets-service-operations', logicalId(operationsKey)],
+        ['alias/secrets-service-table', logicalId(tableKey)],
+      ].sort(),
+    );
   });
 });
 
@@ -119,10 +120,11 @@ describe('API stack', () => {
       expect(target[0]).toBe('integrations/');
       const integration = integrations[target[1].Ref];
       const functionId = logicalId(endpointOf(route).function);
+      // The live alias, never the function itself ($LATEST): see safe-deploys in operations.test.ts.
       expect(integration?.Properties).toMatchObject({
         IntegrationType: 'AWS_PROXY',
         PayloadFormatVersion: '2.0',
-        IntegrationUri: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        IntegrationUri: { Ref: logicalId(endpointOf(route).alias) },
       });
       functionsSeen.add(functionId);
     }
@@ -138,8 +140,10 @@ describe('API stack', () => {
     const target = fallback?.Properties.Target['Fn::Join'][1] as [string, { Ref: string }];
     const integration = api.findResources('AWS::ApiGatewayV2::Integration')[target[1].Ref];
     const unmatched = stacks.api.unmatchedRoute;
-    expect(integration?.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalId(unmatched.function), 'Arn'] });
-    expect(functionStatements(api, unmatched, dataProducers(stacks))).toEqual([LOGS_STATEMENT]);
+    expect(integration?.Properties.IntegrationUri).toEqual({ Ref: logicalId(unmatched.alias) });
+    expect(functionStatements(api, unmatched, dataProducers(stacks))).toEqual(
+      sortStatements([LOGS_STATEMENT, XRAY_STATEMENT]),
+    );
     const environment =
       api.findResources('AWS::Lambda::Function')[logicalId(unmatched.function)]?.Properties.Environment.Variables;
     expect(environment.ROUTE_TEMPLATES.split(',').sort()).toEqual(ROUTES.map(routeKey).sort());
@@ -177,6 +181,7 @@ describe('API stack', () => {
     expect(statementsOf(route('list-user-secrets'))).toEqual(
       sortStatements([
         LOGS_STATEMENT,
+        XRAY_STATEMENT,
         { actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: ['table'] },
         { actions: ['kms:Decrypt'], resources: ['table key'], condition: VIA_DYNAMODB },
       ]),
@@ -187,6 +192,7 @@ describe('API stack', () => {
     expect(statementsOf(route('create-user-secret'))).toEqual(
       sortStatements([
         LOGS_STATEMENT,
+        XRAY_STATEMENT,
         {
           actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resources: ['table'],
@@ -223,21 +229,30 @@ describe('API stack', () => {
       }
       expect(statements.find((s) => s.resources.includes('table key'))?.condition).toEqual(VIA_DYNAMODB);
       const indexArns = entry.index ? TABLE_DEFINITION.indexes.map((index) => `table/index/${index.name}`) : [];
+      // `*` is only X-Ray's, whose actions take no resource.
+      expect(statements.filter((s) => s.resources.includes('*'))).toEqual([XRAY_STATEMENT]);
       expect(statements.flatMap((s) => s.resources).sort()).toEqual(
-        ['own log group', 'table', ...indexArns, 'table key', ...(entry.kms.length > 0 ? ['data key'] : [])].sort(),
+        [
+          '*',
+          'own log group',
+          'table',
+          ...indexArns,
+          'table key',
+          ...(entry.kms.length > 0 ? ['data key'] : []),
+        ].sort(),
       );
       expect(statements.flatMap((s) => s.actions).filter((action) => action.includes('*'))).toEqual([]);
     }
   });
 
-  it('throttles the stage and writes JSON access logs to a log group', () => {
+  it('throttles the stage and writes JSON access logs, with the caller, to a log group', () => {
     api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
       AccessLogSettings: {
         DestinationArn: { 'Fn::GetAtt': [logicalId(stacks.api.node.findChild('AccessLogs')), 'Arn'] },
-        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId".*"sub":"\\$context.authorizer.claims.sub"'),
       },
     });
   });
@@ -248,7 +263,9 @@ describe('API stack', () => {
       1,
     );
 
-    const rate = alarms.find((alarm) => alarm.Metrics?.some((metric: { Expression?: string }) => metric.Expression));
+    const rate = alarms.find((alarm) =>
+      alarm.Metrics?.some((metric: { Expression?: string }) => metric.Expression === '100 * errors / requests'),
+    );
     const metricNames = rate?.Metrics.flatMap((metric: { MetricStat?: { Metric: { MetricName: string } } }) =>
       metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : [],
     );

@@ -18,7 +18,10 @@ export const REGION = 'eu-west-1';
 export const JWT = { jwtIssuer: 'https://auth.example.org/', jwtAudience: 'secrets-api' };
 /** A KMS key the data key replaced (`rotationSourceKeyArns`); rotation may re-wrap away from it. */
 export const PREVIOUS_DATA_KEY_ARN = `arn:aws:kms:${REGION}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
+/** A role that administers the KMS keys (`keyAdminRoleArns`) and the alarm subscriber (`alarmEmail`). */
+export const KEY_ADMIN_ROLE_ARN = 'arn:aws:iam::111122223333:role/security/KeyAdministrators';
+export const ALARM_EMAIL = 'oncall@example.org';
+export const CDK_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
 
 export interface SynthesizedApp {
   app: App;
@@ -34,7 +37,14 @@ export function synthesizedApp(): SynthesizedApp {
     const outdir = mkdtempSync(join(inject('cdkOutRoot') ?? tmpdir(), 'synth-'));
     const app = new App({
       outdir,
-      context: { ...CDK_CONTEXT, ...JWT, region: REGION, rotationSourceKeyArns: [PREVIOUS_DATA_KEY_ARN] },
+      context: {
+        ...CDK_CONTEXT,
+        ...JWT,
+        region: REGION,
+        rotationSourceKeyArns: [PREVIOUS_DATA_KEY_ARN],
+        keyAdminRoleArns: KEY_ADMIN_ROLE_ARN,
+        alarmEmail: ALARM_EMAIL,
+      },
     });
     const stacks = addSecretsStacks(app);
     app.synth();
@@ -59,6 +69,8 @@ export function dataProducers(stacks: SecretsStacks): Producer[] {
     ['table name', stacks.data.table, 'Ref'],
     ['table key', stacks.data.tableKey, 'Arn'],
     ['data key', stacks.data.dataKey, 'Arn'],
+    ['operations key', stacks.data.operationsKey, 'Arn'],
+    ['alarm topic', stacks.data.alarmTopic, 'Ref'],
   ];
 }
 
@@ -124,6 +136,12 @@ export function sortStatements(statements: NormalizedStatement[]): NormalizedSta
 export const LOGS_STATEMENT: NormalizedStatement = {
   actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
   resources: ['own log group'],
+};
+
+/** Active tracing: X-Ray's two write actions, which take no resource ARN. */
+export const XRAY_STATEMENT: NormalizedStatement = {
+  actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+  resources: ['*'],
 };
 
 /**

@@ -21,6 +21,7 @@ import {
   REGION,
   statementsOf,
   synthesizedApp,
+  XRAY_STATEMENT,
 } from './fixture.js';
 
 /** Checks the rotation stack of the app synthesized once (fixture.ts). */
@@ -28,14 +29,19 @@ let outdir: string;
 let stacks: SecretsStacks;
 let rotation: Template;
 let producers: Producer[];
-let ids: { bus: string; queue: string; fn: string };
+let ids: { bus: string; queue: string; fn: string; alias: string };
 
 beforeAll(() => {
   ({ stacks, outdir } = synthesizedApp());
   rotation = Template.fromStack(stacks.rotation);
   const { bus, deadLetterQueue } = stacks.rotation;
   producers = [...dataProducers(stacks), ['rotation bus', bus, 'Arn'], ['dead-letter queue', deadLetterQueue, 'Arn']];
-  ids = { bus: logicalId(bus), queue: logicalId(deadLetterQueue), fn: logicalId(stacks.rotation.rotation.function) };
+  ids = {
+    bus: logicalId(bus),
+    queue: logicalId(deadLetterQueue),
+    fn: logicalId(stacks.rotation.rotation.function),
+    alias: logicalId(stacks.rotation.rotation.alias),
+  };
 });
 
 /** What the function publishes (lib/rotation/events.ts); none of it may start another run. */
@@ -69,7 +75,7 @@ describe('rotation stack', () => {
     expect(schedule?.EventPattern).toBeUndefined();
   });
 
-  it('delivers both rules to the function with retries and the dead-letter queue, and lets them invoke it', () => {
+  it("delivers both rules to the function's live alias with retries and the dead-letter queue, and lets them invoke it", () => {
     const rules = rotation.findResources('AWS::Events::Rule');
     expect(Object.keys(rules).sort()).toEqual(
       [logicalId(stacks.rotation.triggerRule), logicalId(stacks.rotation.scheduleRule)].sort(),
@@ -78,7 +84,7 @@ describe('rotation stack', () => {
       expect(Properties.Targets, id).toEqual([
         {
           Id: expect.any(String),
-          Arn: arnOf(ids.fn),
+          Arn: { Ref: ids.alias },
           DeadLetterConfig: { Arn: arnOf(ids.queue) },
           RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
         },
@@ -86,8 +92,9 @@ describe('rotation stack', () => {
       expect(Properties.Targets[0].RetryPolicy.MaximumRetryAttempts, id).toBeGreaterThan(0);
     }
     const invokers = resourcesOf('AWS::Lambda::Permission').filter((permission) =>
-      JSON.stringify(permission.FunctionName).includes(ids.fn),
+      JSON.stringify(permission.FunctionName).includes(ids.alias),
     );
+    expect(resourcesOf('AWS::Lambda::Permission')).toHaveLength(invokers.length);
     expect(
       invokers
         .map((permission) => [permission.Action, permission.Principal, permission.SourceArn['Fn::GetAtt'][0]])
@@ -139,6 +146,7 @@ describe('rotation stack', () => {
     expect(permissions(granted)).toEqual(
       permissions([
         LOGS_STATEMENT,
+        XRAY_STATEMENT,
         ...expected.map(
           ({ actions, resources, conditions }): NormalizedStatement => ({
             actions,
@@ -155,11 +163,11 @@ describe('rotation stack', () => {
     ]);
   });
 
-  it('retries failed runs twice, then sends them to the dead-letter queue', () => {
+  it('retries failed runs of the live alias twice, then sends them to the dead-letter queue', () => {
     expect(resourcesOf('AWS::Lambda::EventInvokeConfig')).toEqual([
       {
         FunctionName: { Ref: ids.fn },
-        Qualifier: '$LATEST',
+        Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: ids.alias }] }] },
         MaximumRetryAttempts: 2,
         MaximumEventAgeInSeconds: expect.any(Number),
         DestinationConfig: { OnFailure: { Destination: arnOf(ids.queue) } },
@@ -191,7 +199,7 @@ describe('rotation stack', () => {
   });
 
   it('alarms as soon as one message waits in the dead-letter queue', () => {
-    const alarms = resourcesOf('AWS::CloudWatch::Alarm');
+    const alarms = resourcesOf('AWS::CloudWatch::Alarm').filter((alarm) => alarm.Namespace === 'AWS/SQS');
     expect(alarms).toEqual([
       expect.objectContaining({
         Namespace: 'AWS/SQS',
@@ -203,7 +211,7 @@ describe('rotation stack', () => {
     ]);
   });
 
-  it('has no open cdk-nag finding, and a written reason for each of its two acknowledgements', () => {
+  it('has no open cdk-nag finding, and a written reason for each of its three acknowledgements', () => {
     const report = new AwsSolutionsChecks().validateScope(stacks.rotation);
     expect(
       report.violations.map(
@@ -219,6 +227,7 @@ describe('rotation stack', () => {
           .flatMap((entry) => Object.entries(entry.data as Record<string, string>)),
       );
     expect(acknowledged.map(([rule]) => rule.replace(/^Annotation::/, '')).sort()).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-L1',
       'AwsSolutions-SQS3',
     ]);
