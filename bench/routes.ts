@@ -350,9 +350,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   },
   {
     route: `GET ${ENVIRONMENT_SECRETS}`,
-    async prepare(fixtures, plan) {
-      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), false);
-    },
+    prepare: readerCalls(false),
     floor: async (store, { sub, params, query }) => {
       const tenant = await floorAuthorize(store, sub, params!.id!);
       // The first page as the service reads it: META (for `total`) and the page in one Query.
@@ -371,9 +369,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   },
   {
     route: `GET ${ENVIRONMENT_SECRETS}/{key}`,
-    async prepare(fixtures, plan) {
-      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), true);
-    },
+    prepare: readerCalls(true),
     floor: (store, { sub, params }) => floorGetSecret(store, sub, params!, SECRET_METADATA_ATTRIBUTES),
   },
   {
@@ -420,9 +416,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   },
   {
     route: `GET ${ENVIRONMENT_SECRETS}/{key}/value`,
-    async prepare(fixtures, plan) {
-      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), true);
-    },
+    prepare: readerCalls(true),
     floor: async (store, { sub, params }) => {
       const item = await floorGetSecret(store, sub, params!, SECRET_VALUE_ATTRIBUTES);
       await floorAudit(store, environmentTenant(params!.id!), sub, [params!.key!]);
@@ -433,9 +427,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   {
     route: `GET ${ENVIRONMENTS}/{id}/env`,
     scope: INJECT_SCOPE,
-    async prepare(fixtures, plan) {
-      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), false);
-    },
+    prepare: readerCalls(false),
     floor: async (store, { sub, params }) => {
       const tenant = await floorAuthorize(store, sub, params!.id!);
       const { Items = [] } = await store.ddb.send(
@@ -460,9 +452,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   },
   {
     route: `GET ${ENVIRONMENTS}/{id}`,
-    async prepare(fixtures, plan) {
-      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), false);
-    },
+    prepare: readerCalls(false),
     // The caller's role, then the environment's header.
     floor: async (store, { sub, params }) => {
       const tenant = await floorAuthorize(store, sub, params!.id!);
@@ -474,9 +464,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   },
   {
     route: `GET ${ENVIRONMENTS}/{id}/members`,
-    async prepare(fixtures, plan) {
-      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), false);
-    },
+    prepare: readerCalls(false),
     // The caller's role, then one page of member items.
     floor: async (store, { sub, params, query }) => {
       const tenant = await floorAuthorize(store, sub, params!.id!);
@@ -545,6 +533,12 @@ function cycleSecrets(
  * Each connection calls its own environment; with `perSecret`, walking through its secrets
  * (the `{key}` routes).
  */
+/** Calls by the seeded readers of environments, one environment per connection; per secret when asked. */
+function readerCalls(perSecret: boolean): RouteBench['prepare'] {
+  return async (fixtures, plan) =>
+    environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), perSecret);
+}
+
 function environmentCalls(
   environments: EnvironmentRef[],
   perSecret: boolean,
