@@ -723,7 +723,7 @@ const HAS_INJECT_SCOPE = new Set<CallerName>([
   'other',
 ]);
 
-/** Roles that may get a 2xx from an environment route with an id (README, "Roles"). */
+/** Roles that may get a 2xx from an environment route with an id (docs/api.md, "Roles"). */
 const ALLOWED_ROLES: Record<string, readonly Role[]> = {
   'get-environment': ['owner', 'editor', 'viewer'],
   'list-environment-members': ['owner', 'editor', 'viewer'],
@@ -739,7 +739,7 @@ const ALLOWED_ROLES: Record<string, readonly Role[]> = {
   'list-environment-audit': ['owner'],
 };
 
-/** Authorization as the README's role table has it, judged on the membership model. */
+/** Authorization as the role table of docs/api.md has it, judged on the membership model. */
 function checkAuthorization(fixture: Fixture, request: FuzzRequest, matched: Matched, answer: Answer): string[] {
   const sub = CALLER_SUB[request.caller] && fixture.subs[CALLER_SUB[request.caller]!];
   if (!sub) return answer.status < 400 ? ['a request without a valid token succeeded'] : [];

@@ -21,7 +21,7 @@ export type Family = RouteDefinition['family'];
 /** The envelope family of a path, as the gateway picks it for paths no route has. */
 export const familyOfPath = (path: string): Family => (path.startsWith('/api/v1/') ? 'v1' : 'environments');
 
-/** The v1 `type` of each status (README, "Error types"). */
+/** The v1 `type` of each status (docs/api.md, "Error types"). */
 const V1_TYPE_OF_STATUS: Record<number, (typeof V1_ERROR_TYPES)[number]> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
@@ -38,7 +38,7 @@ const V1_TYPE_OF_STATUS: Record<number, (typeof V1_ERROR_TYPES)[number]> = {
   429: 'rate_limit_error',
 };
 
-/** The status each environments code answers with (README, "Error codes"). */
+/** The status each environments code answers with (docs/api.md, "Error codes"). */
 const ENVIRONMENT_STATUS_OF_CODE: Partial<Record<(typeof ENVIRONMENT_ERROR_CODES)[number], number>> = {
   INVALID_JSON: 400,
   VALIDATION_ERROR: 400,

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/paths.js';
 import { ENVIRONMENT_ERROR_CODES, V1_ERROR_TYPES } from '../../lib/errors.js';
 
-const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+const reference = readFileSync(join(PROJECT_ROOT, 'docs', 'api.md'), 'utf8');
 
 /** The backticked names in the second column of the first table after `heading`. */
 function tableColumn(heading: string): string[] {
-  const start = readme.indexOf(heading);
-  expect(start, `README has "${heading}"`).toBeGreaterThanOrEqual(0);
-  const lines = readme.slice(start).split('\n');
+  const start = reference.indexOf(heading);
+  expect(start, `docs/api.md has "${heading}"`).toBeGreaterThanOrEqual(0);
+  const lines = reference.slice(start).split('\n');
   const first = lines.findIndex((line) => line.startsWith('|'));
   const rows = lines.slice(first + 2);
   const table = rows.slice(
@@ -20,7 +20,7 @@ function tableColumn(heading: string): string[] {
   return table.flatMap((row) => [...(row.split('|')[2] ?? '').matchAll(/`([^`]+)`/g)].map((match) => match[1]!));
 }
 
-describe("the README's error tables", () => {
+describe("the API reference's error tables", () => {
   it('list exactly the v1 error types the code can render', () => {
     expect(tableColumn('Error types (`type` in the v1 envelope').sort()).toEqual([...V1_ERROR_TYPES].sort());
   });
