@@ -18,8 +18,9 @@ import { accessLog, type HttpEvent, type HttpResult, type Middleware } from './m
  * `Idempotency-Key` on write routes, in two middlewares around the route's logic: `claim`
  * (after the input is validated) claims the key or answers a retry with the first response;
  * `settle` (whose onError runs after the envelope is rendered) stores the response of a
- * request that failed with a 4xx. A 5xx leaves the claim to its lock: the outcome may be
- * unknown, and the write's own transaction completes the record if it committed.
+ * request that failed with a 4xx, and gives the key back after a 429 or a 5xx before any
+ * write was sent. A 5xx after the write was sent leaves the claim to its lock: the outcome is
+ * unknown, and the write's own transaction completed the record if it committed.
  */
 
 /** Lets a write route's logic hand its transaction the item that completes the key's record. */
