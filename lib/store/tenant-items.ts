@@ -6,6 +6,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod/mini';
+import { decodeCursor, type PageQuery, pageOf } from './cursor.js';
 import type { TableDeps } from './dynamodb.js';
 import { projection } from './expressions.js';
 import type { Key } from './keys.js';
@@ -80,4 +81,35 @@ export async function queryUpTo(
     start = LastEvaluatedKey;
   } while (start && items.length < wanted);
   return items;
+}
+
+/**
+ * One page of a tenant's items under a sort-key prefix, strongly consistent and validated,
+ * with the cursor of the next page: in key order, or newest first for ULID-keyed items. The
+ * partition is always `tenant`, so a cursor cannot reach another tenant's items.
+ */
+export async function readTenantPage<T>(
+  { ddb, config }: TableDeps,
+  tenant: string,
+  prefix: string,
+  page: PageQuery,
+  shape: RecordShape<T>,
+  order: 'ascending' | 'newest first' = 'ascending',
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  const after = decodeCursor(page.cursor, prefix);
+  const items = await queryUpTo(
+    ddb,
+    {
+      TableName: config.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
+      ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
+      ScanIndexForward: order === 'ascending',
+      ConsistentRead: true,
+      ...(shape.attributes ? projection('SK', ...shape.attributes) : {}),
+    },
+    page.limit + 1,
+  );
+  const { shown, nextCursor } = pageOf(items, page.limit);
+  return { items: shown.map((item) => parseRecord(shape.schema, item, shape.type)), nextCursor };
 }

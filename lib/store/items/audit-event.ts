@@ -1,10 +1,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { decodeCursor, type PageQuery, pageOf } from '../cursor.js';
+import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
-import { parseRecord } from '../records.js';
-import { queryUpTo } from '../tenant-items.js';
+import { readTenantPage } from '../tenant-items.js';
 
 /**
  * An audit event (SK = AUDIT#<ulid>): who received plaintext, which keys, under which request.
@@ -34,25 +33,10 @@ export const auditEventItem = {
   },
 
   /** One page, newest first. */
-  async page(
-    { ddb, config }: TableDeps,
+  page: (
+    table: TableDeps,
     tenant: string,
     page: PageQuery,
-  ): Promise<{ items: AuditEventRecord[]; nextCursor: string | null }> {
-    const after = decodeCursor(page.cursor, SK_PREFIX.audit);
-    const Items = await queryUpTo(
-      ddb,
-      {
-        TableName: config.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.audit },
-        ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-      },
-      page.limit + 1,
-    );
-    const { shown, nextCursor } = pageOf(Items, page.limit);
-    return { items: shown.map((item) => parseRecord(AuditEventRecord, item, 'audit')), nextCursor };
-  },
+  ): Promise<{ items: AuditEventRecord[]; nextCursor: string | null }> =>
+    readTenantPage(table, tenant, SK_PREFIX.audit, page, { schema: AuditEventRecord, type: 'audit' }, 'newest first'),
 };

@@ -6,7 +6,7 @@ import { projection } from '../expressions.js';
 import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, indexKeys, itemKeys, SK_PREFIX, userTenant } from '../keys.js';
 import { parseRecord } from '../records.js';
 import { TABLE_DEFINITION } from '../table.js';
-import { getItem, queryUpTo } from '../tenant-items.js';
+import { getItem, readTenantPage } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 import { EnvironmentHeaderRecord } from './environment-header.js';
 
@@ -72,28 +72,12 @@ export const memberItem = {
   },
 
   /** One page of an environment's members in user id order, strongly consistent. */
-  async page(
-    { ddb, config }: TableDeps,
+  page: (
+    table: TableDeps,
     tenant: string,
     page: PageQuery,
-  ): Promise<{ items: MemberRecord[]; nextCursor: string | null }> {
-    const after = decodeCursor(page.cursor, SK_PREFIX.member);
-    const items = await queryUpTo(
-      ddb,
-      {
-        TableName: config.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.member },
-        // The partition is the environment's, so a cursor cannot reach another environment.
-        ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
-        ConsistentRead: true,
-        ...projection('SK', ...MEMBER_ATTRIBUTES),
-      },
-      page.limit + 1,
-    );
-    const { shown, nextCursor } = pageOf(items, page.limit);
-    return { items: shown.map((item) => parseRecord(MemberRecord, item, 'environment-member')), nextCursor };
-  },
+  ): Promise<{ items: MemberRecord[]; nextCursor: string | null }> =>
+    readTenantPage(table, tenant, SK_PREFIX.member, page, shape),
 
   deleteIfRole({ config }: TableDeps, tenant: string, userId: string, readRole: Role): TransactItem {
     return {
