@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { recordAudit } from '../lib/audit/audit.js';
+import { recordAccess } from '../lib/audit/audit.js';
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
 import { systemClock } from '../lib/clock.js';
 import { newSecretRecord } from '../lib/environments/secrets.js';
@@ -599,7 +599,7 @@ async function floorReadUserSecret({ ddb, tableName }: FloorStore, tenant: strin
 
 /** The audit item inject and reveal write before any plaintext leaves: the service's own write. */
 function floorAudit({ ddb, tableName }: FloorStore, tenant: string, sub: string, names: string[]) {
-  return recordAudit({ ddb, config: { tableName, auditRetentionDays: 90 }, clock: systemClock }, tenant, {
+  return recordAccess({ ddb, config: { tableName, auditRetentionDays: 90 }, clock: systemClock }, tenant, {
     action: 'inject',
     actor: sub,
     requestId: 'bench',

@@ -87,6 +87,7 @@ export function createSeeder(config: Config): Seeder {
     },
     async seedEnvironment(owner, count) {
       const { id } = await createEnvironment(deps, {
+        requestId: 'req_test',
         sub: owner,
         environment: { name: `bench ${owner}`, description: '' },
       });

@@ -25,6 +25,12 @@ export interface RouteDefinition {
   index?: boolean;
   /** Limits of its own, for routes that hand out plaintext in bulk (see RouteLimits). */
   limits?: RouteLimits;
+  /**
+   * Who may call it: a person's JWT (the default, checked by the gateway's JWT authorizer) or
+   * a service token, which the function itself verifies on every call so that a revocation
+   * holds at once (no authorizer, no cache in front of it).
+   */
+  auth?: 'jwt' | 'service-token';
 }
 
 /**

@@ -9,10 +9,16 @@ const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: EnvironmentPath, body: CreateSecretBody, idempotent: idempotency(deps) },
-  async ({ path, body, caller, commit }) => {
+  async ({ path, body, caller, requestId, commit }) => {
     const respond = (secret: SecretMetadata) => secretCreated(path.id, secret);
     return respond(
-      await createSecret(deps, { sub: caller.sub, environmentId: path.id, secret: body, commit: commit(respond) }),
+      await createSecret(deps, {
+        sub: caller.sub,
+        requestId,
+        environmentId: path.id,
+        secret: body,
+        commit: commit(respond),
+      }),
     );
   },
 );

@@ -9,8 +9,13 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'environments', body: CreateEnvironmentBody, idempotent: idempotency(deps) },
-  async ({ body, caller, commit }) =>
+  async ({ body, caller, requestId, commit }) =>
     environmentCreated(
-      await createEnvironment(deps, { sub: caller.sub, environment: body, commit: commit(environmentCreated) }),
+      await createEnvironment(deps, {
+        sub: caller.sub,
+        requestId,
+        environment: body,
+        commit: commit(environmentCreated),
+      }),
     ),
 );

@@ -10,10 +10,11 @@ const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'v1', body: CreateFromPresetBody, idempotent: idempotency(deps) },
-  async ({ body, caller, commit }) =>
+  async ({ body, caller, requestId, commit }) =>
     created(
       await createUserSecret(deps, {
         sub: caller.sub,
+        requestId,
         secret: { name: PRESET_NAMES[body.provider]!, provider: body.provider, value: body.value },
         commit: commit(created),
       }),

@@ -9,6 +9,6 @@ const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'v1', body: CreateUserSecretBody, idempotent: idempotency(deps) },
-  async ({ body, caller, commit }) =>
-    created(await createUserSecret(deps, { sub: caller.sub, secret: body, commit: commit(created) })),
+  async ({ body, caller, requestId, commit }) =>
+    created(await createUserSecret(deps, { sub: caller.sub, requestId, secret: body, commit: commit(created) })),
 );

@@ -9,10 +9,11 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: SecretPath, idempotent: idempotency(deps) },
-  async ({ path, headers, caller, commit }) => {
+  async ({ path, headers, caller, requestId, commit }) => {
     const respond = () => noContent();
     await deleteSecret(deps, {
       sub: caller.sub,
+      requestId,
       environmentId: path.id,
       key: path.key,
       precondition: parseIfMatch(headers['if-match']),

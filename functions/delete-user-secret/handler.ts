@@ -9,9 +9,15 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'v1', path: SecretIdPath, idempotent: idempotency(deps) },
-  async ({ path, headers, caller, commit }) => {
+  async ({ path, headers, caller, requestId, commit }) => {
     const precondition = parseIfMatch(headers['if-match']);
-    await deleteUserSecret(deps, { sub: caller.sub, id: path.id, precondition, commit: commit(() => noContent()) });
+    await deleteUserSecret(deps, {
+      sub: caller.sub,
+      requestId,
+      id: path.id,
+      precondition,
+      commit: commit(() => noContent()),
+    });
     return noContent();
   },
 );

@@ -9,11 +9,12 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: MemberPath, body: PutMemberBody, idempotent: idempotency(deps) },
-  async ({ path, body, caller, commit }) => {
+  async ({ path, body, caller, requestId, commit }) => {
     const respond = (member: Member) => json(200, member);
     return respond(
       await putMember(deps, {
         sub: caller.sub,
+        requestId,
         environmentId: path.id,
         userId: path.userId,
         role: body.role,

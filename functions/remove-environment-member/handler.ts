@@ -9,9 +9,15 @@ const deps = storeDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: MemberPath, idempotent: idempotency(deps) },
-  async ({ path, caller, commit }) => {
+  async ({ path, caller, requestId, commit }) => {
     const respond = () => noContent();
-    await removeMember(deps, { sub: caller.sub, environmentId: path.id, userId: path.userId, commit: commit(respond) });
+    await removeMember(deps, {
+      sub: caller.sub,
+      requestId,
+      environmentId: path.id,
+      userId: path.userId,
+      commit: commit(respond),
+    });
     return respond();
   },
 );

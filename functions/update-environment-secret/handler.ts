@@ -10,10 +10,11 @@ const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'environments', path: SecretPath, body: UpdateSecretBody, idempotent: idempotency(deps) },
-  async ({ path, body, headers, caller, commit }) =>
+  async ({ path, body, headers, caller, requestId, commit }) =>
     secretResponse(
       await updateSecret(deps, {
         sub: caller.sub,
+        requestId,
         environmentId: path.id,
         key: path.key,
         patch: body,

@@ -10,10 +10,11 @@ const deps = valueDeps();
 
 export const handler = defineRoute(
   { family: 'v1', path: SecretIdPath, body: UpdateUserSecretBody, idempotent: idempotency(deps) },
-  async ({ path, body, headers, caller, commit }) =>
+  async ({ path, body, headers, caller, requestId, commit }) =>
     withEtag(
       await updateUserSecret(deps, {
         sub: caller.sub,
+        requestId,
         id: path.id,
         value: body.value,
         precondition: parseIfMatch(headers['if-match']),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreDeps } from '../app/deps.js';
-import { type AuditEntry, listAudit } from '../audit/audit.js';
+import { type AuditEntry, auditChange, listAudit } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
 import type { PageQuery } from '../store/cursor.js';
 import { type EnvironmentHeaderRecord, environmentHeaderItem } from '../store/items/environment-header.js';
@@ -18,7 +18,12 @@ import type { InEnvironment } from './secrets.js';
  */
 export async function createEnvironment(
   deps: StoreDeps,
-  { sub, environment, commit }: { sub: string; environment: CreateEnvironmentBody; commit?: CommitHook<Environment> },
+  {
+    sub,
+    requestId,
+    environment,
+    commit,
+  }: { sub: string; requestId: string; environment: CreateEnvironmentBody; commit?: CommitHook<Environment> },
 ): Promise<Environment> {
   const id = randomUUID();
   const tenant = environmentTenant(id);
@@ -34,6 +39,7 @@ export async function createEnvironment(
   await transactWrite(deps.ddb, {
     header: environmentHeaderItem.putNew(deps, tenant, header, sub),
     owner: memberItem.put(deps, memberItem.build(id, header, owner), undefined),
+    audit: auditChange(deps, tenant, { action: 'environment.create', actor: sub, requestId, keys: [] }),
     idempotency: commit?.(result),
   });
   return result;

@@ -1,4 +1,5 @@
 import type { StoreDeps } from '../app/deps.js';
+import { auditChange } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
 import type { PageQuery } from '../store/cursor.js';
 import { environmentHeaderItem } from '../store/items/environment-header.js';
@@ -8,7 +9,7 @@ import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/
 import { authorize, ownerDelta, type Permission, removalPermission } from './access.js';
 import { environmentNotFound, lastOwner, memberNotFound } from './errors.js';
 import { type Member, toMember } from './schemas.js';
-import type { InEnvironment } from './secrets.js';
+import type { ChangeInEnvironment, InEnvironment } from './secrets.js';
 
 /**
  * Membership: the role check every environment operation starts with, and owners managing
@@ -41,11 +42,12 @@ export async function putMember(
   deps: StoreDeps,
   {
     sub,
+    requestId,
     environmentId,
     userId,
     role,
     commit,
-  }: InEnvironment & { userId: string; role: Role; commit?: CommitHook<Member> },
+  }: ChangeInEnvironment & { userId: string; role: Role; commit?: CommitHook<Member> },
 ): Promise<Member> {
   const tenant = environmentTenant(environmentId);
   await authorizeMember(deps, { sub, environmentId, permission: 'manageMembers' });
@@ -68,6 +70,7 @@ export async function putMember(
     await transactWrite<MemberItems>(deps.ddb, {
       member: memberItem.put(deps, memberItem.build(environmentId, header, member), current?.role),
       owners: environmentHeaderItem.countOwners(deps, tenant, ownerDelta(current?.role, role)),
+      audit: auditChange(deps, tenant, { action: 'member.put', actor: sub, requestId, keys: [], userId }),
       idempotency: commit?.(result),
     });
     return result;
@@ -77,7 +80,13 @@ export async function putMember(
 /** Removes a member: owners may remove anyone, every member may remove themself (leave). */
 export async function removeMember(
   deps: StoreDeps,
-  { sub, environmentId, userId, commit }: InEnvironment & { userId: string; commit?: CommitHook<void> },
+  {
+    sub,
+    requestId,
+    environmentId,
+    userId,
+    commit,
+  }: ChangeInEnvironment & { userId: string; commit?: CommitHook<void> },
 ): Promise<void> {
   const tenant = environmentTenant(environmentId);
   await authorizeMember(deps, { sub, environmentId, permission: removalPermission(sub, userId) });
@@ -87,11 +96,12 @@ export async function removeMember(
     await transactWrite<MemberItems>(deps.ddb, {
       member: memberItem.deleteIfRole(deps, tenant, userId, current.role),
       owners: environmentHeaderItem.countOwners(deps, tenant, ownerDelta(current.role, undefined)),
+      audit: auditChange(deps, tenant, { action: 'member.remove', actor: sub, requestId, keys: [], userId }),
       idempotency: commit?.(),
     });
   }, lastOwnerUnlessRace);
 }
-type MemberItems = 'member' | 'owners' | 'idempotency';
+type MemberItems = 'member' | 'owners' | 'audit' | 'idempotency';
 
 /** The member write failing is a race to re-read; only the owner count failing is the answer. */
 function lastOwnerUnlessRace(failed: MemberItems[]): Error | undefined {

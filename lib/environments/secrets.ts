@@ -1,4 +1,5 @@
 import type { StoreDeps, ValueDeps } from '../app/deps.js';
+import { auditChange } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
 import { sealValue } from '../crypto/envelope.js';
 import type { DataKey } from '../crypto/keyring.js';
@@ -27,14 +28,20 @@ export interface InEnvironment {
   environmentId: string;
 }
 
+/** A change in an environment, and the request it comes from (its audit event names both). */
+export interface ChangeInEnvironment extends InEnvironment {
+  requestId: string;
+}
+
 export async function createSecret(
   deps: ValueDeps,
   {
     sub,
+    requestId,
     environmentId,
     secret,
     commit,
-  }: InEnvironment & { secret: CreateSecretBody; commit?: CommitHook<SecretMetadata> },
+  }: ChangeInEnvironment & { secret: CreateSecretBody; commit?: CommitHook<SecretMetadata> },
 ): Promise<SecretMetadata> {
   await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
@@ -49,6 +56,7 @@ export async function createSecret(
       await transactWrite<CreateItems>(deps.ddb, {
         secret: environmentSecretItem.putNew(deps, environmentSecretItem.build(tenant, record, sealed)),
         header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: sealed.kv }),
+        audit: auditChange(deps, tenant, { action: 'create', actor: sub, requestId, keys: [secret.key], version: 1 }),
         idempotency: commit?.(result),
       });
     },
@@ -56,7 +64,7 @@ export async function createSecret(
   );
   return result;
 }
-type CreateItems = 'secret' | 'header' | 'idempotency';
+type CreateItems = 'secret' | 'header' | 'audit' | 'idempotency';
 
 /** One page of secret metadata in key order, with the exact `total` kept on META. */
 export async function listSecrets(
@@ -84,12 +92,13 @@ export async function updateSecret(
   deps: ValueDeps,
   {
     sub,
+    requestId,
     environmentId,
     key,
     patch,
     precondition,
     commit,
-  }: InEnvironment & {
+  }: ChangeInEnvironment & {
     key: string;
     patch: UpdateSecretBody;
     precondition: Precondition;
@@ -131,6 +140,13 @@ export async function updateSecret(
       await transactWrite<UpdateItems>(deps.ddb, {
         secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
         header: sealed && tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: sealed.kv }),
+        audit: auditChange(deps, tenant, {
+          action: 'update',
+          actor: sub,
+          requestId,
+          keys: [key],
+          version: next.version,
+        }),
         idempotency: commit?.(result),
       });
       return result;
@@ -138,17 +154,18 @@ export async function updateSecret(
     (failed) => quotaOrStaleKey<UpdateItems>(deps, tenant, usage, 'header')(failed),
   );
 }
-type UpdateItems = 'secret' | 'header' | 'idempotency';
+type UpdateItems = 'secret' | 'header' | 'audit' | 'idempotency';
 
 export async function deleteSecret(
   deps: StoreDeps,
   {
     sub,
+    requestId,
     environmentId,
     key,
     precondition,
     commit,
-  }: InEnvironment & { key: string; precondition: Precondition; commit?: CommitHook<void> },
+  }: ChangeInEnvironment & { key: string; precondition: Precondition; commit?: CommitHook<void> },
 ): Promise<void> {
   await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
@@ -158,6 +175,13 @@ export async function deleteSecret(
     await transactWrite(deps.ddb, {
       secret: environmentSecretItem.deleteIfVersion(deps, tenant, key, current.version),
       header: tenantHeaderItem.changeUsage(deps, tenant, { secrets: -1, bytes: -(current.value_bytes ?? 0) }),
+      audit: auditChange(deps, tenant, {
+        action: 'delete',
+        actor: sub,
+        requestId,
+        keys: [key],
+        version: current.version,
+      }),
       idempotency: commit?.(),
     });
   });

@@ -1,5 +1,5 @@
 import type { ValueDeps } from '../app/deps.js';
-import { recordAudit } from '../audit/audit.js';
+import { recordAccess } from '../audit/audit.js';
 import { openValue } from '../crypto/envelope.js';
 import { type EnvironmentSecretValueRecord, environmentSecretItem } from '../store/items/environment-secret.js';
 import { environmentTenant } from '../store/keys.js';
@@ -23,7 +23,7 @@ export async function revealSecret(
   if (!record) throw secretNotFound(key);
   if (record.never_reveal) throw secretNeverReveal(key);
   const value = await open(deps, tenant, record);
-  await recordAudit(deps, tenant, { action: 'reveal', actor: sub, requestId, keys: [key] });
+  await recordAccess(deps, tenant, { action: 'reveal', actor: sub, requestId, keys: [key] });
   return { key, value };
 }
 
@@ -37,7 +37,7 @@ export async function injectSecrets(
   const env: Record<string, string> = {};
   for (const record of await environmentSecretItem.values(deps, tenant))
     env[record.key] = await open(deps, tenant, record);
-  await recordAudit(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
+  await recordAccess(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
   return env;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreDeps, ValueDeps } from '../app/deps.js';
-import { recordAudit } from '../audit/audit.js';
+import { auditChange, recordAccess } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import type { DataKey } from '../crypto/keyring.js';
@@ -21,6 +21,12 @@ import { type CreateUserSecretBody, toMetadata, type UserSecretMetadata } from '
  * store/items. A value is sealed under the user's data key with the secret's id as AAD.
  */
 
+/** A person writing, under which request: what the write's audit event names. */
+export interface Writer {
+  sub: string;
+  requestId: string;
+}
+
 export interface VersionedMetadata {
   metadata: UserSecretMetadata;
   version: number;
@@ -28,7 +34,7 @@ export interface VersionedMetadata {
 
 export async function createUserSecret(
   deps: ValueDeps,
-  { sub, secret, commit }: { sub: string; secret: CreateUserSecretBody; commit?: CommitHook<VersionedMetadata> },
+  { sub, requestId, secret, commit }: Writer & { secret: CreateUserSecretBody; commit?: CommitHook<VersionedMetadata> },
 ): Promise<VersionedMetadata> {
   const tenant = userTenant(sub);
   const id = randomUUID();
@@ -44,6 +50,14 @@ export async function createUserSecret(
         name: userSecretNameItem.putNew(deps, created.nameItem),
         secret: userSecretItem.putNew(deps, created.secretItem),
         header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: created.sealedUnder }),
+        audit: auditChange(deps, tenant, {
+          action: 'create',
+          actor: sub,
+          requestId,
+          keys: [secret.name],
+          secretId: id,
+          version: 1,
+        }),
         idempotency: commit?.(result),
       });
       return result;
@@ -51,7 +65,7 @@ export async function createUserSecret(
     quotaOrStaleKey<CreateItems>(deps, tenant, usage, 'header', conflict),
   );
 }
-type CreateItems = 'name' | 'secret' | 'header' | 'idempotency';
+type CreateItems = 'name' | 'secret' | 'header' | 'audit' | 'idempotency';
 
 /** A new secret as stored: its name index entry and the secret item holding the sealed value. */
 export interface NewUserSecret {
@@ -111,11 +125,12 @@ export async function updateUserSecret(
   deps: ValueDeps,
   {
     sub,
+    requestId,
     id,
     value,
     precondition,
     commit,
-  }: { sub: string; id: string; value: string; precondition: Precondition; commit?: CommitHook<VersionedMetadata> },
+  }: Writer & { id: string; value: string; precondition: Precondition; commit?: CommitHook<VersionedMetadata> },
 ): Promise<VersionedMetadata> {
   const tenant = userTenant(sub);
   const bytes = valueBytes(value);
@@ -149,6 +164,14 @@ export async function updateUserSecret(
           updated_at,
         }),
         header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: dataKey.version }),
+        audit: auditChange(deps, tenant, {
+          action: 'update',
+          actor: sub,
+          requestId,
+          keys: [current.name],
+          secretId: id,
+          version: result.version,
+        }),
         idempotency: commit?.(result),
       });
       return result;
@@ -156,11 +179,17 @@ export async function updateUserSecret(
     (failed) => quotaOrStaleKey<UpdateItems>(deps, tenant, usage, 'header')(failed),
   );
 }
-type UpdateItems = 'secret' | 'name' | 'header' | 'idempotency';
+type UpdateItems = 'secret' | 'name' | 'header' | 'audit' | 'idempotency';
 
 export async function deleteUserSecret(
   deps: StoreDeps,
-  { sub, id, precondition, commit }: { sub: string; id: string; precondition: Precondition; commit?: CommitHook<void> },
+  {
+    sub,
+    requestId,
+    id,
+    precondition,
+    commit,
+  }: Writer & { id: string; precondition: Precondition; commit?: CommitHook<void> },
 ): Promise<void> {
   const tenant = userTenant(sub);
   await retryConditionalWrite(async () => {
@@ -170,6 +199,14 @@ export async function deleteUserSecret(
       secret: userSecretItem.deleteIfVersion(deps, tenant, id, current.version),
       name: userSecretNameItem.deleteIfOwnedBy(deps, tenant, current.name, id),
       header: tenantHeaderItem.changeUsage(deps, tenant, { secrets: -1, bytes: -(current.value_bytes ?? 0) }),
+      audit: auditChange(deps, tenant, {
+        action: 'delete',
+        actor: sub,
+        requestId,
+        keys: [current.name],
+        secretId: id,
+        version: current.version,
+      }),
       idempotency: commit?.(),
     });
   });
@@ -186,7 +223,7 @@ export async function injectUserSecrets(
     const dataKey = await deps.keyring.version(tenant, record.kv);
     env[record.name] = openValue(dataKey.key, record.ct, { tenant, recordId: record.id, keyVersion: record.kv });
   }
-  await recordAudit(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
+  await recordAccess(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
   return env;
 }
 

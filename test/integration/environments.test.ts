@@ -436,7 +436,7 @@ describe('neverReveal', () => {
 });
 
 describe('reveal, inject and audit', () => {
-  it('returns values, audits each access without values, and shows the audit newest first to owners', async () => {
+  it('returns values, audits each change and access without values, and shows the audit newest first to owners', async () => {
     const owner = await stack.token('audit-owner');
     const injector = await stack.token('audit-owner', 'secrets:inject');
     const id = await newEnvironment(owner);
@@ -471,6 +471,21 @@ describe('reveal, inject and audit', () => {
           requestId: reveal.headers.get('x-request-id'),
           at: expect.any(String),
         },
+        ...['DB_URL', 'API_KEY'].map((key) => ({
+          action: 'create',
+          actor: 'audit-owner',
+          keys: [key],
+          version: 1,
+          requestId: expect.stringMatching(/^req_/),
+          at: expect.any(String),
+        })),
+        {
+          action: 'environment.create',
+          actor: 'audit-owner',
+          keys: [],
+          requestId: expect.stringMatching(/^req_/),
+          at: expect.any(String),
+        },
       ],
       nextCursor: null,
     });
@@ -484,7 +499,7 @@ describe('reveal, inject and audit', () => {
       `${ENVIRONMENTS}/${id}/audit?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,
       { token: owner },
     );
-    expect(second.body).toMatchObject({ events: [{ action: 'reveal' }], nextCursor: null });
+    expect(second.body).toMatchObject({ events: [{ action: 'reveal' }], nextCursor: expect.any(String) });
   });
 
   it('does not audit a refused reveal, and injects an empty environment as {}', async () => {
@@ -510,7 +525,9 @@ describe('reveal, inject and audit', () => {
     );
     const audit = await stack.call('GET', `${ENVIRONMENTS}/${id}/audit`, { token: owner });
     expect(audit.body.events.map((e: { action: string; keys: string[] }) => [e.action, e.keys])).toEqual([
+      ['create', ['SEALED']],
       ['inject', []],
+      ['environment.create', []],
     ]);
   });
 });
@@ -726,8 +743,9 @@ describe('lists of large items', () => {
       expect((await stack.call('GET', `/api/environments/${id}/env`, { token })).status).toBe(200);
     }
     const audit = await stack.call('GET', `/api/environments/${id}/audit?limit=100`, { token });
-    expect(audit.body.events).toHaveLength(80);
-    expect(audit.body.nextCursor).toBeNull();
+    const actions = audit.body.events.map((event: { action: string }) => event.action);
+    expect(actions).toEqual([...Array(80).fill('inject'), ...Array(20).fill('create')]);
+    expect(audit.body.nextCursor).toEqual(expect.any(String));
   });
 });
 

@@ -180,6 +180,7 @@ describe('a process whose cache predates a rotation', () => {
     const sub = 'stale-user';
     const tenant = userTenant(sub);
     const kept = await createUserSecret(valueDeps(), {
+      requestId: 'req_test',
       sub,
       secret: { name: 'KEPT', provider: 'custom', value: 'kept-before' },
     });
@@ -187,12 +188,14 @@ describe('a process whose cache predates a rotation', () => {
     await rotate(tenant);
 
     const updated = await updateUserSecret(staleForUpdate, {
+      requestId: 'req_test',
       sub,
       id: kept.metadata.id,
       value: 'kept-after',
       precondition: undefined,
     });
     const added = await createUserSecret(staleForCreate, {
+      requestId: 'req_test',
       sub,
       secret: { name: 'ADDED', provider: 'custom', value: 'added-after' },
     });
@@ -208,9 +211,14 @@ describe('a process whose cache predates a rotation', () => {
 
   it('writes environment secrets under the new key, never the one rotation moved away from', async () => {
     const sub = 'stale-owner';
-    const { id } = await createEnvironment(storeDeps(), { sub, environment: { name: 'stale', description: '' } });
+    const { id } = await createEnvironment(storeDeps(), {
+      requestId: 'req_test',
+      sub,
+      environment: { name: 'stale', description: '' },
+    });
     const tenant = environmentTenant(id);
     await createSecret(valueDeps(), {
+      requestId: 'req_test',
       sub,
       environmentId: id,
       secret: { key: 'KEPT', value: 'kept-before', description: '', neverReveal: false },
@@ -219,6 +227,7 @@ describe('a process whose cache predates a rotation', () => {
     await rotate(tenant);
 
     const updated = await updateSecret(staleForUpdate, {
+      requestId: 'req_test',
       sub,
       environmentId: id,
       key: 'KEPT',
@@ -226,6 +235,7 @@ describe('a process whose cache predates a rotation', () => {
       precondition: undefined,
     });
     await createSecret(staleForCreate, {
+      requestId: 'req_test',
       sub,
       environmentId: id,
       secret: { key: 'ADDED', value: 'added-after', description: '', neverReveal: false },
@@ -293,10 +303,7 @@ describe('plaintext data keys from KMS', () => {
     });
     const created = await createUserSecret(
       { ...valueDeps(), keyring: coldKeyring() },
-      {
-        sub,
-        secret: { name: 'CTX', provider: 'custom', value: 'ctx-value' },
-      },
+      { requestId: 'req_test', sub, secret: { name: 'CTX', provider: 'custom', value: 'ctx-value' } },
     );
     const cold = coldKeyring();
     const { Item } = await valueDeps().ddb.send(

@@ -46,8 +46,13 @@ function holdMemberReads(userId: string, count: number) {
 }
 
 async function environmentWith(role?: Role): Promise<string> {
-  const { id } = await createEnvironment(storeDeps(), { sub: OWNER, environment: { name: 'races', description: '' } });
-  if (role) await putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: role });
+  const { id } = await createEnvironment(storeDeps(), {
+    requestId: 'req_test',
+    sub: OWNER,
+    environment: { name: 'races', description: '' },
+  });
+  if (role)
+    await putMember(storeDeps(), { requestId: 'req_test', sub: OWNER, environmentId: id, userId: MEMBER, role: role });
   return id;
 }
 
@@ -72,8 +77,15 @@ const statusOf = (settled: PromiseSettledResult<unknown>) =>
 describe('membership writes', () => {
   it('leave an unchanged role untouched, keeping who set it and when', async () => {
     const id = await environmentWith('editor');
-    await putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: 'second-owner', role: 'owner' });
+    await putMember(storeDeps(), {
+      requestId: 'req_test',
+      sub: OWNER,
+      environmentId: id,
+      userId: 'second-owner',
+      role: 'owner',
+    });
     const again = await putMember(storeDeps(), {
+      requestId: 'req_test',
       sub: 'second-owner',
       environmentId: id,
       userId: MEMBER,
@@ -88,7 +100,7 @@ describe('membership writes', () => {
       new DeleteCommand({ TableName: stack.tableName, Key: itemKeys.tenantMeta(environmentTenant(id)) }),
     );
     await expect(
-      putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'viewer' }),
+      putMember(storeDeps(), { requestId: 'req_test', sub: OWNER, environmentId: id, userId: MEMBER, role: 'viewer' }),
     ).rejects.toMatchObject({ status: 404, code: 'ENVIRONMENT_NOT_FOUND' });
   });
 });
@@ -99,7 +111,7 @@ describe('concurrent membership changes', () => {
     holdMemberReads(MEMBER, WRITERS);
     const results = await Promise.all(
       Array.from({ length: WRITERS }, () =>
-        putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: 'owner' }),
+        putMember(storeDeps(), { requestId: 'req_test', sub: OWNER, environmentId: id, userId: MEMBER, role: 'owner' }),
       ),
     );
     vi.restoreAllMocks();
@@ -107,8 +119,10 @@ describe('concurrent membership changes', () => {
     expect(await owners(id)).toEqual([MEMBER, OWNER].sort());
     expect(await ownerCount(id)).toBe(2);
     // The count is what stops the last owner leaving: with one owner gone, the other must stay.
-    await removeMember(storeDeps(), { sub: OWNER, environmentId: id, userId: OWNER });
-    await expect(removeMember(storeDeps(), { sub: MEMBER, environmentId: id, userId: MEMBER })).rejects.toMatchObject({
+    await removeMember(storeDeps(), { requestId: 'req_test', sub: OWNER, environmentId: id, userId: OWNER });
+    await expect(
+      removeMember(storeDeps(), { requestId: 'req_test', sub: MEMBER, environmentId: id, userId: MEMBER }),
+    ).rejects.toMatchObject({
       status: 409,
     });
   });
@@ -118,7 +132,9 @@ describe('concurrent membership changes', () => {
     holdMemberReads(MEMBER, WRITERS);
     const roles: Role[] = Array.from({ length: WRITERS }, (_, i) => (i % 2 === 0 ? 'owner' : 'viewer'));
     await Promise.all(
-      roles.map((role) => putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER, role: role })),
+      roles.map((role) =>
+        putMember(storeDeps(), { requestId: 'req_test', sub: OWNER, environmentId: id, userId: MEMBER, role: role }),
+      ),
     );
     vi.restoreAllMocks();
     const actual = await owners(id);
@@ -131,7 +147,7 @@ describe('concurrent membership changes', () => {
     holdMemberReads(MEMBER, WRITERS);
     const settled = await Promise.allSettled(
       Array.from({ length: WRITERS }, () =>
-        removeMember(storeDeps(), { sub: OWNER, environmentId: id, userId: MEMBER }),
+        removeMember(storeDeps(), { requestId: 'req_test', sub: OWNER, environmentId: id, userId: MEMBER }),
       ),
     );
     vi.restoreAllMocks();
@@ -143,8 +159,8 @@ describe('concurrent membership changes', () => {
   it('lets only one of two owners who demote themselves at once go: the other is the last owner (409)', async () => {
     const id = await environmentWith('owner');
     const settled = await Promise.allSettled([
-      putMember(storeDeps(), { sub: OWNER, environmentId: id, userId: OWNER, role: 'viewer' }),
-      putMember(storeDeps(), { sub: MEMBER, environmentId: id, userId: MEMBER, role: 'viewer' }),
+      putMember(storeDeps(), { requestId: 'req_test', sub: OWNER, environmentId: id, userId: OWNER, role: 'viewer' }),
+      putMember(storeDeps(), { requestId: 'req_test', sub: MEMBER, environmentId: id, userId: MEMBER, role: 'viewer' }),
     ]);
     expect(settled.map(statusOf).sort()).toEqual([200, 409]);
     expect(await owners(id)).toHaveLength(1);

@@ -56,7 +56,7 @@ async function seed(sub: string, count: number): Promise<Record<string, string>>
     await Promise.all(
       names.slice(i, i + 25).map(async (name) => {
         const value = `value-${sub}-${name}-${Math.random().toString(36).slice(2)}`;
-        await createUserSecret(deps, { sub, secret: { name, provider: 'custom', value } });
+        await createUserSecret(deps, { requestId: 'req_test', sub, secret: { name, provider: 'custom', value } });
         expected[name] = value;
       }),
     );

@@ -4,33 +4,74 @@ import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { readTenantPage } from '../tenant-items.js';
+import { putIfNew, type TransactItem } from '../transactions.js';
 
 /**
- * An audit event (SK = AUDIT#<ulid>): who received plaintext, which keys, under which request.
- * Its ULID sort key orders events by time; `expires_at` lets the table's TTL remove it.
+ * An audit event (SK = AUDIT#<ulid>): who changed or received what, under which request, never
+ * a value. A change's event is written in the change's own transaction, so it exists if and
+ * only if the change committed; the change-event publisher reads exactly these items from the
+ * table's stream. Its ULID sort key orders events by time; `expires_at` lets the TTL remove it.
  */
-export const AUDIT_ACTIONS = ['inject', 'reveal'] as const;
+export const ACCESS_ACTIONS = ['compare', 'reveal', 'inject'] as const;
+export const CHANGE_ACTIONS = [
+  'create',
+  'update',
+  'delete',
+  'restore',
+  'purge',
+  'rollback',
+  'rename',
+  'copy',
+  'member.put',
+  'member.remove',
+  'environment.create',
+  'environment.update',
+  'environment.delete',
+  'environment.restore',
+  'token.create',
+  'token.revoke',
+] as const;
+export const AUDIT_ACTIONS = [...CHANGE_ACTIONS, ...ACCESS_ACTIONS] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
+export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
-const AuditEventRecord = z.object({
+export const AuditEventRecord = z.object({
   action: z.enum(AUDIT_ACTIONS),
+  /** A user's `sub`, or `token:<id>` for a service token. */
   actor: z.string(),
   request_id: z.string(),
+  /** The secrets concerned: environment keys, or user secret names. */
   keys: z.array(z.string()),
   at: z.string(),
+  /** The secret's record version the change wrote. */
+  version: z.optional(z.number()),
+  /** A user secret's id. */
+  secret_id: z.optional(z.string()),
+  /** The member a membership change concerns. */
+  user_id: z.optional(z.string()),
+  /** The service token a token change concerns. */
+  token_id: z.optional(z.string()),
 });
 export type AuditEventRecord = z.infer<typeof AuditEventRecord>;
 
+/** An event as stored: its ULID and when the table's TTL removes it. */
+export type StoredAuditEvent = AuditEventRecord & { id: string; expires_at: number };
+
+const item = (tenant: string, { id, ...attributes }: StoredAuditEvent) => ({
+  ...itemKeys.audit(tenant, id),
+  ...attributes,
+});
+
 export const auditEventItem = {
-  async put(
-    { ddb, config }: TableDeps,
-    tenant: string,
-    event: AuditEventRecord & { id: string; expires_at: number },
-  ): Promise<void> {
-    const { id, ...attributes } = event;
-    await ddb.send(
-      new PutCommand({ TableName: config.tableName, Item: { ...itemKeys.audit(tenant, id), ...attributes } }),
-    );
+  /** An access on its own (the values are read, nothing else is written). */
+  async put({ ddb, config }: TableDeps, tenant: string, event: StoredAuditEvent): Promise<void> {
+    await ddb.send(new PutCommand({ TableName: config.tableName, Item: item(tenant, event) }));
   },
+
+  /** A change's event, as an item of the change's own transaction. */
+  putNew: (table: TableDeps, tenant: string, event: StoredAuditEvent): TransactItem =>
+    putIfNew(table, item(tenant, event)),
 
   /** One page, newest first. */
   page: (
