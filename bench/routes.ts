@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { recordAccess } from '../lib/audit/audit.js';
+import { auditChange, recordAccess } from '../lib/audit/audit.js';
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
 import { systemClock } from '../lib/clock.js';
 import { newSecretRecord } from '../lib/environments/secrets.js';
@@ -227,6 +227,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
                 ExpressionAttributeValues: { ':masked': MASK, ':now': now },
               },
             },
+            floorChangeAudit({ ddb, tableName }, tenant, sub, [params!.name!]),
           ],
         }),
       );
@@ -262,6 +263,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
               secrets: -1,
               bytes: -valueBytes(BENCH_VALUE),
             })!,
+            floorChangeAudit({ ddb, tableName }, tenant, sub, [params!.name!]),
           ],
         }),
       );
@@ -342,6 +344,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
               sealedUnder: SEEDED_KEY_VERSION,
               quota: BENCH_QUOTA,
             })!,
+            floorChangeAudit(store, tenant, sub, [record.key]),
           ],
         }),
       );
@@ -408,6 +411,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
               sealedUnder: SEEDED_KEY_VERSION,
               quota: BENCH_QUOTA,
             })!,
+            floorChangeAudit(store, tenant, sub, [params!.key!]),
           ],
         }),
       );
@@ -607,6 +611,17 @@ function floorAudit({ ddb, tableName }: FloorStore, tenant: string, sub: string,
   });
 }
 
+/** The audit item every change writes in its own transaction: part of the storage design, so part of the floor. */
+function floorChangeAudit({ ddb, tableName }: FloorStore, tenant: string, sub: string, keys: string[]) {
+  return auditChange({ ddb, config: { tableName, auditRetentionDays: 90 }, clock: systemClock }, tenant, {
+    action: 'update',
+    actor: sub,
+    requestId: 'bench',
+    keys,
+    version: 1,
+  });
+}
+
 /** The store as the service's item modules take it. */
 function tableOf({ ddb, tableName }: FloorStore) {
   return { ddb, config: { tableName } };
@@ -650,6 +665,7 @@ async function floorCreate({ ddb, tableName }: FloorStore, sub: string, name: st
           bytes: valueBytes(value),
           quota: BENCH_QUOTA,
         })!,
+        floorChangeAudit({ ddb, tableName }, tenant, sub, [name]),
       ],
     }),
   );
