@@ -8,7 +8,7 @@ import type { ApiFamily } from '../lib/http/envelopes.js';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** DynamoDB actions a route performs (transactions are authorised per contained action). */
-export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 export type KmsAction = 'GenerateDataKey' | 'Decrypt';
 
 export interface RouteDefinition {
@@ -147,9 +147,46 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'list-environments',
     family: 'environments',
     tenantKind: 'ENV',
-    table: ['Query'],
+    table: ['Query', 'BatchGetItem'],
     kms: [],
     index: true,
+  },
+  {
+    method: 'GET',
+    path: `${ENVIRONMENTS}/deleted`,
+    function: 'list-deleted-environments',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: ['Query', 'BatchGetItem'],
+    kms: [],
+    index: true,
+  },
+  {
+    method: 'PATCH',
+    path: `${ENVIRONMENTS}/{id}`,
+    function: 'update-environment',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: withIdempotency('GetItem', 'UpdateItem', 'PutItem'),
+    kms: [],
+  },
+  {
+    method: 'DELETE',
+    path: `${ENVIRONMENTS}/{id}`,
+    function: 'delete-environment',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: withIdempotency('GetItem', 'UpdateItem', 'PutItem'),
+    kms: [],
+  },
+  {
+    method: 'POST',
+    path: `${ENVIRONMENTS}/{id}/restore`,
+    function: 'restore-environment',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: withIdempotency('GetItem', 'UpdateItem', 'PutItem'),
+    kms: [],
   },
   {
     method: 'GET',

@@ -11,6 +11,7 @@ const ConfigSchema = z.object({
   KMS_ENDPOINT: z.optional(z.url()),
   KMS_KEY_ID: z._default(z.string().check(z.minLength(1)), 'alias/secrets-service'),
   DATA_KEY_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(300)), 300),
+  RECOVERY_WINDOW_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(30)), 7),
   AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
   UPSTREAM_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.minimum(100)), 3000),
   EVENT_BUS_NAME: z._default(z.string().check(z.minLength(1)), 'secrets-rotation'),
@@ -28,6 +29,8 @@ export type Config = {
   kmsKeyId: string;
   dataKeyCacheMs: number;
   auditRetentionDays: number;
+  /** How long a deleted environment (or secret) can be restored before it is purged. */
+  recoveryWindowDays: number;
   upstreamTimeoutMs: number;
   /** Rotation: where its events go, and the ages that make keys and secrets due. */
   eventBusName: string;
@@ -52,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kmsKeyId: c.KMS_KEY_ID,
     dataKeyCacheMs: c.DATA_KEY_CACHE_SECONDS * 1000,
     auditRetentionDays: c.AUDIT_RETENTION_DAYS,
+    recoveryWindowDays: c.RECOVERY_WINDOW_DAYS,
     upstreamTimeoutMs: c.UPSTREAM_TIMEOUT_MS,
     eventBusName: c.EVENT_BUS_NAME,
     keyMaxAgeDays: c.KEY_MAX_AGE_DAYS,

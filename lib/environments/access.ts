@@ -17,6 +17,8 @@ const PERMISSIONS = {
   writeSecrets: ['owner', 'editor'],
   revealSecrets: ['owner', 'editor'],
   manageMembers: ['owner'],
+  manageEnvironment: ['owner'],
+  manageTokens: ['owner'],
   readAudit: ['owner'],
 } as const satisfies Record<string, readonly Role[]>;
 

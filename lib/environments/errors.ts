@@ -8,6 +8,12 @@ export const environmentNotFound = (): NotFoundError =>
     hint: 'Check the id; an environment you are not a member of is not found either.',
   });
 
+export const environmentNotDeleted = (): ConflictError =>
+  new ConflictError('This environment is not deleted', {
+    code: 'ENVIRONMENT_NOT_DELETED',
+    hint: 'Only an environment listed by GET /api/environments/deleted can be restored.',
+  });
+
 export const roleForbids = (role: string, allowed: readonly string[]): ForbiddenError =>
   new ForbiddenError(`Your role ${role} does not allow this action`, {
     code: 'FORBIDDEN',

@@ -2,7 +2,7 @@ import type { StoreDeps } from '../app/deps.js';
 import { auditChange } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
 import type { PageQuery } from '../store/cursor.js';
-import { environmentHeaderItem } from '../store/items/environment-header.js';
+import { type EnvironmentHeaderRecord, environmentHeaderItem, isLive } from '../store/items/environment-header.js';
 import { type MemberRecord, memberItem, type Role } from '../store/items/member.js';
 import { environmentTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
@@ -18,13 +18,28 @@ import type { ChangeInEnvironment, InEnvironment } from './secrets.js';
  * removals can never leave an environment without an owner.
  */
 
-/** Reads the caller's role and checks it grants `permission` (404 for non-members, else 403). */
+/** The caller's role in a live environment, and that environment. */
+export interface Membership {
+  role: Role;
+  environment: EnvironmentHeaderRecord;
+}
+
+/**
+ * Reads the caller's role and the environment together and checks the role grants
+ * `permission`: 404 for non-members and for a deleted environment (so deleting one stops every
+ * route at once), else 403.
+ */
 export async function authorizeMember(
   deps: StoreDeps,
   { sub, environmentId, permission }: InEnvironment & { permission: Permission },
-): Promise<Role> {
-  const member = await memberItem.get(deps, environmentTenant(environmentId), sub);
-  return authorize(member?.role, permission);
+): Promise<Membership> {
+  const tenant = environmentTenant(environmentId);
+  const [member, environment] = await Promise.all([
+    memberItem.get(deps, tenant, sub),
+    environmentHeaderItem.get(deps, tenant),
+  ]);
+  if (!isLive(environment)) throw environmentNotFound();
+  return { role: authorize(member?.role, permission), environment };
 }
 
 /** One page of the environment's members, in user id order; any member may look. */
@@ -52,11 +67,7 @@ export async function putMember(
   const tenant = environmentTenant(environmentId);
   await authorizeMember(deps, { sub, environmentId, permission: 'manageMembers' });
   return retryConditionalWrite(async () => {
-    const [current, header] = await Promise.all([
-      memberItem.get(deps, tenant, userId),
-      environmentHeaderItem.get(deps, tenant),
-    ]);
-    if (!header) throw environmentNotFound();
+    const current = await memberItem.get(deps, tenant, userId);
     if (current?.role === role) return toMember(current);
     const now = timestampOf(deps.clock.now());
     const member: MemberRecord = {
@@ -68,7 +79,7 @@ export async function putMember(
     };
     const result = toMember(member);
     await transactWrite<MemberItems>(deps.ddb, {
-      member: memberItem.put(deps, memberItem.build(environmentId, header, member), current?.role),
+      member: memberItem.put(deps, memberItem.build(environmentId, member), current?.role),
       owners: environmentHeaderItem.countOwners(deps, tenant, ownerDelta(current?.role, role)),
       audit: auditChange(deps, tenant, { action: 'member.put', actor: sub, requestId, keys: [], userId }),
       idempotency: commit?.(result),

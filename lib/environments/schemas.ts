@@ -42,6 +42,11 @@ export const CreateEnvironmentBody = z.strictObject({
 });
 export type CreateEnvironmentBody = z.infer<typeof CreateEnvironmentBody>;
 
+export const UpdateEnvironmentBody = z
+  .strictObject({ name: z.optional(environmentNameSchema), description: z.optional(descriptionSchema) })
+  .check(z.refine((patch) => Object.keys(patch).length > 0, { error: 'Send at least one of name or description' }));
+export type UpdateEnvironmentBody = z.infer<typeof UpdateEnvironmentBody>;
+
 export const PutMemberBody = z.strictObject({ role: z.enum(ROLES) });
 
 export const CreateSecretBody = z.strictObject({
@@ -77,6 +82,13 @@ export interface Environment {
   updatedAt: string;
 }
 
+/** A deleted environment its former owner may still restore, until `purgeAt`. */
+export interface DeletedEnvironment extends Environment {
+  deletedAt: string;
+  deletedBy: string;
+  purgeAt: string;
+}
+
 export interface Member {
   userId: string;
   role: Role;
@@ -108,6 +120,15 @@ export function toEnvironment(id: string, header: EnvironmentHeaderRecord, calle
     role: callerRole,
     createdAt: header.created_at,
     updatedAt: header.updated_at,
+  };
+}
+
+export function toDeletedEnvironment(id: string, header: EnvironmentHeaderRecord): DeletedEnvironment {
+  return {
+    ...toEnvironment(id, header, 'owner'),
+    deletedAt: header.deleted_at!,
+    deletedBy: header.deleted_by!,
+    purgeAt: header.purge_at!,
   };
 }
 

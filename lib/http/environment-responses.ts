@@ -8,6 +8,10 @@ export function environmentCreated(environment: Environment): HttpResult {
   return json(201, environment, { location: `${ENVIRONMENTS}/${environment.id}` });
 }
 
+export function environmentResponse(environment: Environment): HttpResult {
+  return json(200, environment);
+}
+
 /** Secret metadata with its version as ETag, for a later `If-Match`. */
 export function secretResponse(secret: SecretMetadata): HttpResult {
   return json(200, secret, { etag: etag(secret.version) });

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
@@ -30,6 +32,45 @@ export async function getItem<T>({ ddb, config }: TableDeps, key: Key, shape: Re
     }),
   );
   return Item ? parseRecord(shape.schema, Item, shape.type) : undefined;
+}
+
+/** BatchGetItem's most keys per request. */
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * Items by key, strongly consistent and validated, in the order of `keys` (`undefined` where
+ * there is none). Keys DynamoDB leaves unprocessed under load are asked for again.
+ */
+export async function getItems<T>(
+  { ddb, config }: TableDeps,
+  keys: readonly Key[],
+  shape: RecordShape<T>,
+): Promise<(T | undefined)[]> {
+  const found = new Map<string, Record<string, unknown>>();
+  const id = (key: Record<string, unknown>) => `${String(key.PK)}\n${String(key.SK)}`;
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+    let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const { Responses, UnprocessedKeys } = await ddb.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [config.tableName]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ...(shape.attributes ? projection('PK', 'SK', ...shape.attributes) : {}),
+            },
+          },
+        }),
+      );
+      for (const item of Responses?.[config.tableName] ?? []) found.set(id(item), item);
+      pending = UnprocessedKeys?.[config.tableName]?.Keys ?? [];
+      if (pending.length > 0) await sleep(Math.min(100, 5 * 2 ** attempt) * Math.random());
+    }
+  }
+  return keys.map((key) => {
+    const item = found.get(id(key));
+    return item && parseRecord(shape.schema, item, shape.type);
+  });
 }
 
 /**

@@ -56,6 +56,12 @@ const MATRIX: [string, Action, Record<Who, number>][] = [
   ['get the environment', (who) => as(who, 'GET', ''), { owner: 200, editor: 200, viewer: 200, stranger: 404 }],
   ['list members', (who) => as(who, 'GET', '/members'), { owner: 200, editor: 200, viewer: 200, stranger: 404 }],
   [
+    'rename the environment',
+    (who) => as(who, 'PATCH', '', { description: `renamed by ${who}` }),
+    { owner: 200, editor: 403, viewer: 403, stranger: 404 },
+  ],
+  // Deleting and restoring, which end the shared environment, are tried role by role in environment-management.test.ts.
+  [
     'list secret metadata',
     (who) => as(who, 'GET', '/secrets'),
     { owner: 200, editor: 200, viewer: 200, stranger: 404 },

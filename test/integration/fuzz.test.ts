@@ -112,6 +112,8 @@ interface Fixture {
   /** The owner's environment (editor and viewer are members) and another user's (the owner is a viewer there). */
   env: string;
   otherEnv: string;
+  /** An environment of the owner's (the editor is a member) that is deleted, so restore has one to find. */
+  deletedEnv: string;
   envKeys: string[];
   /** Every plaintext stored, which no metadata answer may hold. */
   values: string[];
@@ -190,6 +192,11 @@ async function seedFixture(label: string): Promise<Fixture> {
   await call('POST', `/api/environments/${otherEnv}/secrets`, other, { key: 'OTHER_ENV_KEY', value: value('oenv') });
   await call('PUT', `/api/environments/${otherEnv}/members/${subs.owner}`, other, { role: 'viewer' });
 
+  const deletedEnv = (await call('POST', '/api/environments', owner, { name: `${label} deleted env` })).body
+    .id as string;
+  await call('PUT', `/api/environments/${deletedEnv}/members/${subs.editor}`, owner, { role: 'editor' });
+  await call('DELETE', `/api/environments/${deletedEnv}`, owner);
+
   // Audit events and second pages, so cursors handed out by each list are real.
   await call('GET', `/api/environments/${env}/env`, tokens.ownerInject!);
   await call('GET', `/api/environments/${env}/secrets/DB_URL/value`, owner);
@@ -216,8 +223,20 @@ async function seedFixture(label: string): Promise<Fixture> {
         [subs.owner, 'viewer'],
       ]),
     ],
+    [
+      deletedEnv,
+      new Map<string, Role>([
+        [subs.owner, 'owner'],
+        [subs.editor, 'editor'],
+      ]),
+    ],
   ]);
-  const tenants = [...Object.values(subs).map((sub) => `USER#${sub}`), `ENV#${env}`, `ENV#${otherEnv}`];
+  const tenants = [
+    ...Object.values(subs).map((sub) => `USER#${sub}`),
+    `ENV#${env}`,
+    `ENV#${otherEnv}`,
+    `ENV#${deletedEnv}`,
+  ];
   return {
     subs,
     tokens,
@@ -226,6 +245,7 @@ async function seedFixture(label: string): Promise<Fixture> {
     otherId,
     env,
     otherEnv,
+    deletedEnv,
     envKeys,
     values,
     cursors,
@@ -294,6 +314,7 @@ function parameterArbitraries(fixture: Fixture, route: RouteDefinition): Record<
       { weight: 8, arbitrary: fc.constant(text(fixture.env)) },
       { weight: 1, arbitrary: fc.constant(upper(fixture.env)) },
       { weight: 2, arbitrary: fc.constant(text(fixture.otherEnv)) },
+      { weight: 2, arbitrary: fc.constant(text(fixture.deletedEnv)) },
       { weight: 1, arbitrary: fc.uuid().map(text) },
       { weight: 2, arbitrary: junkSegment },
     ),
@@ -331,6 +352,8 @@ function bodyArbitrary(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<R
       return fc.record({ value: secretValue });
     case 'create-environment':
       return fc.record({ name: environmentName, description: optional(description) }).map(strip);
+    case 'update-environment':
+      return fc.record({ name: environmentName, description }, { requiredKeys: [] }).map(strip);
     case 'put-environment-member':
       return fc.record({ role });
     case 'create-environment-secret':
@@ -540,6 +563,15 @@ function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitra
         description: some(validDescription),
       })
       .map(strip),
+    'update-environment': fc
+      .record(
+        {
+          name: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 30 }).filter((n) => n.trim().length > 0),
+          description: validDescription,
+        },
+        { requiredKeys: [] },
+      )
+      .filter((patch) => Object.keys(patch).length > 0),
     'put-environment-member': fc.record({ role: fc.constantFrom('owner', 'editor', 'viewer') }),
     'create-environment-secret': fc
       .record({
@@ -663,6 +695,7 @@ const FIELDS: Record<string, Record<string, true>> = {
   'create-user-secret-from-preset': { provider: true, value: true },
   'update-user-secret': { value: true },
   'create-environment': { name: true, description: true },
+  'update-environment': { name: true, description: true },
   'put-environment-member': { role: true },
   'create-environment-secret': { key: true, value: true, description: true, neverReveal: true },
   'update-environment-secret': { value: true, description: true, neverReveal: true },
@@ -726,6 +759,9 @@ const HAS_INJECT_SCOPE = new Set<CallerName>([
 /** Roles that may get a 2xx from an environment route with an id (docs/api.md, "Roles"). */
 const ALLOWED_ROLES: Record<string, readonly Role[]> = {
   'get-environment': ['owner', 'editor', 'viewer'],
+  'update-environment': ['owner'],
+  'delete-environment': ['owner'],
+  'restore-environment': ['owner'],
   'list-environment-members': ['owner', 'editor', 'viewer'],
   'put-environment-member': ['owner'],
   'remove-environment-member': ['owner'],

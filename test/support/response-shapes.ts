@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { RouteDefinition } from '../../infra/routes.js';
 import type { ENVIRONMENT_ERROR_CODES, V1_ERROR_TYPES } from '../../lib/errors.js';
+import { AUDIT_ACTIONS } from '../../lib/store/items/audit-event.js';
 
 /**
  * What every answer of the API must look like, as checks that return the problems they find
@@ -55,6 +56,7 @@ const ENVIRONMENT_STATUS_OF_CODE: Partial<Record<(typeof ENVIRONMENT_ERROR_CODES
   CONFLICT: 409,
   SECRET_EXISTS: 409,
   LAST_OWNER: 409,
+  ENVIRONMENT_NOT_DELETED: 409,
   REQUEST_IN_PROGRESS: 409,
   QUOTA_EXCEEDED: 409,
   IDEMPOTENCY_KEY_REUSED: 400,
@@ -199,6 +201,18 @@ export const SUCCESS_SHAPES: Record<string, SuccessShape> = {
     schema: z.strictObject({ environments: z.array(Environment), nextCursor: cursor }),
   },
   'get-environment': { status: 200, schema: Environment },
+  'update-environment': { status: 200, schema: Environment },
+  'delete-environment': { status: 204 },
+  'restore-environment': { status: 200, schema: Environment },
+  'list-deleted-environments': {
+    status: 200,
+    schema: z.strictObject({
+      environments: z.array(
+        z.strictObject({ ...Environment.shape, deletedAt: timestamp, deletedBy: z.string(), purgeAt: timestamp }),
+      ),
+      nextCursor: cursor,
+    }),
+  },
   'list-environment-members': {
     status: 200,
     schema: z.strictObject({ members: z.array(Member), nextCursor: cursor }),
@@ -220,9 +234,12 @@ export const SUCCESS_SHAPES: Record<string, SuccessShape> = {
     schema: z.strictObject({
       events: z.array(
         z.strictObject({
-          action: z.enum(['inject', 'reveal']),
+          action: z.enum(AUDIT_ACTIONS),
           actor: z.string(),
           keys: z.array(z.string()),
+          version: z.optional(z.int().check(z.positive())),
+          userId: z.optional(z.string()),
+          tokenId: z.optional(z.string()),
           requestId: z.string().check(z.regex(REQUEST_ID)),
           at: timestamp,
         }),

@@ -12,6 +12,8 @@ const ALLOWED: Record<Permission, Role[]> = {
   writeSecrets: ['owner', 'editor'],
   revealSecrets: ['owner', 'editor'],
   manageMembers: ['owner'],
+  manageEnvironment: ['owner'],
+  manageTokens: ['owner'],
   readAudit: ['owner'],
 };
 

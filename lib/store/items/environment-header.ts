@@ -1,31 +1,43 @@
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
-import { getItem } from '../tenant-items.js';
+import { getItem, getItems } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 
 /**
  * An environment's own attributes on its tenant header (SK = META in ENV#<id>), beside the
- * tenant attributes of tenant-header.ts, and its `owners` count. Member items carry a copy,
- * so a user's environments list is one Query; a future rename must rewrite those copies too.
+ * tenant attributes of tenant-header.ts, and its `owners` count. A deleted environment keeps
+ * everything and carries `deleted_at`/`purge_at` until it is restored or purged; readers treat
+ * it as gone (and past `purge_at` as purged).
  */
 export const EnvironmentHeaderRecord = z.object({
   name: z.string(),
   description: z.string(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
+  deleted_at: z.optional(z.iso.datetime()),
+  deleted_by: z.optional(z.string()),
+  purge_at: z.optional(z.iso.datetime()),
 });
 export type EnvironmentHeaderRecord = z.infer<typeof EnvironmentHeaderRecord>;
 
+export const ENVIRONMENT_HEADER_ATTRIBUTES = Object.keys(EnvironmentHeaderRecord.shape);
 const shape = {
   schema: EnvironmentHeaderRecord,
   type: 'environment-header',
-  attributes: Object.keys(EnvironmentHeaderRecord.shape),
+  attributes: ENVIRONMENT_HEADER_ATTRIBUTES,
 };
+
+/** Only a live environment changes; a deleted one only comes back through `restore`. */
+const LIVE = 'attribute_exists(PK) AND attribute_not_exists(deleted_at)';
 
 export const environmentHeaderItem = {
   get: (table: TableDeps, tenant: string): Promise<EnvironmentHeaderRecord | undefined> =>
     getItem(table, itemKeys.tenantMeta(tenant), shape),
+
+  /** The headers of many environments in one request (each `undefined` if there is none). */
+  getMany: (table: TableDeps, tenants: readonly string[]): Promise<(EnvironmentHeaderRecord | undefined)[]> =>
+    getItems(table, tenants.map(itemKeys.tenantMeta), shape),
 
   /** A new environment: no secrets yet, its creator the one owner. */
   putNew({ config }: TableDeps, tenant: string, header: EnvironmentHeaderRecord, createdBy: string): TransactItem {
@@ -34,6 +46,68 @@ export const environmentHeaderItem = {
         TableName: config.tableName,
         Item: { ...itemKeys.tenantMeta(tenant), ...header, created_by: createdBy, total: 0, owners: 1 },
         ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    };
+  },
+
+  /**
+   * New name and description of a live environment, on condition both are still as `read`:
+   * a concurrent rename fails it, so the caller re-reads and no field is lost.
+   */
+  rename(
+    { config }: TableDeps,
+    tenant: string,
+    next: Pick<EnvironmentHeaderRecord, 'name' | 'description' | 'updated_at'>,
+    read: Pick<EnvironmentHeaderRecord, 'name' | 'description'>,
+  ): TransactItem {
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: itemKeys.tenantMeta(tenant),
+        UpdateExpression: 'SET #name = :name, description = :description, updated_at = :now',
+        ConditionExpression: `${LIVE} AND #name = :readName AND description = :readDescription`,
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':name': next.name,
+          ':description': next.description,
+          ':now': next.updated_at,
+          ':readName': read.name,
+          ':readDescription': read.description,
+        },
+      },
+    };
+  },
+
+  /** Marks a live environment deleted: everything stays, readers treat it as gone until restored. */
+  markDeleted(
+    { config }: TableDeps,
+    tenant: string,
+    deletion: Required<Pick<EnvironmentHeaderRecord, 'deleted_at' | 'deleted_by' | 'purge_at'>>,
+  ): TransactItem {
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: itemKeys.tenantMeta(tenant),
+        UpdateExpression: 'SET deleted_at = :at, deleted_by = :by, purge_at = :purge',
+        ConditionExpression: LIVE,
+        ExpressionAttributeValues: {
+          ':at': deletion.deleted_at,
+          ':by': deletion.deleted_by,
+          ':purge': deletion.purge_at,
+        },
+      },
+    };
+  },
+
+  /** Brings a deleted environment back, as long as it is not due for purging at `now`. */
+  restore({ config }: TableDeps, tenant: string, now: string): TransactItem {
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: itemKeys.tenantMeta(tenant),
+        UpdateExpression: 'SET updated_at = :now REMOVE deleted_at, deleted_by, purge_at',
+        ConditionExpression: 'attribute_exists(deleted_at) AND purge_at > :now',
+        ExpressionAttributeValues: { ':now': now },
       },
     };
   },
@@ -57,3 +131,11 @@ export const environmentHeaderItem = {
     };
   },
 };
+
+/** Whether an environment can be used: it exists and is not deleted. */
+export const isLive = (header: EnvironmentHeaderRecord | undefined): header is EnvironmentHeaderRecord =>
+  header !== undefined && header.deleted_at === undefined;
+
+/** Whether a deleted environment can still be restored at `now` (ISO time). */
+export const isRestorable = (header: EnvironmentHeaderRecord | undefined, now: string): boolean =>
+  header?.deleted_at !== undefined && header.purge_at !== undefined && header.purge_at > now;

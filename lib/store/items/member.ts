@@ -8,11 +8,11 @@ import { parseRecord } from '../records.js';
 import { TABLE_DEFINITION } from '../table.js';
 import { getItem, readTenantPage } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
-import { EnvironmentHeaderRecord } from './environment-header.js';
 
 /**
- * An environment member (SK = MEMBER#<sub> in ENV#<id>): the role, and GSI1 keys plus a copy
- * of the environment header so "my environments" is one Query of the member's own partition.
+ * An environment member (SK = MEMBER#<sub> in ENV#<id>): the role, and GSI1 keys so "my
+ * environments" is one Query of the member's own index partition. The environment's name and
+ * state are read from its header, so a rename or a deletion never has to rewrite members.
  */
 export const ROLES = ['owner', 'editor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,7 +30,7 @@ export const MemberRecord = z.object({
 export type MemberRecord = z.infer<typeof MemberRecord>;
 
 /** A member item as the user's environments list reads it from GSI1. */
-const MembershipRecord = z.object({ environment_id: z.guid(), role, environment: EnvironmentHeaderRecord });
+const MembershipRecord = z.object({ environment_id: z.guid(), role });
 export type MembershipRecord = z.infer<typeof MembershipRecord>;
 export const MEMBERSHIP_ATTRIBUTES = Object.keys(MembershipRecord.shape);
 
@@ -46,14 +46,13 @@ const unchangedRole = (read: Role) => ({
 });
 
 export const memberItem = {
-  build(environmentId: string, header: EnvironmentHeaderRecord, member: MemberRecord): Record<string, unknown> {
+  build(environmentId: string, member: MemberRecord): Record<string, unknown> {
     const tenant = environmentTenant(environmentId);
     return {
       ...itemKeys.member(tenant, member.user_id),
       ...indexKeys.membership(member.user_id, tenant),
       ...member,
       environment_id: environmentId,
-      environment: header,
     };
   },
 

@@ -1,0 +1,11 @@
+import { storeDeps } from '../../lib/app/process-deps.js';
+import { listDeletedEnvironments } from '../../lib/environments/environments.js';
+import { json } from '../../lib/http/responses.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { PageQuery } from '../../lib/store/cursor.js';
+
+const deps = storeDeps();
+
+export const handler = defineRoute({ family: 'environments', query: PageQuery }, async ({ query, caller }) =>
+  json(200, await listDeletedEnvironments(deps, { sub: caller.sub, page: query })),
+);
