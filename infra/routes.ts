@@ -8,7 +8,14 @@ import type { ApiFamily } from '../lib/http/envelopes.js';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** DynamoDB actions a route performs (transactions are authorised per contained action). */
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem';
 export type KmsAction = 'GenerateDataKey' | 'Decrypt';
 
 export interface RouteDefinition {
@@ -286,6 +293,45 @@ export const ROUTES: readonly RouteDefinition[] = [
     family: 'environments',
     tenantKind: 'ENV',
     table: ['GetItem', 'Query', 'PutItem'],
+    kms: ['Decrypt'],
+    limits: INJECT_LIMITS,
+  },
+  {
+    method: 'POST',
+    path: `${ENVIRONMENTS}/{id}/tokens`,
+    function: 'create-service-token',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: withIdempotency('GetItem', 'PutItem'),
+    kms: [],
+  },
+  {
+    method: 'GET',
+    path: `${ENVIRONMENTS}/{id}/tokens`,
+    function: 'list-service-tokens',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: ['GetItem', 'Query'],
+    kms: [],
+  },
+  {
+    method: 'DELETE',
+    path: `${ENVIRONMENTS}/{id}/tokens/{tokenId}`,
+    function: 'revoke-service-token',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: withIdempotency('GetItem', 'DeleteItem', 'PutItem'),
+    kms: [],
+  },
+  {
+    method: 'GET',
+    path: '/api/service/env',
+    function: 'inject-with-service-token',
+    family: 'environments',
+    tenantKind: 'ENV',
+    auth: 'service-token',
+    // The token's lookup, the environment and its values, the audit, and at most once a minute its last use.
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
     kms: ['Decrypt'],
     limits: INJECT_LIMITS,
   },

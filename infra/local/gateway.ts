@@ -99,7 +99,8 @@ export async function startGateway(options: {
 
     // The token is checked before the body is read, as the authorizer does: an anonymous
     // caller cannot make the service read (or hold) megabytes.
-    const verdict = await authorize(req);
+    // A service-token route has no authorizer in AWS either: its function verifies the token.
+    const verdict = route.auth === 'service-token' ? { claims: undefined } : await authorize(req);
     if ('refused' in verdict) return rejectWith(res, route.family, new UnauthorizedError(verdict.refused));
 
     const body = await readBody(req, limits.payloadBytes);
@@ -215,11 +216,12 @@ function toEvent(
   route: RouteDefinition,
   pathParameters: Record<string, string>,
   body: Buffer,
-  claims: Record<string, string>,
+  claims: Record<string, string> | undefined,
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
+  // API Gateway joins a repeated header's values with commas (Node would keep only the first Authorization).
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values !== undefined && name !== 'cookie') headers[name] = values.join(',');
   }
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
@@ -254,11 +256,13 @@ function toEvent(
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      authorizer: {
-        principalId: '',
-        integrationLatency: 0,
-        jwt: { claims, scopes: claims.scope ? claims.scope.split(' ') : [] },
-      },
+      ...(claims && {
+        authorizer: {
+          principalId: '',
+          integrationLatency: 0,
+          jwt: { claims, scopes: claims.scope ? claims.scope.split(' ') : [] },
+        },
+      }),
     },
   } as APIGatewayProxyEventV2WithJWTAuthorizer;
 }

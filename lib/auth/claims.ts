@@ -38,6 +38,26 @@ function scopeList(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : value.split(/\s+/).filter(Boolean);
 }
 
+/** A service token as the caller presented it (`Authorization: Bearer sst_…`), not yet verified. */
+export interface PresentedServiceToken {
+  token: string;
+}
+
+/** `sst_` and 256 random bits in base64url (43 characters). */
+const SERVICE_TOKEN_HEADER = /^Bearer (sst_[A-Za-z0-9_-]{43})$/;
+
+/**
+ * Reads a service token from the Authorization header. Routes that take one have no JWT
+ * authorizer in front of them; the token is verified against the table by the route itself.
+ */
+export function serviceTokenFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer): PresentedServiceToken {
+  const header = event.headers?.authorization;
+  if (!header) throw new UnauthorizedError('no bearer token was sent');
+  const match = SERVICE_TOKEN_HEADER.exec(header);
+  if (!match) throw new UnauthorizedError('this route takes a service token (Bearer sst_...)');
+  return { token: match[1]! };
+}
+
 export function requireScope(caller: Caller, scope: string): void {
   if (!caller.scopes.has(scope)) {
     throw new ForbiddenError(`This token lacks the ${scope} scope`, { hint: `Request a token with scope ${scope}.` });

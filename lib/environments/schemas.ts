@@ -25,7 +25,8 @@ const wellFormed = z.refine<string>(isWellFormedText, {
   error: 'Must be valid Unicode; it holds a lone surrogate (such as \\ud800)',
 });
 
-const environmentNameSchema = z
+/** A name people give things (an environment, a service token). */
+export const displayNameSchema = z
   .string()
   .check(
     z.trim(),
@@ -37,13 +38,13 @@ const environmentNameSchema = z
 const descriptionSchema = z.string().check(z.maxLength(1000), wellFormed);
 
 export const CreateEnvironmentBody = z.strictObject({
-  name: environmentNameSchema,
+  name: displayNameSchema,
   description: z._default(descriptionSchema, ''),
 });
 export type CreateEnvironmentBody = z.infer<typeof CreateEnvironmentBody>;
 
 export const UpdateEnvironmentBody = z
-  .strictObject({ name: z.optional(environmentNameSchema), description: z.optional(descriptionSchema) })
+  .strictObject({ name: z.optional(displayNameSchema), description: z.optional(descriptionSchema) })
   .check(z.refine((patch) => Object.keys(patch).length > 0, { error: 'Send at least one of name or description' }));
 export type UpdateEnvironmentBody = z.infer<typeof UpdateEnvironmentBody>;
 

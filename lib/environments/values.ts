@@ -1,5 +1,5 @@
 import type { ValueDeps } from '../app/deps.js';
-import { recordAccess } from '../audit/audit.js';
+import { type Actor, recordAccess } from '../audit/audit.js';
 import { openValue } from '../crypto/envelope.js';
 import { type EnvironmentSecretValueRecord, environmentSecretItem } from '../store/items/environment-secret.js';
 import { environmentTenant } from '../store/keys.js';
@@ -34,10 +34,19 @@ export async function injectSecrets(
 ): Promise<Record<string, string>> {
   await authorizeMember(deps, { sub, environmentId, permission: 'injectSecrets' });
   const tenant = environmentTenant(environmentId);
+  return injectRecords(deps, tenant, await environmentSecretItem.values(deps, tenant), { actor: sub, requestId });
+}
+
+/** Opens every value read for an inject, then writes the inject's audit event before they leave. */
+export async function injectRecords(
+  deps: ValueDeps,
+  tenant: string,
+  records: readonly EnvironmentSecretValueRecord[],
+  by: Actor,
+): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
-  for (const record of await environmentSecretItem.values(deps, tenant))
-    env[record.key] = await open(deps, tenant, record);
-  await recordAccess(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
+  for (const record of records) env[record.key] = await open(deps, tenant, record);
+  await recordAccess(deps, tenant, { action: 'inject', ...by, keys: Object.keys(env) });
   return env;
 }
 

@@ -14,10 +14,15 @@
  *     SK = MEMBER#<sub>            an environment member's role, with GSI1PK = USER#<sub> and
  *                                  GSI1SK = ENV#<id> so a user's environments are one Query
  *     SK = AUDIT#<ulid>            audit event, expires via TTL
+ *     SK = TOKEN#<id>              an environment's service token as its owners list it: name,
+ *                                  expiry, last use and the hash of its lookup item
  *
  * In a tenant nothing may sort between META and the prefix its list reads (NAME# for a user,
  * SECRET# for an environment): the first page of a list reads the header and the items in one
  * Query over that range.
+ *
+ *   PK = SERVICETOKEN#<sha256>     a service token found by the hash of its secret (one GetItem):
+ *     SK = META                    its environment and expiry; expires via TTL
  *
  *   PK = IDEMPOTENCY#<sub>         a caller's idempotency records, apart from every tenant
  *     SK = KEY#<Idempotency-Key>   the request it was first sent with and its response;
@@ -38,6 +43,7 @@ export const SK_PREFIX = {
   userSecretName: 'NAME#',
   member: 'MEMBER#',
   audit: 'AUDIT#',
+  serviceToken: 'TOKEN#',
 } as const;
 
 export const ENVIRONMENT_TENANT_PREFIX = 'ENV#';
@@ -63,6 +69,8 @@ export const itemKeys = {
   environmentSecret: (tenant: string, key: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${key}` }),
   member: (tenant: string, sub: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.member}${sub}` }),
   audit: (tenant: string, eventId: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.audit}${eventId}` }),
+  serviceToken: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.serviceToken}${id}` }),
+  serviceTokenLookup: (tokenHash: string): Key => ({ PK: `SERVICETOKEN#${tokenHash}`, SK: SK_META }),
   idempotency: (sub: string, idempotencyKey: string): Key => ({
     PK: `IDEMPOTENCY#${sub}`,
     SK: `KEY#${idempotencyKey}`,

@@ -98,6 +98,8 @@ const CALLERS = [
   'other',
   'anonymous',
   'expired',
+  /** A service token of the owner's environment: the only caller /api/service/env takes. */
+  'serviceToken',
   'badAuth',
 ] as const;
 type CallerName = (typeof CALLERS)[number];
@@ -115,6 +117,8 @@ interface Fixture {
   /** An environment of the owner's (the editor is a member) that is deleted, so restore has one to find. */
   deletedEnv: string;
   envKeys: string[];
+  /** Service tokens of the owner's environment (the first is the `serviceToken` caller's). */
+  serviceTokenIds: string[];
   /** Every plaintext stored, which no metadata answer may hold. */
   values: string[];
   cursors: string[];
@@ -157,6 +161,7 @@ async function seedFixture(label: string): Promise<Fixture> {
     anonymous: undefined,
     expired: await stack.token(subs.owner, inject, -60),
     badAuth: 'not.a.jwt',
+    serviceToken: undefined,
   };
   const owner = tokens.owner!;
   const other = tokens.other!;
@@ -191,6 +196,15 @@ async function seedFixture(label: string): Promise<Fixture> {
   const otherEnv = (await call('POST', '/api/environments', other, { name: `${label} other env` })).body.id as string;
   await call('POST', `/api/environments/${otherEnv}/secrets`, other, { key: 'OTHER_ENV_KEY', value: value('oenv') });
   await call('PUT', `/api/environments/${otherEnv}/members/${subs.owner}`, other, { role: 'viewer' });
+
+  // Tokens to revoke, and one that injects as the `serviceToken` caller.
+  const serviceTokens = [];
+  for (const name of ['fuzz runtime', 'spare one', 'spare two']) {
+    serviceTokens.push((await call('POST', `/api/environments/${env}/tokens`, owner, { name })).body);
+  }
+  tokens.serviceToken = serviceTokens[0].token;
+  values.push(...serviceTokens.map((token) => token.token as string));
+  const serviceTokenIds = serviceTokens.map((token) => token.id as string);
 
   const deletedEnv = (await call('POST', '/api/environments', owner, { name: `${label} deleted env` })).body
     .id as string;
@@ -246,6 +260,7 @@ async function seedFixture(label: string): Promise<Fixture> {
     env,
     otherEnv,
     deletedEnv,
+    serviceTokenIds,
     envKeys,
     values,
     cursors,
@@ -329,6 +344,11 @@ function parameterArbitraries(fixture: Fixture, route: RouteDefinition): Record<
       { weight: 1, arbitrary: fc.constantFrom('A'.repeat(256), 'A'.repeat(257), '€'.repeat(256)).map(text) },
       { weight: 2, arbitrary: junkSegment },
     ),
+    tokenId: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...fixture.serviceTokenIds.slice(1)).map(text) },
+      { weight: 2, arbitrary: fc.uuid().map(text) },
+      { weight: 2, arbitrary: junkSegment },
+    ),
   };
 }
 
@@ -356,6 +376,10 @@ function bodyArbitrary(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<R
       return fc.record({ name: environmentName, description }, { requiredKeys: [] }).map(strip);
     case 'put-environment-member':
       return fc.record({ role });
+    case 'create-service-token':
+      return fc
+        .record({ name: environmentName, expiresInDays: optional(fc.integer({ min: -5, max: 400 })) })
+        .map(strip);
     case 'create-environment-secret':
       return fc
         .record({
@@ -539,6 +563,7 @@ function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitra
       fc.constantFrom(fixture.subs.editor, fixture.subs.viewer, fixture.subs.stranger),
       fc.stringMatching(/^user-[a-z0-9]{1,6}$/),
     ),
+    tokenId: fc.constantFrom(...fixture.serviceTokenIds.slice(1)),
   };
   const names = [...route.path.matchAll(PARAM)].map((match) => match[1]!);
   const path = fc.tuple(...names.map((name) => params[name]!)).map((values) => {
@@ -573,6 +598,12 @@ function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitra
       )
       .filter((patch) => Object.keys(patch).length > 0),
     'put-environment-member': fc.record({ role: fc.constantFrom('owner', 'editor', 'viewer') }),
+    'create-service-token': fc
+      .record({
+        name: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 30 }).filter((n) => n.trim().length > 0),
+        expiresInDays: some(fc.integer({ min: 1, max: 365 })),
+      })
+      .map(strip),
     'create-environment-secret': fc
       .record({
         key: validName,
@@ -594,11 +625,14 @@ function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitra
         fc.constantFrom(...fixture.cursors).map((cursor) => `cursor=${cursor}`),
       )
     : fc.constant('');
-  const caller: fc.Arbitrary<CallerName> = route.path.endsWith('/env')
-    ? fc.constantFrom('ownerInject', 'editorInject', 'viewerInject')
-    : route.family === 'environments'
-      ? fc.constantFrom('owner', 'owner', 'editor')
-      : fc.constant('owner');
+  const caller: fc.Arbitrary<CallerName> =
+    route.auth === 'service-token'
+      ? fc.constantFrom('serviceToken', 'serviceToken', 'serviceToken', 'ownerInject', 'anonymous')
+      : route.path.endsWith('/env')
+        ? fc.constantFrom('ownerInject', 'editorInject', 'viewerInject')
+        : route.family === 'environments'
+          ? fc.constantFrom('owner', 'owner', 'editor')
+          : fc.constant('owner');
   const headers = fc.record(
     {
       'if-match': fc.constantFrom('*', '"1"', '"2"'),
@@ -697,6 +731,7 @@ const FIELDS: Record<string, Record<string, true>> = {
   'create-environment': { name: true, description: true },
   'update-environment': { name: true, description: true },
   'put-environment-member': { role: true },
+  'create-service-token': { name: true, expiresInDays: true },
   'create-environment-secret': { key: true, value: true, description: true, neverReveal: true },
   'update-environment-secret': { value: true, description: true, neverReveal: true },
 };
@@ -747,6 +782,7 @@ const CALLER_SUB: Record<CallerName, keyof Fixture['subs'] | undefined> = {
   anonymous: undefined,
   expired: undefined,
   badAuth: undefined,
+  serviceToken: undefined,
 };
 const HAS_INJECT_SCOPE = new Set<CallerName>([
   'ownerInject',
@@ -773,10 +809,18 @@ const ALLOWED_ROLES: Record<string, readonly Role[]> = {
   'reveal-environment-secret': ['owner', 'editor'],
   'inject-environment-secrets': ['owner', 'editor', 'viewer'],
   'list-environment-audit': ['owner'],
+  'create-service-token': ['owner'],
+  'list-service-tokens': ['owner'],
+  'revoke-service-token': ['owner'],
 };
 
 /** Authorization as the role table of docs/api.md has it, judged on the membership model. */
 function checkAuthorization(fixture: Fixture, request: FuzzRequest, matched: Matched, answer: Answer): string[] {
+  if (matched.route.auth === 'service-token' || request.caller === 'serviceToken') {
+    const valid = matched.route.auth === 'service-token' && request.caller === 'serviceToken';
+    if (valid || answer.status >= 400) return [];
+    return [`${request.caller} got ${answer.status} from ${matched.route.function}`];
+  }
   const sub = CALLER_SUB[request.caller] && fixture.subs[CALLER_SUB[request.caller]!];
   if (!sub) return answer.status < 400 ? ['a request without a valid token succeeded'] : [];
   const { route, params } = matched;
@@ -834,7 +878,12 @@ function recordMembership(fixture: Fixture, matched: Matched | undefined, answer
   if (matched.route.function === 'remove-environment-member') members.delete(matched.params.userId!);
 }
 
-const PLAINTEXT_ROUTES = new Set(['reveal-environment-secret', 'inject-environment-secrets', 'inject-user-secrets']);
+const PLAINTEXT_ROUTES = new Set([
+  'reveal-environment-secret',
+  'inject-environment-secrets',
+  'inject-user-secrets',
+  'inject-with-service-token',
+]);
 
 function fail(request: FuzzRequest, answer: Answer, problems: string[]): never {
   throw new Error(
@@ -890,9 +939,10 @@ async function exercise(
       ? [...fixture.tenants, `ENV#${unknownEnv}`]
       : fixture.tenants;
   // A read that succeeded needs no new snapshot: were it to change something, the next
-  // refusal's comparison would still catch it.
+  // refusal's comparison would still catch it. A service token's inject notes its last use.
   const refused = answer.status >= 400 && answer.status < 500;
-  if (refused || request.method !== 'GET' || answer.status >= 300) {
+  const notesUse = matched?.route.function === 'inject-with-service-token';
+  if (refused || request.method !== 'GET' || answer.status >= 300 || notesUse) {
     const after = await table.snapshot(watched);
     if (refused) {
       const changes = table.diff(state.before, after);
@@ -926,8 +976,13 @@ async function checkRetry(
   if (again.status >= 500) stats.fiveXX++;
   const problems = checkCommon(again, matched.route.family).map((problem) => `retry: ${problem}`);
   stats.checks += 4;
+  // A new service token is shown once: a replay repeats the first answer without it.
+  const expected =
+    matched.route.function === 'create-service-token' && first.status === 201
+      ? JSON.stringify({ ...first.body, token: undefined })
+      : first.text;
   if (again.status !== first.status) problems.push(`retry answered ${again.status}: ${clip(again.text, 300)}`);
-  else if (first.status < 300 && (again.text !== first.text || again.headers.get('etag') !== first.headers.get('etag')))
+  else if (first.status < 300 && (again.text !== expected || again.headers.get('etag') !== first.headers.get('etag')))
     problems.push(`retry answered another ${again.status}: ${clip(again.text, 300)}`);
   const after = await table.snapshot(watched);
   const changes = table.diff(state.before, after);

@@ -56,6 +56,7 @@ const ENVIRONMENT_STATUS_OF_CODE: Partial<Record<(typeof ENVIRONMENT_ERROR_CODES
   CONFLICT: 409,
   SECRET_EXISTS: 409,
   LAST_OWNER: 409,
+  TOKEN_NOT_FOUND: 404,
   ENVIRONMENT_NOT_DELETED: 409,
   REQUEST_IN_PROGRESS: 409,
   QUOTA_EXCEEDED: 409,
@@ -176,6 +177,14 @@ const SecretMetadata = z.strictObject({
   updatedBy: z.string(),
 });
 const Env = z.strictObject({ env: z.record(z.string(), z.string()) });
+const ServiceToken = z.strictObject({
+  id: lowercaseUuid,
+  name: z.string(),
+  createdAt: timestamp,
+  createdBy: z.string(),
+  expiresAt: timestamp,
+  lastUsedAt: z.nullable(timestamp),
+});
 
 interface SuccessShape {
   status: number;
@@ -229,6 +238,16 @@ export const SUCCESS_SHAPES: Record<string, SuccessShape> = {
   'delete-environment-secret': { status: 204 },
   'reveal-environment-secret': { status: 200, schema: z.strictObject({ key: z.string(), value: z.string() }) },
   'inject-environment-secrets': { status: 200, schema: Env },
+  'create-service-token': {
+    status: 201,
+    schema: z.strictObject({ ...ServiceToken.shape, token: z.string().check(z.regex(/^sst_[A-Za-z0-9_-]{43}$/)) }),
+  },
+  'list-service-tokens': {
+    status: 200,
+    schema: z.strictObject({ tokens: z.array(ServiceToken), nextCursor: cursor }),
+  },
+  'revoke-service-token': { status: 204 },
+  'inject-with-service-token': { status: 200, schema: Env },
   'list-environment-audit': {
     status: 200,
     schema: z.strictObject({

@@ -52,9 +52,12 @@ describe('the table layout', () => {
     expect(itemKeys.environmentSecret('ENV#e', 'API_KEY')).toEqual({ PK: 'ENV#e', SK: 'SECRET#API_KEY' });
     expect(itemKeys.member('ENV#e', 'bob')).toEqual({ PK: 'ENV#e', SK: 'MEMBER#bob' });
     expect(itemKeys.audit('ENV#e', '01J')).toEqual({ PK: 'ENV#e', SK: 'AUDIT#01J' });
+    expect(itemKeys.serviceToken('ENV#e', 't-1')).toEqual({ PK: 'ENV#e', SK: 'TOKEN#t-1' });
+    expect(itemKeys.serviceTokenLookup('ab12')).toEqual({ PK: 'SERVICETOKEN#ab12', SK: 'META' });
     expect(SK_PREFIX).toEqual({
       dataKey: 'DATAKEY#',
       secret: 'SECRET#',
+      serviceToken: 'TOKEN#',
       userSecretName: 'NAME#',
       member: 'MEMBER#',
       audit: 'AUDIT#',

@@ -1,0 +1,14 @@
+import { storeDeps } from '../../lib/app/process-deps.js';
+import { EnvironmentPath } from '../../lib/environments/schemas.js';
+import { json } from '../../lib/http/responses.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { PageQuery } from '../../lib/store/cursor.js';
+import { listServiceTokens } from '../../lib/tokens/tokens.js';
+
+const deps = storeDeps();
+
+export const handler = defineRoute(
+  { family: 'environments', path: EnvironmentPath, query: PageQuery },
+  async ({ path, query, caller }) =>
+    json(200, await listServiceTokens(deps, { sub: caller.sub, environmentId: path.id, page: query })),
+);
