@@ -103,6 +103,15 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   {
     method: 'GET',
+    path: '/api/v1/user/audit',
+    function: 'list-user-audit',
+    family: 'v1',
+    tenantKind: 'USER',
+    table: ['Query'],
+    kms: [],
+  },
+  {
+    method: 'GET',
     path: `${USER_SECRETS}/env`,
     function: 'inject-user-secrets',
     family: 'v1',

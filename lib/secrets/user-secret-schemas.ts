@@ -44,6 +44,16 @@ export interface UserSecretMetadata {
   updated_at: string;
 }
 
+/** An audit event of the v1 API: which names, and the record version a change wrote (null for an access). */
+export interface UserAuditEvent {
+  action: string;
+  actor: string;
+  names: string[];
+  version: number | null;
+  request_id: string;
+  at: string;
+}
+
 export function toMetadata(record: UserSecretMetadataRecord): UserSecretMetadata {
   const { id, name, provider, masked_value, created_at, updated_at } = record;
   return { id, name, provider, masked_value, created_at, updated_at };

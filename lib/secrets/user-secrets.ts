@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreDeps, ValueDeps } from '../app/deps.js';
-import { auditChange, recordAccess } from '../audit/audit.js';
+import { auditChange, listAudit, recordAccess } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import type { DataKey } from '../crypto/keyring.js';
@@ -14,7 +14,12 @@ import { userSecretNameItem } from '../store/items/user-secret-name.js';
 import { userTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { maskValue } from './masking.js';
-import { type CreateUserSecretBody, toMetadata, type UserSecretMetadata } from './user-secret-schemas.js';
+import {
+  type CreateUserSecretBody,
+  toMetadata,
+  type UserAuditEvent,
+  type UserSecretMetadata,
+} from './user-secret-schemas.js';
 
 /**
  * The v1 API's personal secrets: rules only; each stored item type has its module under
@@ -225,6 +230,25 @@ export async function injectUserSecrets(
   }
   await recordAccess(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
   return env;
+}
+
+/** One page of what changed in the caller's secrets and when values left, newest first. */
+export async function listUserAudit(
+  deps: StoreDeps,
+  { sub, page }: { sub: string; page: PageQuery },
+): Promise<{ events: UserAuditEvent[]; next_cursor: string | null }> {
+  const { events, nextCursor } = await listAudit(deps, userTenant(sub), page);
+  return {
+    events: events.map((event) => ({
+      action: event.action,
+      actor: event.actor,
+      names: event.keys,
+      version: event.version ?? null,
+      request_id: event.requestId,
+      at: event.at,
+    })),
+    next_cursor: nextCursor,
+  };
 }
 
 function secretNotFound(): NotFoundError {

@@ -365,6 +365,68 @@ describe('inject', () => {
   });
 });
 
+describe('GET /api/v1/user/audit', () => {
+  it('lists every change and inject of the caller’s secrets, newest first, never a value', async () => {
+    const sub = 'audit-reader';
+    const user = await stack.token(sub);
+    const created = await stack.call('POST', SECRETS, {
+      token: user,
+      body: { name: 'AUDITED', value: 'audit-v1-value' },
+    });
+    const updated = await stack.call('PUT', `${SECRETS}/${created.body.id}`, {
+      token: user,
+      body: { value: 'audit-v2-value' },
+    });
+    const injected = await stack.call('GET', `${SECRETS}/env`, { token: await stack.token(sub, 'secrets:inject') });
+    const deleted = await stack.call('DELETE', `${SECRETS}/${created.body.id}`, { token: user });
+    expect([created.status, updated.status, injected.status, deleted.status]).toEqual([201, 200, 200, 204]);
+
+    const audit = await stack.call('GET', '/api/v1/user/audit', { token: user });
+    expect(audit.status).toBe(200);
+    const requestIds = [deleted, injected, updated, created].map((call) => call.headers.get('x-request-id'));
+    expect(audit.body).toEqual({
+      events: [
+        ['delete', 2],
+        ['inject', null],
+        ['update', 2],
+        ['create', 1],
+      ].map(([action, version], index) => ({
+        action,
+        actor: sub,
+        names: ['AUDITED'],
+        version,
+        request_id: requestIds[index],
+        at: expect.any(String),
+      })),
+      next_cursor: null,
+    });
+    expect(audit.text).not.toMatch(/audit-v\d-value/);
+
+    const first = await stack.call('GET', '/api/v1/user/audit?limit=3', { token: user });
+    const rest = await stack.call('GET', `/api/v1/user/audit?cursor=${encodeURIComponent(first.body.next_cursor)}`, {
+      token: user,
+    });
+    expect([...first.body.events, ...rest.body.events]).toEqual(audit.body.events);
+    expect(rest.body.next_cursor).toBeNull();
+    const stranger = await stack.call('GET', '/api/v1/user/audit', { token: await stack.token('audit-stranger') });
+    expect(stranger.body).toEqual({ events: [], next_cursor: null });
+  });
+
+  it('keeps the audit unchanged when a write fails', async () => {
+    const user = await stack.token('audit-failure');
+    const created = await stack.call('POST', SECRETS, { token: user, body: { name: 'KEPT', value: 'kept-value' } });
+    const conflict = await stack.call('POST', SECRETS, { token: user, body: { name: 'KEPT', value: 'other-value' } });
+    const stale = await stack.call('PUT', `${SECRETS}/${created.body.id}`, {
+      token: user,
+      body: { value: 'stale-value' },
+      headers: { 'if-match': '"7"' },
+    });
+    expect([conflict.status, stale.status]).toEqual([409, 412]);
+    const audit = await stack.call('GET', '/api/v1/user/audit', { token: user });
+    expect(audit.body.events.map((event: { action: string }) => event.action)).toEqual(['create']);
+  });
+});
+
 describe('authentication', () => {
   it('answers 401 authentication_error for missing, malformed, expired and foreign tokens', async () => {
     expectV1Error(await stack.call('GET', SECRETS), 401, 'authentication_error');

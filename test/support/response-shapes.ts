@@ -201,6 +201,22 @@ export const SUCCESS_SHAPES: Record<string, SuccessShape> = {
     schema: z.strictObject({ secrets: z.array(V1Metadata), total: z.int().check(z.gte(0)), next_cursor: cursor }),
   },
   'inject-user-secrets': { status: 200, schema: Env },
+  'list-user-audit': {
+    status: 200,
+    schema: z.strictObject({
+      events: z.array(
+        z.strictObject({
+          action: z.enum(AUDIT_ACTIONS),
+          actor: z.string(),
+          names: z.array(z.string()),
+          version: z.nullable(z.int().check(z.positive())),
+          request_id: z.string().check(z.regex(REQUEST_ID)),
+          at: timestamp,
+        }),
+      ),
+      next_cursor: cursor,
+    }),
+  },
   'get-user-secret': { status: 200, schema: V1Metadata, etag: true },
   'update-user-secret': { status: 200, schema: V1Metadata, etag: true },
   'delete-user-secret': { status: 204 },
