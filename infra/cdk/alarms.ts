@@ -1,4 +1,4 @@
-import type { IAspect } from 'aws-cdk-lib';
+import { type IAspect, Stack } from 'aws-cdk-lib';
 import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -18,4 +18,16 @@ export class NotifyOnAlarms implements IAspect {
     node.addAlarmAction(action);
     node.addOkAction(action);
   }
+}
+
+/**
+ * The fixed name of one of a function's alarms, after its top-level stack and its construct
+ * id: `SecretsApi-GetApiEnvironmentsId-Errors`. Every route brings two alarms; with fixed names
+ * the dashboard shows them by name, where a generated name would have to be read from the API
+ * stack, one of its at most 200 outputs each.
+ */
+export function functionAlarmName(fn: IConstruct, signal: 'Errors' | 'Throttles'): string {
+  let stack = Stack.of(fn);
+  while (stack.nestedStackParent) stack = stack.nestedStackParent;
+  return `${stack.stackName}-${fn.node.id}-${signal}`;
 }

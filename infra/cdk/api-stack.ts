@@ -1,4 +1,13 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  NestedStack,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
@@ -12,13 +21,15 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, MathExpression, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { LambdaApplication, LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { LambdaApplication } from 'aws-cdk-lib/aws-codedeploy';
 import { FilterPattern, LogGroup, type MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { encodeTemplates } from '../../lib/http/route-match.js';
 import { type RouteDefinition, routeKey, UNMATCHED_ROUTE_FUNCTION } from '../routes.js';
+import { functionAlarmName } from './alarms.js';
+import { type CanaryDeployments, deployByCanary } from './canary.js';
+import { endpointGroupOf, endpointId, pascalCase } from './endpoint-groups.js';
 import { routeGrants } from './grants.js';
 import { grantTargets, type ServiceData, ServiceFunction, serviceEnvironment } from './service-function.js';
 import {
@@ -42,11 +53,6 @@ const ALARM_PERIOD = Duration.minutes(5);
  */
 const ENDPOINT_TIMEOUT = Duration.seconds(15);
 const ENDPOINT_MEMORY_MB = 512;
-/**
- * How a new version reaches traffic: 10% of requests for 10 minutes, then all. Ten minutes
- * let the 5-minute 5xx alarms see the canary, not only the per-function error alarm.
- */
-export const DEPLOYMENT_CONFIG = LambdaDeploymentConfig.CANARY_10PERCENT_10MINUTES;
 /** Namespace of the metrics the stack derives from logs (access log statuses, upstream throttles). */
 export const METRIC_NAMESPACE = 'SecretsService';
 
@@ -98,7 +104,13 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 /**
  * Everything stateless: the HTTP API, its JWT authorizer and one function per route entry.
  * Routes come only from the route table, so a new entry appears here without edits — with
- * its own throttling and reserved concurrency when the entry has `limits`.
+ * its own throttling and reserved concurrency when the entry has `limits`, and without the
+ * JWT authorizer when its function checks a service token itself.
+ *
+ * The endpoint functions, with their alarms and deployment groups, live in nested stacks, one
+ * per group of routes (endpoint-groups.ts), so the route table can grow past what one
+ * template holds. This stack keeps the API, its stage, the routes and their integrations, the
+ * `$default` route's function and the API-wide alarms.
  *
  * Each function is invoked through its `live` alias. A deployment publishes a new version and
  * CodeDeploy moves the alias to it by canary; if the function's error alarm or either 5xx
@@ -108,13 +120,14 @@ export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  /** The nested stacks holding the endpoint functions, by group id (endpoint-groups.ts). */
+  readonly endpointStacks: ReadonlyMap<string, NestedStack>;
   readonly endpoints: ReadonlyMap<RouteDefinition, ServiceFunction>;
   /** Answers what no route matches (404, 405) in the family's envelope, as the local gateway does. */
   readonly unmatchedRoute: ServiceFunction;
   readonly deploymentApplication: LambdaApplication;
-  /** CodeDeploy's role for all deployment groups: alias updates of these functions, reading alarms. */
-  readonly deploymentRole: Role;
-  readonly deploymentGroups: ReadonlyMap<ServiceFunction, LambdaDeploymentGroup>;
+  /** One per stack holding functions: this one (the `$default` route's) and each nested stack. */
+  readonly deployments: readonly CanaryDeployments[];
   /** The alarms a deployment rolls back on, besides the function's own error alarm. */
   readonly rollbackAlarms: readonly Alarm[];
   /** Metrics derived from logs, for alarms and the dashboard. */
@@ -133,7 +146,8 @@ export class ApiStack extends Stack {
 
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Secrets service',
-      // Every route requires a valid token; scopes are checked by the handlers that need them.
+      // Every route requires a valid token (service-token routes opt out, below); scopes are
+      // checked by the handlers that need them.
       defaultAuthorizer: new HttpJwtAuthorizer('JwtAuthorizer', settings.jwtIssuer, {
         jwtAudience: [settings.jwtAudience],
         identitySource: ['$request.header.Authorization'],
@@ -159,11 +173,15 @@ export class ApiStack extends Stack {
     };
     const targets = grantTargets(this, props);
 
+    const endpointStacks = new Map<string, NestedStack>();
     const endpoints = new Map<RouteDefinition, ServiceFunction>();
     const limitedRoutes: [RouteDefinition, HttpRoute][] = [];
     for (const route of props.routes) {
-      const id = constructId(route.function);
-      const endpoint = new ServiceFunction(this, id, {
+      const group = endpointGroupOf(route);
+      const endpointStack = endpointStacks.get(group) ?? new NestedStack(this, group);
+      endpointStacks.set(group, endpointStack);
+      const id = endpointId(route);
+      const endpoint = new ServiceFunction(endpointStack, id, {
         functionDir: route.function,
         description: `${route.method} ${route.path}`,
         statements: routeGrants(route, targets),
@@ -173,18 +191,32 @@ export class ApiStack extends Stack {
         reservedConcurrency: route.limits?.reservedConcurrency,
         logKey: props.operationsKey,
       });
-      const [httpRoute] = this.api.addRoutes({
+      // The route, its integration and the permission to invoke stay in this stack (3 resources
+      // per route): a route moved to another stack would be created before the old one is
+      // deleted, and API Gateway refuses two routes with the same key.
+      const serviceToken = route.auth === 'service-token';
+      // One method, so one route. A service-token route must not meet the JWT authorizer.
+      const httpRoute = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${id}Integration`, endpoint.alias),
-      });
-      if (route.limits && httpRoute) limitedRoutes.push([route, httpRoute]);
+        ...(serviceToken ? { authorizer: new HttpNoneAuthorizer() } : {}),
+      })[0]!;
+      if (serviceToken) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'A service-token route has no JWT authorizer: its function verifies the service token on every call, with no authorizer cache in front, so a revoked token is refused at once.',
+        });
+      }
+      if (route.limits) limitedRoutes.push([route, httpRoute]);
       endpoints.set(route, endpoint);
     }
+    this.endpointStacks = endpointStacks;
     this.endpoints = endpoints;
     this.limitRoutes(limitedRoutes);
 
-    this.unmatchedRoute = new ServiceFunction(this, constructId(UNMATCHED_ROUTE_FUNCTION), {
+    this.unmatchedRoute = new ServiceFunction(this, pascalCase(UNMATCHED_ROUTE_FUNCTION), {
       functionDir: UNMATCHED_ROUTE_FUNCTION,
       description: 'paths and methods no route has (404, 405)',
       statements: [],
@@ -203,23 +235,23 @@ export class ApiStack extends Stack {
     Validations.of(unmatched).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'The $default route only answers 404/405 for paths no route has; it reads no data, and every real route keeps the JWT authorizer.',
+        'The $default route only answers 404/405 for paths no route has; it reads no data, and every real route is authenticated (the JWT authorizer, or a service token its function verifies).',
     });
 
     this.logMetrics = this.addLogMetrics();
     this.rollbackAlarms = this.addAlarms();
 
     this.deploymentApplication = new LambdaApplication(this, 'Deployments');
-    this.deploymentRole = new Role(this, 'DeploymentRole', {
-      assumedBy: new ServicePrincipal('codedeploy.amazonaws.com'),
-      description: 'CodeDeploy: shifts the live aliases of the secrets API functions',
-    });
-    const groups = new Map<ServiceFunction, LambdaDeploymentGroup>();
-    for (const fn of [...endpoints.values(), this.unmatchedRoute]) {
-      groups.set(fn, this.canaryDeployment(fn, settings.ignoreRollbackAlarms));
-    }
-    this.deploymentGroups = groups;
-    this.addDeploymentRolePolicy([...groups.keys()]);
+    const canary = {
+      application: this.deploymentApplication,
+      rollbackAlarms: this.rollbackAlarms,
+      ignoreRollbackAlarms: settings.ignoreRollbackAlarms,
+    };
+    const functionsOf = (stack: Stack) => [...endpoints.values()].filter((fn) => Stack.of(fn) === stack);
+    this.deployments = [
+      deployByCanary(this, [this.unmatchedRoute], canary),
+      ...[...endpointStacks.values()].map((stack) => deployByCanary(stack, functionsOf(stack), canary)),
+    ];
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the secrets API' });
   }
@@ -252,20 +284,24 @@ export class ApiStack extends Stack {
           metricValue: '1',
         }),
       );
-    const endpoints = [...this.endpoints.values()];
-    const throttleFilters = endpoints.map((endpoint) =>
+    for (const endpoint of this.endpoints.values()) {
       endpoint.logGroup.addMetricFilter('UpstreamThrottles', {
         filterPattern: UPSTREAM_THROTTLE_PATTERN,
         metricNamespace: METRIC_NAMESPACE,
         metricName: 'UpstreamThrottles',
         metricValue: '1',
-      }),
-    );
+      });
+    }
     return {
       unauthorized: statusCount('Unauthorized', '401'),
       tooManyRequests: statusCount('TooManyRequests', '429'),
-      // Every function's filter writes the same metric, so it is their sum.
-      upstreamThrottles: count(throttleFilters[0]!),
+      // Every function's filter writes this one metric, so it is their sum.
+      upstreamThrottles: new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: 'UpstreamThrottles',
+        statistic: 'Sum',
+        period: ALARM_PERIOD,
+      }),
     };
   }
 
@@ -350,6 +386,7 @@ export class ApiStack extends Stack {
     // (and, for a route with reserved concurrency, the sign that its cap was reached).
     for (const [route, endpoint] of this.endpoints) {
       new Alarm(endpoint, 'ThrottlesAlarm', {
+        alarmName: functionAlarmName(endpoint, 'Throttles'),
         alarmDescription: `Lambda throttled ${route.method} ${route.path}`,
         metric: endpoint.function.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
         threshold: 1,
@@ -360,55 +397,4 @@ export class ApiStack extends Stack {
     }
     return [serverErrorsAlarm, serverErrorRateAlarm];
   }
-
-  /**
-   * The function's own error alarm (crashes, timeouts, init failures through its alias, per
-   * minute, so a broken canary is caught within its first minutes) and its deployment group.
-   */
-  private canaryDeployment(fn: ServiceFunction, ignoreAlarms: boolean): LambdaDeploymentGroup {
-    const errors = new Alarm(fn, 'ErrorsAlarm', {
-      alarmDescription: `${fn.function.node.path}: invocations through the live alias failed (crash, timeout or init error)`,
-      metric: fn.alias.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    return new LambdaDeploymentGroup(fn, 'Deployment', {
-      application: this.deploymentApplication,
-      alias: fn.alias,
-      deploymentConfig: DEPLOYMENT_CONFIG,
-      alarms: [errors, ...this.rollbackAlarms],
-      ignoreAlarmConfiguration: ignoreAlarms,
-      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: !ignoreAlarms },
-      // The role's permissions are the inline policy below; without this the group would attach
-      // AWSCodeDeployRoleForLambdaLimited, which may update any alias in the account.
-      role: this.deploymentRole.withoutPolicyUpdates(),
-    });
-  }
-
-  private addDeploymentRolePolicy(functions: readonly ServiceFunction[]): void {
-    this.deploymentRole.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:GetProvisionedConcurrencyConfig'],
-        resources: functions.flatMap((fn) => [fn.function.functionArn, fn.alias.functionArn]),
-      }),
-    );
-    this.deploymentRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
-    );
-    Validations.of(this.deploymentRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'CodeDeploy reads the rollback alarms with cloudwatch:DescribeAlarms, as in AWSCodeDeployRoleForLambdaLimited; it returns alarm configuration only, and a scope CodeDeploy does not expect would stop every deployment.',
-    });
-  }
-}
-
-/** `create-user-secret` → `CreateUserSecret`. */
-function constructId(functionDir: string): string {
-  return functionDir
-    .split('-')
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join('');
 }

@@ -1,9 +1,11 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import {
-  type Alarm,
+  Alarm,
   AlarmStatusWidget,
+  type CfnAlarm,
   Dashboard,
   GraphWidget,
+  type IAlarm,
   type IMetric,
   MathExpression,
   Metric,
@@ -27,6 +29,8 @@ export const DASHBOARD_NAME = 'secrets-service';
 const PERIOD = Duration.minutes(5);
 const WIDE = 12;
 const HEIGHT = 6;
+/** CloudWatch shows at most 100 alarms in one alarm status widget. */
+const ALARMS_PER_WIDGET = 100;
 
 /**
  * The service's one CloudWatch dashboard. A stack of its own because it reads every other
@@ -58,7 +62,7 @@ export class MonitoringStack extends Stack {
             height: 2,
           }),
         ],
-        [new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 6 })],
+        ...this.alarmStatusRows(props.alarms),
         [
           graph(
             'API requests and errors',
@@ -165,5 +169,24 @@ export class MonitoringStack extends Stack {
         ],
       ],
     });
+  }
+
+  /**
+   * The state of every alarm, in rows of one widget each. An alarm with a fixed name
+   * (alarms.ts, functionAlarmName) is shown by that name, so its stack need not pass it here.
+   */
+  private alarmStatusRows(alarms: readonly Alarm[]): AlarmStatusWidget[][] {
+    const shown: IAlarm[] = alarms.map((alarm, index) => {
+      const { alarmName } = alarm.node.defaultChild as CfnAlarm;
+      return alarmName && !Token.isUnresolved(alarmName)
+        ? Alarm.fromAlarmName(this, `Alarm${index}`, alarmName)
+        : alarm;
+    });
+    const rows: AlarmStatusWidget[][] = [];
+    for (let start = 0; start < shown.length; start += ALARMS_PER_WIDGET) {
+      const part = shown.slice(start, start + ALARMS_PER_WIDGET);
+      rows.push([new AlarmStatusWidget({ title: 'Alarms', alarms: part, width: 24, height: 6 })]);
+    }
+    return rows;
   }
 }

@@ -1,7 +1,7 @@
 import { type App, Aspects, Validations } from 'aws-cdk-lib';
 import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ROUTES } from '../routes.js';
+import { ROUTES, type RouteDefinition } from '../routes.js';
 import { NotifyOnAlarms } from './alarms.js';
 import { ApiStack } from './api-stack.js';
 import { DataStack } from './data-stack.js';
@@ -23,8 +23,9 @@ export interface SecretsStacks {
  * region (`CDK_DEFAULT_REGION`), else us-east-1.
  * Stateful resources live only in the data stack; the API and rotation stacks take what they
  * need from it, and the monitoring stack (the dashboard) reads all three.
+ * `routes` is the route table; the template tests also try larger ones.
  */
-export function addSecretsStacks(app: App): SecretsStacks {
+export function addSecretsStacks(app: App, routes: readonly RouteDefinition[] = ROUTES): SecretsStacks {
   const env = { region: app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1' };
   const settings = readSettings(app.node);
   const data = new DataStack(app, 'SecretsData', {
@@ -42,7 +43,7 @@ export function addSecretsStacks(app: App): SecretsStacks {
   const api = new ApiStack(app, 'SecretsApi', {
     env,
     description: 'Secrets service: HTTP API and endpoint functions',
-    routes: ROUTES,
+    routes,
     settings,
     ...serviceData,
   });

@@ -10,20 +10,29 @@ import { ROUTES, type RouteDefinition, routeKey } from '../../infra/routes.js';
 import type { ApiFamily } from '../../lib/http/envelopes.js';
 import { TABLE_DEFINITION } from '../../lib/store/table.js';
 import {
+  apiStacks,
   dataProducers,
   describeValue as describeProducer,
+  followReference,
   statementsOf as functionStatements,
   JWT,
   LOGS_STATEMENT,
   logicalId,
   type NormalizedStatement,
   REGION,
+  referenceTo,
+  resourceOf,
   sortStatements,
   synthesizedApp,
+  templateOf,
   XRAY_STATEMENT,
 } from './fixture.js';
 
-/** Checks the data and API templates and the bundles of the app synthesized once (fixture.ts). */
+/**
+ * Checks the data and API templates and the bundles of the app synthesized once (fixture.ts).
+ * `api` is the API stack's own template: the API, its routes and integrations; the endpoint
+ * functions are in its nested stacks (`templateOf(endpoint)`).
+ */
 let outdir: string;
 let app: App;
 let stacks: SecretsStacks;
@@ -98,7 +107,7 @@ describe('data stack', () => {
 });
 
 describe('API stack', () => {
-  it('has exactly one JWT-authorized route per route table entry, each integrated with its own function', () => {
+  it('has exactly one authorized route per route table entry, each integrated with its own function', () => {
     const authorizers = api.findResources('AWS::ApiGatewayV2::Authorizer', {
       Properties: { AuthorizerType: 'JWT', JwtConfiguration: { Issuer: JWT.jwtIssuer, Audience: [JWT.jwtAudience] } },
     });
@@ -114,22 +123,27 @@ describe('API stack', () => {
     const functionsSeen = new Set<string>();
     for (const route of ROUTES) {
       const resource = routes.find((candidate) => candidate.Properties.RouteKey === routeKey(route));
-      expect(resource?.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      // A service-token route's function checks the token itself (route-tables.test.ts).
+      expect(resource?.Properties).toMatchObject(
+        route.auth === 'service-token'
+          ? { AuthorizationType: 'NONE' }
+          : { AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } },
+      );
 
       const target = resource?.Properties.Target['Fn::Join'][1] as [string, { Ref: string }];
       expect(target[0]).toBe('integrations/');
       const integration = integrations[target[1].Ref];
-      const functionId = logicalId(endpointOf(route).function);
+      const endpoint = endpointOf(route);
+      expect(integration?.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
       // The live alias, never the function itself ($LATEST): see safe-deploys in operations.test.ts.
-      expect(integration?.Properties).toMatchObject({
-        IntegrationType: 'AWS_PROXY',
-        PayloadFormatVersion: '2.0',
-        IntegrationUri: { Ref: logicalId(endpointOf(route).alias) },
-      });
-      functionsSeen.add(functionId);
+      expect(followReference(stacks.api, integration?.Properties.IntegrationUri)).toEqual(referenceTo(endpoint.alias));
+      functionsSeen.add(endpoint.node.path);
     }
     expect(functionsSeen.size).toBe(ROUTES.length);
-    api.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
+    const functionCount = apiStacks(stacks).map(
+      (stack) => Object.keys(templateOf(stack).findResources('AWS::Lambda::Function')).length,
+    );
+    expect(functionCount.reduce((sum, count) => sum + count)).toBe(ROUTES.length + 1);
   });
 
   it('answers unmatched paths through an unauthenticated $default route whose function may only log', () => {
@@ -141,7 +155,7 @@ describe('API stack', () => {
     const integration = api.findResources('AWS::ApiGatewayV2::Integration')[target[1].Ref];
     const unmatched = stacks.api.unmatchedRoute;
     expect(integration?.Properties.IntegrationUri).toEqual({ Ref: logicalId(unmatched.alias) });
-    expect(functionStatements(api, unmatched, dataProducers(stacks))).toEqual(
+    expect(functionStatements(unmatched, dataProducers(stacks))).toEqual(
       sortStatements([LOGS_STATEMENT, XRAY_STATEMENT]),
     );
     const environment =
@@ -153,8 +167,8 @@ describe('API stack', () => {
   it('runs every function on Node 22 arm64 with source maps, its own log group and the service settings', () => {
     for (const route of ROUTES) {
       const endpoint = endpointOf(route);
-      const fn = api.findResources('AWS::Lambda::Function')[logicalId(endpoint.function)];
-      expect(fn?.Properties).toMatchObject({
+      const fn = resourceOf(endpoint.function);
+      expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
@@ -168,12 +182,10 @@ describe('API stack', () => {
           },
         },
       });
-      const variables = fn?.Properties.Environment.Variables;
+      const variables = fn.Properties.Environment.Variables;
       expect(describeValue(variables.TABLE_NAME)).toBe('table name');
       expect(describeValue(variables.KMS_KEY_ID)).toBe('data key');
-      expect(
-        api.findResources('AWS::Logs::LogGroup')[logicalId(endpoint.logGroup)]?.Properties.RetentionInDays,
-      ).toBeGreaterThan(0);
+      expect(resourceOf(endpoint.logGroup).Properties.RetentionInDays).toBeGreaterThan(0);
     }
   });
 
@@ -274,10 +286,14 @@ describe('API stack', () => {
       '100 * errors / requests',
     );
 
-    const throttled = alarms
-      .filter((alarm) => alarm.MetricName === 'Throttles')
-      .map((alarm) => alarm.Dimensions[0].Value.Ref);
-    expect(throttled.sort()).toEqual(ROUTES.map((entry) => logicalId(endpointOf(entry).function)).sort());
+    // The throttle alarms sit next to their functions, in the nested stacks.
+    const throttled = apiStacks(stacks).flatMap((stack) =>
+      Object.values(templateOf(stack).findResources('AWS::CloudWatch::Alarm'))
+        .filter((alarm) => alarm.Properties.MetricName === 'Throttles')
+        .map((alarm) => followReference(stack, alarm.Properties.Dimensions[0].Value)),
+    );
+    const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+    expect(throttled.sort(byJson)).toEqual(ROUTES.map((entry) => referenceTo(endpointOf(entry).function)).sort(byJson));
   });
 
   it('outputs the API URL', () => {
@@ -313,8 +329,8 @@ describe('cdk-nag', () => {
 describe('bundles', () => {
   it("load as plain Node ESM and answer an unauthenticated call with their family's 401 envelope", () => {
     const bundles = ROUTES.map((entry) => {
-      const fn = api.findResources('AWS::Lambda::Function')[logicalId(endpointOf(entry).function)];
-      const assetDir = join(outdir, `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      const fn = resourceOf(endpointOf(entry).function);
+      const assetDir = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
       return {
         name: entry.function,
         url: pathToFileURL(join(assetDir, 'index.mjs')).href,
@@ -366,7 +382,7 @@ function route(fn: string): RouteDefinition {
 
 /** The statements of a route's function, with ARNs replaced by what they point at. */
 function statementsOf(entry: RouteDefinition): NormalizedStatement[] {
-  return functionStatements(api, endpointOf(entry), dataProducers(stacks));
+  return functionStatements(endpointOf(entry), dataProducers(stacks));
 }
 
 /** Names a cross-stack value by the data stack resource it comes from (`table/index/GSI1`). */

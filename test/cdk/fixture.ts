@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnResource, type Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { App, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { expect, inject } from 'vitest';
 import { addSecretsStacks, type SecretsStacks } from '../../infra/cdk/secrets-app.js';
@@ -59,6 +59,74 @@ export const logicalId = (construct: IConstruct): string => {
   return (resource.stack as Stack).getLogicalId(resource);
 };
 
+const templates = new WeakMap<Stack, Template>();
+
+/** The template of the stack a construct is in (a nested stack's own template for what it holds). */
+export function templateOf(construct: IConstruct): Template {
+  const stack = Stack.of(construct);
+  let template = templates.get(stack);
+  if (!template) {
+    template = Template.fromStack(stack);
+    templates.set(stack, template);
+  }
+  return template;
+}
+
+/** A construct's resource in its own stack's template. */
+export function resourceOf(construct: IConstruct): {
+  Type: string;
+  Properties: Record<string, any>;
+  UpdatePolicy?: any;
+} {
+  const resource = templateOf(construct).toJSON().Resources[logicalId(construct)];
+  if (!resource) throw new Error(`${construct.node.path} is not in its stack's template`);
+  return resource;
+}
+
+/** The API stack and its nested stacks, which hold the endpoint functions. */
+export const apiStacks = (stacks: SecretsStacks): Stack[] => [stacks.api, ...stacks.api.endpointStacks.values()];
+
+/** A value in a stack's template, by the path of that stack (logical ids repeat across stacks). */
+export interface Reference {
+  stack: string;
+  value: unknown;
+}
+
+/**
+ * Follows a value across nested stacks to the stack that holds what it refers to: a nested
+ * stack's parameter to the value its parent passes, a parent's `Outputs.…` attribute of a
+ * nested stack to that output's value. Anything else stays as it is.
+ */
+export function followReference(stack: Stack, value: unknown): Reference {
+  const ref = (value as { Ref?: unknown } | undefined)?.Ref;
+  const parent = stack.nestedStackParent;
+  if (parent && typeof ref === 'string' && ref in (templateOf(stack).toJSON().Parameters ?? {})) {
+    const nestedStack = resourceOf((stack as NestedStack).nestedStackResource!);
+    return followReference(parent, nestedStack.Properties.Parameters[ref]);
+  }
+  const [id, attribute] = (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'] ?? [];
+  if (id && attribute?.startsWith('Outputs.')) {
+    const nested = stack.node
+      .findAll()
+      .find(
+        (construct): construct is NestedStack =>
+          NestedStack.isNestedStack(construct) &&
+          construct.nestedStackParent === stack &&
+          logicalId(construct.nestedStackResource!) === id,
+      );
+    if (!nested) throw new Error(`${stack.node.path} has no nested stack ${id}`);
+    const output = templateOf(nested).toJSON().Outputs[attribute.slice('Outputs.'.length)];
+    return followReference(nested, output.Value);
+  }
+  return { stack: stack.node.path, value };
+}
+
+/** What followReference gives for a `Ref` to the construct, or for one of its attributes. */
+export function referenceTo(construct: IConstruct, attribute?: string): Reference {
+  const id = logicalId(construct);
+  return { stack: Stack.of(construct).node.path, value: attribute ? { 'Fn::GetAtt': [id, attribute] } : { Ref: id } };
+}
+
 /** A name for a value and the resource attribute it stands for. */
 export type Producer = [name: string, construct: IConstruct, attribute: 'Arn' | 'Ref'];
 
@@ -99,12 +167,8 @@ export interface NormalizedStatement {
 }
 
 /** The statements of a service function's role policy, with ARNs replaced by what they point at. */
-export function statementsOf(
-  template: Template,
-  fn: ServiceFunction,
-  producers: readonly Producer[],
-): NormalizedStatement[] {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+export function statementsOf(fn: ServiceFunction, producers: readonly Producer[]): NormalizedStatement[] {
+  const policies = Object.values(templateOf(fn).findResources('AWS::IAM::Policy')).filter((policy) =>
     policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === logicalId(fn.role)),
   );
   expect(policies).toHaveLength(1);

@@ -1,7 +1,10 @@
-import { App, CfnRule } from 'aws-cdk-lib';
+import { App, CfnRule, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { functionAlarmName } from '../../infra/cdk/alarms.js';
 import { ALARM_THRESHOLDS, ApiStack, METRIC_NAMESPACE } from '../../infra/cdk/api-stack.js';
 import { ANNOUNCED_KEY_EVENTS, DataStack } from '../../infra/cdk/data-stack.js';
 import { DASHBOARD_NAME } from '../../infra/cdk/monitoring-stack.js';
@@ -12,18 +15,29 @@ import { readSettings } from '../../infra/cdk/settings.js';
 import { ROUTES, routeKey } from '../../infra/routes.js';
 import {
   ALARM_EMAIL,
+  apiStacks,
   CDK_CONTEXT,
   dataProducers,
   describeValue,
+  followReference,
   logicalId,
   type Producer,
+  REGION,
+  referenceTo,
+  resourceOf,
   synthesizedApp,
+  templateOf,
 } from './fixture.js';
 
-/** Alarms and their topic, the dashboard, safe deploys, tracing, log encryption and route limits. */
+/**
+ * Alarms and their topic, the dashboard, safe deploys, tracing, log encryption and route limits.
+ * `api` is the API stack's own template; `apiTemplates` adds its nested stacks', which hold the
+ * endpoint functions with their alarms and deployment groups.
+ */
 let stacks: SecretsStacks;
 let data: Template;
 let api: Template;
+let apiTemplates: [Stack, Template][];
 let rotation: Template;
 let monitoring: Template;
 let producers: Producer[];
@@ -33,13 +47,20 @@ beforeAll(() => {
   [data, api, rotation, monitoring] = [stacks.data, stacks.api, stacks.rotation, stacks.monitoring].map((stack) =>
     Template.fromStack(stack),
   ) as [Template, Template, Template, Template];
+  apiTemplates = apiStacks(stacks).map((stack) => [stack, templateOf(stack)]);
   producers = dataProducers(stacks);
 });
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; UpdatePolicy?: any };
 const resources = (template: Template, type: string) =>
   Object.entries(template.findResources(type)) as [string, Resource][];
+/** Resources of a type in the API stack and its nested stacks, with the stack each is in. */
+const apiResources = (type: string) =>
+  apiTemplates.flatMap(([stack, template]) =>
+    resources(template, type).map(([id, resource]) => ({ stack, id, resource })),
+  );
 const apiFunctions = (): ServiceFunction[] => [...stacks.api.endpoints.values(), stacks.api.unmatchedRoute];
+const errorsAlarmOf = (fn: ServiceFunction) => fn.node.findChild('ErrorsAlarm') as Alarm;
 const alarmById = (template: Template, id: string) => template.findResources('AWS::CloudWatch::Alarm')[id]?.Properties;
 /**
  * The service's alarms: 7 for the API as a whole, a throttle and an error alarm per endpoint,
@@ -74,7 +95,7 @@ describe('alarm topic', () => {
 
   it('is the alarm and OK action of every alarm in every stack', () => {
     let count = 0;
-    for (const template of [data, api, rotation, monitoring]) {
+    for (const template of [data, ...apiTemplates.map(([, template]) => template), rotation, monitoring]) {
       for (const [id, alarm] of resources(template, 'AWS::CloudWatch::Alarm')) {
         count += 1;
         const describe = (actions: unknown[]) => actions.map((action) => describeValue(action, producers));
@@ -128,13 +149,14 @@ describe('alarms', () => {
   });
 
   it('go off when the functions give up on KMS or DynamoDB throttling, counted from every endpoint log', () => {
-    const filters = resources(api, 'AWS::Logs::MetricFilter').filter(
-      ([, f]) => f.Properties.MetricTransformations[0].MetricName === 'UpstreamThrottles',
+    const filters = apiResources('AWS::Logs::MetricFilter').filter(
+      ({ resource }) => resource.Properties.MetricTransformations[0].MetricName === 'UpstreamThrottles',
     );
-    expect(filters.map(([, f]) => f.Properties.LogGroupName.Ref).sort()).toEqual(
-      [...stacks.api.endpoints.values()].map((fn) => logicalId(fn.logGroup)).sort(),
-    );
-    for (const [, filter] of filters) {
+    const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+    expect(
+      filters.map(({ stack, resource }) => followReference(stack, resource.Properties.LogGroupName)).sort(byJson),
+    ).toEqual([...stacks.api.endpoints.values()].map((fn) => referenceTo(fn.logGroup)).sort(byJson));
+    for (const { resource: filter } of filters) {
       expect(filter.Properties.FilterPattern).toBe(
         '{ ($.msg = "request failed") && (($.error = "ThrottlingException") || ($.error = "ProvisionedThroughputExceededException")) }',
       );
@@ -190,7 +212,7 @@ describe('alarms', () => {
 
   it('go off on errors of each function through its live alias, per minute', () => {
     for (const fn of apiFunctions()) {
-      const alarm = alarmById(api, logicalId(fn.node.findChild('ErrorsAlarm') as never));
+      const alarm = resourceOf(errorsAlarmOf(fn)).Properties;
       expect(alarm, fn.node.path).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -239,11 +261,20 @@ describe('dashboard', () => {
     monitoring.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: DASHBOARD_NAME });
   });
 
-  it('shows the state of every alarm of the service', () => {
-    const body = dashboardBody();
-    const status = body.widgets.find((widget) => widget.type === 'alarm');
-    expect(status?.properties.alarms).toHaveLength(alarmCount());
-    expect(new Set(status?.properties.alarms).size).toBe(alarmCount());
+  it('shows the state of every alarm of the service, at most 100 per widget', () => {
+    const status = dashboardBody().widgets.filter((widget) => widget.type === 'alarm');
+    for (const widget of status) expect(widget.properties.alarms.length).toBeLessThanOrEqual(100);
+    const alarms = status.flatMap((widget) => widget.properties.alarms);
+    expect(alarms).toHaveLength(alarmCount());
+    expect(new Set(alarms).size).toBe(alarmCount());
+    // Each function's alarms by their fixed names, not by values read from the API stack.
+    for (const fn of apiFunctions()) {
+      for (const alarm of fn.node.children.filter((child) => child instanceof Alarm)) {
+        const name = resourceOf(alarm).Properties.AlarmName;
+        expect(name).toBe(functionAlarmName(fn, alarm.node.id === 'ErrorsAlarm' ? 'Errors' : 'Throttles'));
+        expect(alarms).toContain(`arn:aws:cloudwatch:${REGION}:<?>:alarm:${name}`);
+      }
+    }
   });
 
   it('graphs the API, every function, the table and rotation', () => {
@@ -270,7 +301,7 @@ describe('dashboard', () => {
 
 describe('safe deploys', () => {
   it('invoke every function through a live alias on the version this deployment published', () => {
-    for (const template of [api, rotation]) {
+    for (const [stack, template] of [...apiTemplates, [stacks.rotation, rotation] as const]) {
       const aliases = resources(template, 'AWS::Lambda::Alias');
       const functions = resources(template, 'AWS::Lambda::Function');
       expect(aliases).toHaveLength(functions.length);
@@ -278,76 +309,93 @@ describe('safe deploys', () => {
         expect(alias.Properties.Name).toBe(LIVE_ALIAS);
         expect(alias.Properties.FunctionVersion['Fn::GetAtt'][1]).toBe('Version');
       }
-      // Nothing may invoke a bare function (its $LATEST).
+      // Nothing may invoke a bare function (its $LATEST). The API's permissions are next to its
+      // routes, for aliases in the nested stacks.
       for (const [id, permission] of resources(template, 'AWS::Lambda::Permission')) {
-        const target = permission.Properties.FunctionName.Ref as string;
-        expect(template.toJSON().Resources[target]?.Type, id).toBe('AWS::Lambda::Alias');
+        const target = followReference(stack, permission.Properties.FunctionName);
+        const targetStack = [...apiStacks(stacks), stacks.rotation].find((s) => s.node.path === target.stack)!;
+        const targetId = (target.value as { Ref: string }).Ref;
+        expect(templateOf(targetStack).toJSON().Resources[targetId]?.Type, id).toBe('AWS::Lambda::Alias');
       }
     }
   });
 
   it('shift each API function by a 10% canary that rolls back on its error alarm or a 5xx alarm', () => {
-    const groups = resources(api, 'AWS::CodeDeploy::DeploymentGroup');
+    const groups = apiResources('AWS::CodeDeploy::DeploymentGroup');
     expect(groups).toHaveLength(apiFunctions().length);
-    const rollbackAlarms = stacks.api.rollbackAlarms.map((alarm) => ({ Name: { Ref: logicalId(alarm) } }));
-    expect(rollbackAlarms).toHaveLength(2);
-    for (const fn of apiFunctions()) {
-      const group = stacks.api.deploymentGroups.get(fn)!;
-      const groupResource = api.findResources('AWS::CodeDeploy::DeploymentGroup')[logicalId(group)];
-      expect(groupResource?.Properties, fn.node.path).toEqual({
-        ApplicationName: { Ref: logicalId(stacks.api.deploymentApplication) },
-        DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent10Minutes',
-        DeploymentStyle: { DeploymentOption: 'WITH_TRAFFIC_CONTROL', DeploymentType: 'BLUE_GREEN' },
-        ServiceRoleArn: { 'Fn::GetAtt': [logicalId(stacks.api.deploymentRole), 'Arn'] },
-        AlarmConfiguration: {
-          Enabled: true,
-          Alarms: [{ Name: { Ref: logicalId(fn.node.findChild('ErrorsAlarm') as never) } }, ...rollbackAlarms],
-        },
-        AutoRollbackConfiguration: {
-          Enabled: true,
-          Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
-        },
-      });
-      const alias = api.findResources('AWS::Lambda::Alias')[logicalId(fn.alias)];
-      expect(alias?.UpdatePolicy).toEqual({
-        CodeDeployLambdaAliasUpdate: {
-          ApplicationName: { Ref: logicalId(stacks.api.deploymentApplication) },
-          DeploymentGroupName: { Ref: logicalId(group) },
-        },
-      });
+    expect(stacks.api.rollbackAlarms).toHaveLength(2);
+    const deployed = stacks.api.deployments.flatMap((deployment) => [...deployment.groups.keys()]);
+    expect(deployed.map((fn) => fn.node.path).sort()).toEqual(
+      apiFunctions()
+        .map((fn) => fn.node.path)
+        .sort(),
+    );
+    const application = referenceTo(stacks.api.deploymentApplication);
+    for (const { role, groups } of stacks.api.deployments) {
+      for (const [fn, group] of groups) {
+        const stack = Stack.of(group);
+        const { ApplicationName, AlarmConfiguration, ...properties } = resourceOf(group).Properties;
+        expect(properties, fn.node.path).toEqual({
+          DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent10Minutes',
+          DeploymentStyle: { DeploymentOption: 'WITH_TRAFFIC_CONTROL', DeploymentType: 'BLUE_GREEN' },
+          // The CodeDeploy role of the group's own stack.
+          ServiceRoleArn: { 'Fn::GetAtt': [logicalId(role), 'Arn'] },
+          AutoRollbackConfiguration: {
+            Enabled: true,
+            Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
+          },
+        });
+        expect(Stack.of(role).node.path).toBe(stack.node.path);
+        expect(followReference(stack, ApplicationName)).toEqual(application);
+        expect(AlarmConfiguration.Enabled).toBe(true);
+        expect(AlarmConfiguration.Alarms.map(({ Name }: { Name: unknown }) => followReference(stack, Name))).toEqual(
+          [errorsAlarmOf(fn), ...stacks.api.rollbackAlarms].map((alarm) => referenceTo(alarm)),
+        );
+        const { ApplicationName: aliasApplication, DeploymentGroupName } = resourceOf(fn.alias).UpdatePolicy
+          .CodeDeployLambdaAliasUpdate;
+        expect(followReference(stack, aliasApplication)).toEqual(application);
+        expect(DeploymentGroupName).toEqual({ Ref: logicalId(group) });
+      }
     }
     const rollback = stacks.api.rollbackAlarms.map((alarm) => alarmById(api, logicalId(alarm)));
     expect(rollback.map((alarm) => alarm.MetricName ?? 'rate')).toEqual(['5xx', 'rate']);
   });
 
-  it("give CodeDeploy only its own role: these functions' aliases and reading alarms, no managed policy", () => {
-    const roleId = logicalId(stacks.api.deploymentRole);
-    const role = api.findResources('AWS::IAM::Role')[roleId]?.Properties;
-    expect(role.ManagedPolicyArns).toBeUndefined();
-    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
-      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' } },
-    ]);
-    const [[, policy]] = resources(api, 'AWS::IAM::Policy').filter(([, p]) =>
-      p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId),
-    ) as [[string, Resource]];
-    const statements = policy.Properties.PolicyDocument.Statement;
-    const sorted = (values: unknown[]) => values.map((value) => JSON.stringify(value)).sort();
-    expect(statements).toEqual([
-      {
-        Action: ['lambda:GetAlias', 'lambda:GetProvisionedConcurrencyConfig', 'lambda:UpdateAlias'],
-        Effect: 'Allow',
-        Resource: expect.any(Array),
-      },
-      { Action: 'cloudwatch:DescribeAlarms', Effect: 'Allow', Resource: '*' },
-    ]);
-    expect(sorted(statements[0].Resource)).toEqual(
-      sorted(
-        apiFunctions().flatMap((fn) => [
-          { 'Fn::GetAtt': [logicalId(fn.function), 'Arn'] },
-          { Ref: logicalId(fn.alias) },
-        ]),
-      ),
-    );
+  it("give CodeDeploy only its own role per stack: that stack's function aliases and reading alarms, no managed policy", () => {
+    const pathOf = (construct: IConstruct) => Stack.of(construct).node.path;
+    expect(stacks.api.deployments.map(({ role }) => pathOf(role))).toEqual(apiStacks(stacks).map(pathOf));
+    for (const { role: roleConstruct, groups } of stacks.api.deployments) {
+      const roleId = logicalId(roleConstruct);
+      const role = resourceOf(roleConstruct).Properties;
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' } },
+      ]);
+      // CDK moves statements to managed policies of the role's own once its inline policy grows too large.
+      const statements = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']
+        .flatMap((type) => resources(templateOf(roleConstruct), type))
+        .filter(([, policy]) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+        .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+      const aliasActions = ['lambda:GetAlias', 'lambda:GetProvisionedConcurrencyConfig', 'lambda:UpdateAlias'];
+      const onAliases = statements.filter(
+        (statement) => JSON.stringify(statement.Action) === JSON.stringify(aliasActions),
+      );
+      expect(statements.filter((statement) => !onAliases.includes(statement))).toEqual([
+        { Action: 'cloudwatch:DescribeAlarms', Effect: 'Allow', Resource: '*' },
+      ]);
+      for (const statement of onAliases)
+        expect(statement).toEqual({ Action: aliasActions, Effect: 'Allow', Resource: expect.any(Array) });
+      const sorted = (values: unknown[]) => values.map((value) => JSON.stringify(value)).sort();
+      // Functions of the role's own stack: local references, no values from another stack.
+      expect(sorted(onAliases.flatMap((statement) => statement.Resource))).toEqual(
+        sorted(
+          [...groups.keys()].flatMap((fn) => {
+            expect(pathOf(fn)).toBe(pathOf(roleConstruct));
+            return [{ 'Fn::GetAtt': [logicalId(fn.function), 'Arn'] }, { Ref: logicalId(fn.alias) }];
+          }),
+        ),
+      );
+    }
   });
 });
 
@@ -371,11 +419,13 @@ describe('settings that change the API stack', () => {
 
   it('keep canaries but stop rolling back on alarms with ignoreRollbackAlarms', () => {
     const stack = apiStack({ jwtIssuer: 'https://auth.example.org/', ignoreRollbackAlarms: true });
-    for (const group of stack.deploymentGroups.values()) {
+    const groups = stack.deployments.flatMap((deployment) => [...deployment.groups.values()]);
+    expect(groups).toHaveLength(stack.endpoints.size + 1);
+    for (const group of groups) {
       const resource = group.node.defaultChild as CfnDeploymentGroup;
       // L1 properties, so in camelCase.
-      expect(stack.resolve(resource.alarmConfiguration)).toMatchObject({ enabled: false });
-      expect(stack.resolve(resource.autoRollbackConfiguration)).toEqual({
+      expect(Stack.of(group).resolve(resource.alarmConfiguration)).toMatchObject({ enabled: false });
+      expect(Stack.of(group).resolve(resource.autoRollbackConfiguration)).toEqual({
         enabled: true,
         events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'],
       });
@@ -386,7 +436,7 @@ describe('settings that change the API stack', () => {
 
 describe('functions', () => {
   it('trace with X-Ray and log to groups encrypted with the operations key', () => {
-    for (const template of [api, rotation]) {
+    for (const template of [...apiTemplates.map(([, template]) => template), rotation]) {
       for (const [id, fn] of resources(template, 'AWS::Lambda::Function')) {
         expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
       }
@@ -431,8 +481,7 @@ describe('route limits', () => {
   it('reserve concurrency for exactly those functions (and the one-at-a-time rotation)', () => {
     for (const route of ROUTES) {
       const fn = stacks.api.endpoints.get(route)!;
-      const reserved =
-        api.findResources('AWS::Lambda::Function')[logicalId(fn.function)]?.Properties.ReservedConcurrentExecutions;
+      const reserved = resourceOf(fn.function).Properties.ReservedConcurrentExecutions;
       expect(reserved, route.function).toBe(route.limits?.reservedConcurrency);
     }
   });

@@ -19,6 +19,7 @@ import {
   type Producer,
   permissions,
   REGION,
+  resourceOf,
   statementsOf,
   synthesizedApp,
   XRAY_STATEMENT,
@@ -125,8 +126,8 @@ describe('rotation stack', () => {
       SECRET_MAX_AGE_DAYS: '90',
     });
 
-    const [apiFunction] = Object.values(Template.fromStack(stacks.api).findResources('AWS::Lambda::Function'));
-    const apiVariables = apiFunction?.Properties.Environment.Variables;
+    const [endpoint] = stacks.api.endpoints.values();
+    const apiVariables = resourceOf(endpoint!.function).Properties.Environment.Variables;
     for (const name of ['DATA_KEY_CACHE_SECONDS', 'UPSTREAM_TIMEOUT_MS', 'NODE_OPTIONS'])
       expect(variables[name], name).toBe(apiVariables[name]);
     for (const name of ['TABLE_NAME', 'KMS_KEY_ID'])
@@ -142,7 +143,7 @@ describe('rotation stack', () => {
       eventBusArn: 'rotation bus',
       sourceKeyArns: [PREVIOUS_DATA_KEY_ARN],
     });
-    const granted = statementsOf(rotation, stacks.rotation.rotation, producers);
+    const granted = statementsOf(stacks.rotation.rotation, producers);
     expect(permissions(granted)).toEqual(
       permissions([
         LOGS_STATEMENT,
