@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { logger } from '../log.js';
-import { dataKeyItem } from '../store/items/data-key.js';
+import { dataKeyRotation } from '../store/items/data-key.js';
 import { valueItem } from '../store/items/value-item.js';
 import { TENANT_PATTERN } from '../store/keys.js';
 import type { RotationEvent } from './events.js';
@@ -60,13 +60,13 @@ export async function runRotation(
   const toRotate = new Set<string>();
   if (trigger['detail-type'] === 'RotateTenantKey') toRotate.add(trigger.detail.tenant);
   else if (trigger['detail-type'] === 'RotateAll') {
-    for (const tenant of await dataKeyItem.tenantsWith(deps, 'active')) toRotate.add(tenant);
-    for (const tenant of await dataKeyItem.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
+    for (const tenant of await dataKeyRotation.tenantsWith(deps, 'active')) toRotate.add(tenant);
+    for (const tenant of await dataKeyRotation.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
   } else {
     // Scheduled: resume interrupted rotations, rotate keys past their age.
-    for (const tenant of await dataKeyItem.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
+    for (const tenant of await dataKeyRotation.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
     const cutoff = new Date(now - deps.config.keyMaxAgeDays * DAY_MS).toISOString();
-    for (const tenant of await dataKeyItem.tenantsWith(deps, 'active', cutoff)) toRotate.add(tenant);
+    for (const tenant of await dataKeyRotation.tenantsWith(deps, 'active', cutoff)) toRotate.add(tenant);
   }
 
   const everyTenant = trigger['detail-type'] === 'RotateTenantKey' ? [...toRotate] : await allTenants(deps);
@@ -93,8 +93,8 @@ export async function runRotation(
 async function allTenants(deps: RotationDeps): Promise<string[]> {
   return [
     ...new Set([
-      ...(await dataKeyItem.tenantsWith(deps, 'active')),
-      ...(await dataKeyItem.tenantsWith(deps, 'retiring')),
+      ...(await dataKeyRotation.tenantsWith(deps, 'active')),
+      ...(await dataKeyRotation.tenantsWith(deps, 'retiring')),
     ]),
   ];
 }

@@ -45,10 +45,16 @@ export const dataKeyItem = {
   get: (table: TableDeps, tenant: string, version: number): Promise<DataKeyRecord | undefined> =>
     getItem(table, itemKeys.dataKey(tenant, version), shape),
 
+  putNew: putIfNew,
+};
+
+/**
+ * What only rotation does to data keys: apart from what the keyring of every endpoint uses, so
+ * that endpoint bundles (which tree-shake unused exports) do not carry it.
+ */
+export const dataKeyRotation = {
   all: (table: TableDeps, tenant: string): Promise<DataKeyRecord[]> =>
     readTenantItems(table, tenant, SK_PREFIX.dataKey, shape),
-
-  putNew: putIfNew,
 
   markRetiring({ config }: TableDeps, tenant: string, version: number): TransactItem {
     return {

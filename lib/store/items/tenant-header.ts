@@ -126,7 +126,13 @@ export const tenantHeaderItem = {
     });
     return { secrets: usage?.total ?? 0, valueBytes: usage?.value_bytes ?? 0 };
   },
+};
 
+/**
+ * What only rotation does to the header: apart from the operations every write uses, so that
+ * endpoint bundles (which tree-shake unused exports) do not carry it.
+ */
+export const tenantHeaderRotation = {
   async rotationState(table: TableDeps, tenant: string): Promise<RotationState> {
     const state = await getItem(table, itemKeys.tenantMeta(tenant), {
       schema: RotationStateRecord,
