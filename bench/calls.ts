@@ -24,6 +24,8 @@ export interface CallFigures {
   delete: OpUsage;
   inject10: { warm: OpUsage; coldCache: OpUsage };
   inject100: { warm: OpUsage; coldCache: OpUsage };
+  /** An environment's 100 values by service token; the cold call is also the token's first use, which it notes. */
+  serviceInject100: { warm: OpUsage; coldCache: OpUsage };
 }
 
 const V1 = '/api/v1/user/secrets';
@@ -58,6 +60,8 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
   const update = (sub: string, id: string) =>
     measure(`PUT ${V1}/{id}`, { sub, params: { id }, body: { value: BENCH_VALUE } });
   const inject = (sub: string) => measure(`GET ${V1}/env`, { sub }, INJECT_SCOPE);
+  const injectByToken = ({ sub, token }: { sub: string; token: string }) =>
+    measure('GET /api/service/env', { sub, bearer: token });
   const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
 
   await service.measureUnits(true);
@@ -76,12 +80,15 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
     await seeder.seedSecrets('calls-cold-create', 1);
     await seeder.seedSecrets('calls-inject-10', 10);
     await seeder.seedSecrets('calls-inject-100', 100);
+    const held = await seeder.seedServiceToken(await seeder.seedEnvironment('calls-service-inject-100', 100));
     const coldCreate = await create('calls-cold-create', 'ANOTHER');
     const coldUpdate = await update('calls-cold-update', toUpdate!.id);
     const coldInject10 = await inject('calls-inject-10');
     const warmInject10 = await inject('calls-inject-10');
     const coldInject100 = await inject('calls-inject-100');
     const warmInject100 = await inject('calls-inject-100');
+    const coldServiceInject100 = await injectByToken(held);
+    const warmServiceInject100 = await injectByToken(held);
     return {
       create: { warm: warmCreate.usage, coldCache: coldCreate.usage, newUser: newUser.usage },
       update: { warm: warmUpdate.usage, coldCache: coldUpdate.usage },
@@ -90,6 +97,7 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
       delete: deleted.usage,
       inject10: { warm: warmInject10.usage, coldCache: coldInject10.usage },
       inject100: { warm: warmInject100.usage, coldCache: coldInject100.usage },
+      serviceInject100: { warm: warmServiceInject100.usage, coldCache: coldServiceInject100.usage },
     };
   } finally {
     await service.measureUnits(false);

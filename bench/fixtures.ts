@@ -2,27 +2,74 @@ import type { Target } from './routes.js';
 import type { Seeder } from './seed.js';
 import type { TargetProcess } from './target-client.js';
 
-/** A stored secret the bench knows about. */
-export interface SecretRef {
+/** Whoever makes a call. */
+export interface Caller {
   sub: string;
+}
+
+/** A stored secret the bench knows about. */
+export interface SecretRef extends Caller {
   id: string;
   name: string;
 }
 
-/** A seeded environment: its owner, id and the keys of its secrets. */
-export interface EnvironmentRef {
-  sub: string;
+/** An environment and its owner. */
+export interface OwnedEnvironment extends Caller {
   environmentId: string;
+}
+
+/** A seeded environment: its owner, id and the keys of its secrets. */
+export interface EnvironmentRef extends OwnedEnvironment {
   keys: string[];
 }
 
-export interface Reader {
-  sub: string;
+/** A service token of an environment, by id: what its owner revokes. */
+export interface TokenRef extends OwnedEnvironment {
+  tokenId: string;
+}
+
+/** A service token a runtime holds, and the hash its lookup item is found by (for the floor, which hashes nothing). */
+export interface HeldToken extends TokenRef {
+  token: string;
+  tokenHash: string;
+}
+
+export interface Reader extends Caller {
   secrets: SecretRef[];
 }
 
 /** Secrets per reader: a typical user's set for the route runs (the scale runs vary it). */
 export const READER_SECRETS = 10;
+/** An owner's live and deleted environments for the list of deleted ones: one page holds them all. */
+const LIVE_ENVIRONMENTS = 3;
+const DELETED_ENVIRONMENTS = 2;
+/** A user's audit events: more than a page (50), so a list reads a full one. */
+const AUDIT_EVENTS = 60;
+
+/**
+ * What one run leaves for a later one (secrets it created, environments it deleted, tokens
+ * it made), per target and connection.
+ */
+export class Leftovers<T> {
+  private readonly piles = new Map<Target, T[][]>();
+
+  record(target: Target, client: number, item: T): void {
+    const piles = this.piles.get(target) ?? [];
+    const pile = piles[client] ?? [];
+    pile.push(item);
+    piles[client] = pile;
+    this.piles.set(target, piles);
+  }
+
+  /** Hands the piles over, one per connection (any beyond go to the first): nothing else will use them. */
+  take(target: Target, connections: number): T[][] {
+    const left = this.piles.get(target) ?? [];
+    this.piles.delete(target);
+    const piles = Array.from({ length: connections }, (_, client) => left[client] ?? []);
+    for (const extra of left.slice(connections)) piles[0]!.push(...(extra ?? []));
+    return piles;
+  }
+}
 
 /**
  * Data the route runs share, made on first use and kept apart per target, so that what the
@@ -31,9 +78,10 @@ export const READER_SECRETS = 10;
 export class Fixtures {
   /** Tenants a run may ask the service to hold warm: its key cache keeps 1024 slots, two per tenant. */
   readonly maxWarmTenants = 500;
-  private readonly readerSets = new Map<string, Promise<Reader[]>>();
-  private readonly environmentSets = new Map<string, Promise<EnvironmentRef[]>>();
-  private readonly created = new Map<Target, SecretRef[][]>();
+  readonly createdSecrets = new Leftovers<SecretRef>();
+  readonly deletedEnvironments = new Leftovers<OwnedEnvironment>();
+  readonly createdTokens = new Leftovers<TokenRef>();
+  private readonly made = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly seeder: Seeder,
@@ -42,18 +90,14 @@ export class Fixtures {
 
   /** One user per connection, each with READER_SECRETS secrets. */
   readers(target: Target, connections: number): Promise<Reader[]> {
-    const key = `${target}/${connections}`;
-    let readers = this.readerSets.get(key);
-    if (!readers) {
-      readers = Promise.all(
+    return this.once(`readers/${target}/${connections}`, () =>
+      Promise.all(
         Array.from({ length: connections }, async (_, client) => {
           const sub = `${target}-reader-${client}`;
           return { sub, secrets: await this.seeder.seedSecrets(sub, READER_SECRETS) };
         }),
-      );
-      this.readerSets.set(key, readers);
-    }
-    return readers;
+      ),
+    );
   }
 
   /**
@@ -61,48 +105,83 @@ export class Fixtures {
    * READER_SECRETS secrets, a writer's starts empty for the create runs.
    */
   environments(target: Target, connections: number, role: 'reader' | 'writer'): Promise<EnvironmentRef[]> {
-    const key = `${target}/${connections}/${role}`;
-    let environments = this.environmentSets.get(key);
-    if (!environments) {
-      const secrets = role === 'reader' ? READER_SECRETS : 0;
-      environments = Promise.all(
+    const secrets = role === 'reader' ? READER_SECRETS : 0;
+    return this.once(`environments/${target}/${connections}/${role}`, () =>
+      Promise.all(
         Array.from({ length: connections }, (_, client) =>
           this.seeder.seedEnvironment(`${target}-env-${role}-${client}`, secrets),
         ),
-      );
-      this.environmentSets.set(key, environments);
-    }
-    return environments;
+      ),
+    );
   }
 
-  /** Remembers a secret a create run made, by the connection that made it. */
-  recordCreated(target: Target, client: number, secret: SecretRef): void {
-    const piles = this.created.get(target) ?? [];
-    const pile = piles[client] ?? [];
-    pile.push(secret);
-    piles[client] = pile;
-    this.created.set(target, piles);
-  }
-
-  /**
-   * Secrets to delete, one pile per connection: what the create runs made, topped up with
-   * seeded secrets to `count`. Hands them over: nothing else will use them.
-   */
-  async deletable(target: Target, connections: number, count: number): Promise<SecretRef[][]> {
-    const made = this.created.get(target) ?? [];
-    this.created.delete(target);
-    const piles = Array.from({ length: connections }, (_, client) => made[client] ?? []);
-    for (const extra of made.slice(connections)) piles[0]!.push(...extra);
-    const missing = count - piles.reduce((sum, pile) => sum + pile.length, 0);
-    if (missing > 0) {
-      const perClient = Math.ceil(missing / connections);
-      await Promise.all(
-        piles.map(async (pile, client) =>
-          pile.push(...(await this.seeder.seedSecrets(`${target}-pool-${client}`, perClient))),
+  /** A service token of each reader's environment, so a service-token inject reads what the reader's inject reads. */
+  heldTokens(target: Target, connections: number): Promise<HeldToken[]> {
+    return this.once(`tokens/${target}/${connections}`, async () =>
+      Promise.all(
+        (await this.environments(target, connections, 'reader')).map((environment) =>
+          this.seeder.seedServiceToken(environment),
         ),
-      );
-    }
-    return piles;
+      ),
+    );
+  }
+
+  /** One owner per connection, of some live and some deleted environments. */
+  ownersOfDeleted(target: Target, connections: number): Promise<Caller[]> {
+    return this.once(`deleted/${target}/${connections}`, () =>
+      Promise.all(
+        Array.from({ length: connections }, async (_, client) => {
+          const sub = `${target}-env-trash-${client}`;
+          await this.seeder.seedEmptyEnvironments(sub, LIVE_ENVIRONMENTS, 'live');
+          await this.seeder.seedEmptyEnvironments(sub, DELETED_ENVIRONMENTS, 'deleted');
+          return { sub };
+        }),
+      ),
+    );
+  }
+
+  /** One user per connection with AUDIT_EVENTS audit events. */
+  auditedUsers(target: Target, connections: number): Promise<Caller[]> {
+    return this.once(`audited/${target}/${connections}`, () =>
+      Promise.all(
+        Array.from({ length: connections }, async (_, client) => {
+          const sub = `${target}-audited-${client}`;
+          await this.seeder.seedAuditEvents(sub, AUDIT_EVENTS);
+          return { sub };
+        }),
+      ),
+    );
+  }
+
+  /** Secrets to delete, one pile per connection: what the create runs made, topped up with seeded secrets to `count`. */
+  deletableSecrets(target: Target, connections: number, count: number): Promise<SecretRef[][]> {
+    return topUp(this.createdSecrets.take(target, connections), count, (client, n) =>
+      this.seeder.seedSecrets(`${target}-pool-${client}`, n),
+    );
+  }
+
+  /** Environments to delete, `count` in all, one pile per connection. */
+  deletableEnvironments(target: Target, connections: number, count: number): Promise<OwnedEnvironment[][]> {
+    return topUp(
+      Array.from({ length: connections }, () => []),
+      count,
+      (client, n) => this.seeder.seedEmptyEnvironments(`${target}-env-pool-${client}`, n, 'live'),
+    );
+  }
+
+  /** Environments to restore, one pile per connection: what the delete runs deleted, topped up with seeded ones to `count`. */
+  restorableEnvironments(target: Target, connections: number, count: number): Promise<OwnedEnvironment[][]> {
+    return topUp(this.deletedEnvironments.take(target, connections), count, (client, n) =>
+      this.seeder.seedEmptyEnvironments(`${target}-env-pool-${client}`, n, 'deleted'),
+    );
+  }
+
+  /** Tokens to revoke, one pile per connection: what the create runs made, topped up with seeded ones to `count`. */
+  async revocableTokens(target: Target, connections: number, count: number): Promise<TokenRef[][]> {
+    const environments = await this.environments(target, connections, 'writer');
+    return topUp(this.createdTokens.take(target, connections), count, (client, n) =>
+      this.seeder.seedServiceTokens(environments[client]!, n),
+    );
   }
 
   /** Has the service load these tenants' data keys, as a warm function would hold them. */
@@ -110,4 +189,28 @@ export class Fixtures {
     if (subs.length > this.maxWarmTenants) throw new Error(`At most ${this.maxWarmTenants} tenants can be held warm`);
     await this.service.warm(subs);
   }
+
+  /** Makes a fixture on first use; later uses share it. */
+  private once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let fixture = this.made.get(key) as Promise<T> | undefined;
+    if (!fixture) {
+      fixture = make();
+      this.made.set(key, fixture);
+    }
+    return fixture;
+  }
+}
+
+/** Tops the piles up to `count` items in all, each connection's share seeded by `seed(client, n)`. */
+async function topUp<T>(
+  piles: T[][],
+  count: number,
+  seed: (client: number, n: number) => Promise<T[]>,
+): Promise<T[][]> {
+  const missing = count - piles.reduce((sum, pile) => sum + pile.length, 0);
+  if (missing > 0) {
+    const perClient = Math.ceil(missing / piles.length);
+    await Promise.all(piles.map(async (pile, client) => pile.push(...(await seed(client, perClient)))));
+  }
+  return piles;
 }

@@ -6,7 +6,7 @@ import type { BenchCall, FloorOp, FloorStore } from './routes.js';
 
 /**
  * The floor: a bare node:http handler that runs a route's essential storage work (its one
- * operation, after the membership read for environment routes) and answers with what it read. No JWT check, middleware, validation or crypto — the lower bound any
+ * operation, after the access check (member item and environment header) for environment routes) and answers with what it read. No JWT check, middleware, validation or crypto — the lower bound any
  * implementation of the route pays on this machine. The call arrives as the request body,
  * the route as a header.
  */

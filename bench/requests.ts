@@ -35,13 +35,17 @@ function routePath(route: RouteDefinition, call: BenchCall): string {
   return call.query ? `${path}?${new URLSearchParams(call.query)}` : path;
 }
 
+/** The request, carrying the call's service token if it has one, else `token` (the JWT signed for its caller). */
 export function gatewayRequest(route: RouteDefinition, call: BenchCall, token: string): HttpCall {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = { authorization: `Bearer ${call.bearer ?? token}` };
   if (call.body) headers['content-type'] = 'application/json';
   return { method: route.method, path: routePath(route, call), headers, body: call.body && JSON.stringify(call.body) };
 }
 
-/** A minimal HTTP API payload v2 event with the claims the JWT authorizer would pass on. */
+/**
+ * A minimal HTTP API payload v2 event with the claims the JWT authorizer would pass on, and
+ * the call's service token, which its route's function reads itself.
+ */
 export function lambdaEvent(
   route: RouteDefinition,
   call: BenchCall,
@@ -65,7 +69,10 @@ export function lambdaEvent(
     routeKey: routeKey(route),
     rawPath: path,
     rawQueryString: call.query ? String(new URLSearchParams(call.query)) : '',
-    headers: call.body ? { 'content-type': 'application/json' } : {},
+    headers: {
+      ...(call.body ? { 'content-type': 'application/json' } : {}),
+      ...(call.bearer ? { authorization: `Bearer ${call.bearer}` } : {}),
+    },
     queryStringParameters: call.query,
     pathParameters: Object.keys(pathParameters).length ? pathParameters : undefined,
     body: call.body && JSON.stringify(call.body),

@@ -1,5 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { auditChange, recordAccess } from '../lib/audit/audit.js';
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
 import { systemClock } from '../lib/clock.js';
@@ -7,26 +13,37 @@ import { newSecretRecord } from '../lib/environments/secrets.js';
 import { valueBytes } from '../lib/quota/quota.js';
 import { MASK } from '../lib/secrets/masking.js';
 import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
+import { PageQuery } from '../lib/store/cursor.js';
 import { projection } from '../lib/store/expressions.js';
+import {
+  ENVIRONMENT_HEADER_ATTRIBUTES,
+  type EnvironmentHeaderRecord,
+  environmentHeaderItem,
+} from '../lib/store/items/environment-header.js';
 import {
   environmentSecretItem,
   ENVIRONMENT_SECRET_METADATA_ATTRIBUTES as SECRET_METADATA_ATTRIBUTES,
   ENVIRONMENT_SECRET_VALUE_ATTRIBUTES as SECRET_VALUE_ATTRIBUTES,
 } from '../lib/store/items/environment-secret.js';
 import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES } from '../lib/store/items/member.js';
+import { ServiceTokenRecord, serviceTokenItem } from '../lib/store/items/service-token.js';
+import { ServiceTokenLookupRecord, serviceTokenLookupItem } from '../lib/store/items/service-token-lookup.js';
 import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
 import { USER_SECRET_METADATA_ATTRIBUTES as METADATA_ATTRIBUTES } from '../lib/store/items/user-secret.js';
 import {
   ENVIRONMENT_TENANT_PREFIX,
   environmentTenant,
   itemKeys,
+  type Key,
   prefixEnd,
   SK_META,
   SK_PREFIX,
   userTenant,
 } from '../lib/store/keys.js';
 import { TABLE_DEFINITION } from '../lib/store/table.js';
-import type { EnvironmentRef, Fixtures, SecretRef } from './fixtures.js';
+import type { TransactItem } from '../lib/store/transactions.js';
+import type { CreateServiceTokenBody } from '../lib/tokens/schemas.js';
+import type { Caller, EnvironmentRef, Fixtures, SecretRef } from './fixtures.js';
 
 /**
  * The routes the bench drives, one entry each: how to make the calls of a run (`prepare`)
@@ -34,9 +51,10 @@ import type { EnvironmentRef, Fixtures, SecretRef } from './fixtures.js';
  * handler with no middleware, validation or crypto. A new route is one more entry here.
  *
  * So the ratio to the floor is what the service's code adds. What the storage design itself
- * costs is visible beside it: every environment route but the list of environments first reads
- * the caller's member item (its access check); updates and deletes read the record they
- * change; inject and reveal write their audit item before plaintext leaves (see BENCHMARKS.md).
+ * costs is visible beside it: every environment route but the lists first reads the caller's
+ * member item and the environment's header together (its access check); updates and deletes
+ * read the record they change; inject and reveal write their audit item before plaintext
+ * leaves (see BENCHMARKS.md).
  */
 
 /** Who runs a call: the gateway with the real handlers, the floor server, or a fresh process importing a bundle. */
@@ -45,6 +63,8 @@ export type Target = 'gateway' | 'floor' | 'cold';
 /** One request, independent of how it is sent. */
 export interface BenchCall {
   sub: string;
+  /** A service token, sent instead of the JWT signed for `sub`, on the route that takes one. */
+  bearer?: string;
   /** Values of the route's `{param}` segments, plus anything the floor op needs to name the same items. */
   params?: Record<string, string>;
   query?: Record<string, string>;
@@ -87,6 +107,9 @@ export interface RouteBench {
 /** A typical API key: long enough to be masked as head••••tail. */
 export const BENCH_VALUE = 'sk-bench-0123456789abcdefghijklmnopqrstuvwxyz';
 
+/** The service token the bench makes, by the route and by the seeder alike. */
+export const BENCH_TOKEN: CreateServiceTokenBody = { name: 'bench', expiresInDays: 90 };
+
 /**
  * The bench's per-tenant quota (bench/run.ts sets it for the service too): a create run writes
  * thousands of secrets for one user, far past the default of 1,000.
@@ -99,8 +122,16 @@ const sealedBytes = (value: string) => 12 + Buffer.byteLength(value) + 16;
 const V1 = '/api/v1/user/secrets';
 const ENVIRONMENTS = '/api/environments';
 const ENVIRONMENT_SECRETS = `${ENVIRONMENTS}/{id}/secrets`;
-/** The data key version of a seeded environment: its first and only one. */
+const SERVICE_TOKENS = `${ENVIRONMENTS}/{id}/tokens`;
+/** The data key version of a seeded tenant (a user or an environment): its first and only one. */
 const SEEDED_KEY_VERSION = 1;
+const DAY_MS = 86_400_000;
+/** When a floor-deleted environment is due for purging: the service's default window (restore runs need it ahead). */
+const FLOOR_RECOVERY_MS = 7 * DAY_MS;
+const SERVICE_TOKEN_ATTRIBUTES = Object.keys(ServiceTokenRecord.shape);
+const SERVICE_TOKEN_LOOKUP_ATTRIBUTES = Object.keys(ServiceTokenLookupRecord.shape);
+/** The page a list call without `limit` gets. */
+const DEFAULT_PAGE_LIMIT = PageQuery.parse({}).limit;
 
 export const ROUTE_BENCHES: readonly RouteBench[] = [
   {
@@ -115,7 +146,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
           body: { name: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE },
         }),
         answered: (client, call, body) =>
-          fixtures.recordCreated(plan.target, client, createdRef(call, String(call.body!.name), body)),
+          fixtures.createdSecrets.record(plan.target, client, createdRef(call, String(call.body!.name), body)),
       };
     },
     floor: (store, { sub, body }) => floorCreate(store, sub, String(body!.name), 'custom', String(body!.value)),
@@ -143,7 +174,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
             : { sub, body: { provider: PRESET_PROVIDERS[n % PRESET_PROVIDERS.length]!, value: BENCH_VALUE } };
         },
         answered: (client, call, body) =>
-          fixtures.recordCreated(
+          fixtures.createdSecrets.record(
             plan.target,
             client,
             createdRef(call, PRESET_NAMES[String(call.body!.provider)]!, body),
@@ -158,16 +189,20 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   {
     route: `GET ${V1}`,
     async prepare(fixtures, plan) {
-      const readers = await fixtures.readers(plan.target, plan.connections);
-      return { subs: readers.map((r) => r.sub), next: (client) => ({ sub: readers[client]!.sub }) };
+      return eachConnection(await fixtures.readers(plan.target, plan.connections), ({ sub }) => ({ sub }));
     },
+    // The first page as the service reads it: META (for `total`) and the page of names in one Query.
     floor: async ({ ddb, tableName }, { sub, query }) => {
       const { Items = [] } = await ddb.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': userTenant(sub), ':prefix': SK_PREFIX.userSecretName },
-          Limit: Number(query?.limit ?? 50) + 1,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :meta AND :end',
+          ExpressionAttributeValues: {
+            ':pk': userTenant(sub),
+            ':meta': SK_META,
+            ':end': prefixEnd(SK_PREFIX.userSecretName),
+          },
+          Limit: pageLimit(query) + 2,
           ConsistentRead: true,
         }),
       );
@@ -180,17 +215,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       const readers = await fixtures.readers(plan.target, plan.connections);
       return { subs: readers.map((r) => r.sub), next: cycleSecrets(readers, () => undefined) };
     },
-    floor: async ({ ddb, tableName }, { sub, params }) => {
-      const { Item } = await ddb.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: itemKeys.userSecret(userTenant(sub), params!.id!),
-          ConsistentRead: true,
-          ...projection(...METADATA_ATTRIBUTES),
-        }),
-      );
-      return Item;
-    },
+    floor: (store, { sub, params }) => floorReadUserSecret(store, userTenant(sub), params!.id!),
   },
   {
     route: `PUT ${V1}/{id}`,
@@ -198,38 +223,36 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       const readers = await fixtures.readers(plan.target, plan.connections);
       return { subs: readers.map((r) => r.sub), next: cycleSecrets(readers, () => ({ value: BENCH_VALUE })) };
     },
-    floor: async ({ ddb, tableName }, { sub, params, body }) => {
+    floor: async (store, { sub, params, body }) => {
       const tenant = userTenant(sub);
       const now = new Date().toISOString();
-      await floorReadUserSecret({ ddb, tableName }, tenant, params!.id!);
-      await ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: itemKeys.userSecret(tenant, params!.id!),
-                UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now ADD version :one',
-                ExpressionAttributeValues: {
-                  ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
-                  ':kv': 1,
-                  ':masked': MASK,
-                  ':now': now,
-                  ':one': 1,
-                },
-              },
+      await floorReadUserSecret(store, tenant, params!.id!);
+      await floorTransact(
+        store,
+        {
+          Update: {
+            TableName: store.tableName,
+            Key: itemKeys.userSecret(tenant, params!.id!),
+            UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now ADD version :one',
+            ExpressionAttributeValues: {
+              ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
+              ':kv': SEEDED_KEY_VERSION,
+              ':masked': MASK,
+              ':now': now,
+              ':one': 1,
             },
-            {
-              Update: {
-                TableName: tableName,
-                Key: itemKeys.userSecretName(tenant, params!.name!),
-                UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
-                ExpressionAttributeValues: { ':masked': MASK, ':now': now },
-              },
-            },
-            floorChangeAudit({ ddb, tableName }, tenant, sub, [params!.name!]),
-          ],
-        }),
+          },
+        },
+        {
+          Update: {
+            TableName: store.tableName,
+            Key: itemKeys.userSecretName(tenant, params!.name!),
+            UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
+            ExpressionAttributeValues: { ':masked': MASK, ':now': now },
+          },
+        },
+        sameSizeValueCheck(store, tenant),
+        floorChangeAudit(store, tenant, sub, [params!.name!]),
       );
       return { id: params!.id };
     },
@@ -237,35 +260,20 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   {
     route: `DELETE ${V1}/{id}`,
     async prepare(fixtures, plan) {
-      const pool = await fixtures.deletable(plan.target, plan.connections, plan.calls);
-      return {
-        subs: [...new Set(pool.flat().map((secret) => secret.sub))],
-        next: (client) => {
-          // A connection deletes what it created; once that is gone it helps itself to the largest other pile.
-          const own = pool[client]!;
-          const from = own.length
-            ? own
-            : pool.reduce((largest, pile) => (pile.length > largest.length ? pile : largest));
-          const secret = from.pop();
-          return secret && { sub: secret.sub, params: { id: secret.id, name: secret.name } };
-        },
-      };
+      return poolCalls(await fixtures.deletableSecrets(plan.target, plan.connections, plan.calls), (secret) => ({
+        sub: secret.sub,
+        params: { id: secret.id, name: secret.name },
+      }));
     },
-    floor: async ({ ddb, tableName }, { sub, params }) => {
+    floor: async (store, { sub, params }) => {
       const tenant = userTenant(sub);
-      await floorReadUserSecret({ ddb, tableName }, tenant, params!.id!);
-      await ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Delete: { TableName: tableName, Key: itemKeys.userSecret(tenant, params!.id!) } },
-            { Delete: { TableName: tableName, Key: itemKeys.userSecretName(tenant, params!.name!) } },
-            tenantHeaderItem.changeUsage(tableOf({ ddb, tableName }), tenant, {
-              secrets: -1,
-              bytes: -valueBytes(BENCH_VALUE),
-            })!,
-            floorChangeAudit({ ddb, tableName }, tenant, sub, [params!.name!]),
-          ],
-        }),
+      await floorReadUserSecret(store, tenant, params!.id!);
+      await floorTransact(
+        store,
+        { Delete: { TableName: store.tableName, Key: itemKeys.userSecret(tenant, params!.id!) } },
+        { Delete: { TableName: store.tableName, Key: itemKeys.userSecretName(tenant, params!.name!) } },
+        tenantHeaderItem.changeUsage(tableOf(store), tenant, { secrets: -1, bytes: -valueBytes(BENCH_VALUE) })!,
+        floorChangeAudit(store, tenant, sub, [params!.name!]),
       );
       return undefined;
     },
@@ -274,13 +282,12 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     route: `GET ${V1}/env`,
     scope: INJECT_SCOPE,
     async prepare(fixtures, plan) {
-      const readers = await fixtures.readers(plan.target, plan.connections);
-      return { subs: readers.map((r) => r.sub), next: (client) => ({ sub: readers[client]!.sub }) };
+      return eachConnection(await fixtures.readers(plan.target, plan.connections), ({ sub }) => ({ sub }));
     },
-    floor: async ({ ddb, tableName }, { sub }) => {
-      const { Items = [] } = await ddb.send(
+    floor: async (store, { sub }) => {
+      const { Items = [] } = await store.ddb.send(
         new QueryCommand({
-          TableName: tableName,
+          TableName: store.tableName,
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
           ExpressionAttributeValues: { ':pk': userTenant(sub), ':prefix': SK_PREFIX.secret },
           ProjectionExpression: 'id, #name, kv, ct',
@@ -289,7 +296,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
         }),
       );
       await floorAudit(
-        { ddb, tableName },
+        store,
         userTenant(sub),
         sub,
         Items.map((item) => String(item.name)),
@@ -301,52 +308,65 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     },
   },
   {
+    route: 'GET /api/v1/user/audit',
+    async prepare(fixtures, plan) {
+      return eachConnection(await fixtures.auditedUsers(plan.target, plan.connections), ({ sub }) => ({ sub }));
+    },
+    // One page of the user's audit events, newest first.
+    floor: async ({ ddb, tableName }, { sub, query }) => {
+      const { Items = [] } = await ddb.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': userTenant(sub), ':prefix': SK_PREFIX.audit },
+          ScanIndexForward: false,
+          Limit: pageLimit(query) + 1,
+          ConsistentRead: true,
+        }),
+      );
+      return Items;
+    },
+  },
+  {
     route: `POST ${ENVIRONMENT_SECRETS}`,
     async prepare(fixtures, plan) {
-      const environments = await fixtures.environments(plan.target, plan.connections, 'writer');
-      const counts = environments.map(() => 0);
-      return {
-        subs: environments.map((environment) => environment.sub),
-        next: (client) => {
-          const { sub, environmentId } = environments[client]!;
-          return {
-            sub,
-            params: { id: environmentId },
-            body: { key: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE },
-          };
-        },
-      };
+      const counts = Array.from({ length: plan.connections }, () => 0);
+      return eachConnection(
+        await fixtures.environments(plan.target, plan.connections, 'writer'),
+        ({ sub, environmentId }, client) => ({
+          sub,
+          params: { id: environmentId },
+          body: { key: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE },
+        }),
+      );
     },
     floor: async (store, { sub, params, body }) => {
-      const tenant = await floorAuthorize(store, sub, params!.id!);
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
       const value = String(body!.value);
       const record = newSecretRecord(
         sub,
         { key: String(body!.key), value, description: '', neverReveal: false },
         new Date().toISOString(),
       );
-      await store.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: store.tableName,
-                Item: environmentSecretItem.build(tenant, record, {
-                  kv: SEEDED_KEY_VERSION,
-                  ct: Buffer.alloc(sealedBytes(value)),
-                }),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            tenantHeaderItem.changeUsage(tableOf(store), tenant, {
-              secrets: 1,
-              bytes: valueBytes(value),
-              sealedUnder: SEEDED_KEY_VERSION,
-              quota: BENCH_QUOTA,
-            })!,
-            floorChangeAudit(store, tenant, sub, [record.key]),
-          ],
-        }),
+      await floorTransact(
+        store,
+        {
+          Put: {
+            TableName: store.tableName,
+            Item: environmentSecretItem.build(tenant, record, {
+              kv: SEEDED_KEY_VERSION,
+              ct: Buffer.alloc(sealedBytes(value)),
+            }),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        tenantHeaderItem.changeUsage(tableOf(store), tenant, {
+          secrets: 1,
+          bytes: valueBytes(value),
+          sealedUnder: SEEDED_KEY_VERSION,
+          quota: BENCH_QUOTA,
+        })!,
+        floorChangeAudit(store, tenant, sub, [record.key]),
       );
       return record;
     },
@@ -355,14 +375,14 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     route: `GET ${ENVIRONMENT_SECRETS}`,
     prepare: readerCalls(false),
     floor: async (store, { sub, params, query }) => {
-      const tenant = await floorAuthorize(store, sub, params!.id!);
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
       // The first page as the service reads it: META (for `total`) and the page in one Query.
       const { Items = [] } = await store.ddb.send(
         new QueryCommand({
           TableName: store.tableName,
           KeyConditionExpression: 'PK = :pk AND SK BETWEEN :meta AND :end',
           ExpressionAttributeValues: { ':pk': tenant, ':meta': SK_META, ':end': prefixEnd(SK_PREFIX.secret) },
-          Limit: Number(query?.limit ?? 50) + 2,
+          Limit: pageLimit(query) + 2,
           ConsistentRead: true,
           ...projection('SK', 'total', ...SECRET_METADATA_ATTRIBUTES),
         }),
@@ -385,35 +405,26 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     floor: async (store, { sub, params, body }) => {
       const tenant = environmentTenant(params!.id!);
       await floorGetSecret(store, sub, params!, SECRET_METADATA_ATTRIBUTES);
-      await store.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: store.tableName,
-                Key: itemKeys.environmentSecret(tenant, params!.key!),
-                UpdateExpression:
-                  'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, updated_by = :sub ADD version :one',
-                ExpressionAttributeValues: {
-                  ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
-                  ':kv': SEEDED_KEY_VERSION,
-                  ':masked': MASK,
-                  ':now': new Date().toISOString(),
-                  ':sub': sub,
-                  ':one': 1,
-                },
-              },
+      await floorTransact(
+        store,
+        {
+          Update: {
+            TableName: store.tableName,
+            Key: itemKeys.environmentSecret(tenant, params!.key!),
+            UpdateExpression:
+              'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, updated_by = :sub ADD version :one',
+            ExpressionAttributeValues: {
+              ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
+              ':kv': SEEDED_KEY_VERSION,
+              ':masked': MASK,
+              ':now': new Date().toISOString(),
+              ':sub': sub,
+              ':one': 1,
             },
-            // The bench writes values of one length, so the usage check is the key check alone.
-            tenantHeaderItem.changeUsage(tableOf(store), tenant, {
-              secrets: 0,
-              bytes: 0,
-              sealedUnder: SEEDED_KEY_VERSION,
-              quota: BENCH_QUOTA,
-            })!,
-            floorChangeAudit(store, tenant, sub, [params!.key!]),
-          ],
-        }),
+          },
+        },
+        sameSizeValueCheck(store, tenant),
+        floorChangeAudit(store, tenant, sub, [params!.key!]),
       );
       return { key: params!.key };
     },
@@ -433,51 +444,106 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     scope: INJECT_SCOPE,
     prepare: readerCalls(false),
     floor: async (store, { sub, params }) => {
-      const tenant = await floorAuthorize(store, sub, params!.id!);
-      const { Items = [] } = await store.ddb.send(
-        new QueryCommand({
-          TableName: store.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
-          ConsistentRead: true,
-          ...projection(...SECRET_VALUE_ATTRIBUTES),
-        }),
-      );
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const items = await floorEnvironmentValues(store, tenant);
       await floorAudit(
         store,
         tenant,
         sub,
-        Items.map((item) => String(item.key)),
+        items.map((item) => String(item.key)),
       );
-      return {
-        env: Object.fromEntries(Items.map((item) => [item.key, Buffer.from(item.ct as Uint8Array).toString('base64')])),
-      };
+      return { env: sealedEnv(items) };
     },
   },
   {
     route: `GET ${ENVIRONMENTS}/{id}`,
     prepare: readerCalls(false),
-    // The caller's role, then the environment's header.
-    floor: async (store, { sub, params }) => {
-      const tenant = await floorAuthorize(store, sub, params!.id!);
-      const { Item } = await store.ddb.send(
-        new GetCommand({ TableName: store.tableName, Key: itemKeys.tenantMeta(tenant), ConsistentRead: true }),
+    // The access check reads the header, which is all the route answers with.
+    floor: async (store, { sub, params }) => (await floorAuthorize(store, sub, params!.id!)).environment,
+  },
+  {
+    route: `PATCH ${ENVIRONMENTS}/{id}`,
+    async prepare(fixtures, plan) {
+      const counts = Array.from({ length: plan.connections }, () => 0);
+      return eachConnection(
+        await fixtures.environments(plan.target, plan.connections, 'writer'),
+        ({ sub, environmentId }, client) => ({
+          sub,
+          params: { id: environmentId },
+          body: { name: `bench ${client} ${counts[client]!++}` },
+        }),
       );
-      return Item;
+    },
+    // The access check, then the header's rename (on condition it is still as read) and the audit.
+    floor: async (store, { sub, params, body }) => {
+      const { tenant, environment } = await floorAuthorize(store, sub, params!.id!);
+      const next = { ...environment, name: String(body!.name), updated_at: new Date().toISOString() };
+      await floorTransact(
+        store,
+        environmentHeaderItem.rename(tableOf(store), tenant, next, environment),
+        floorChangeAudit(store, tenant, sub, []),
+      );
+      return next;
+    },
+  },
+  {
+    route: `DELETE ${ENVIRONMENTS}/{id}`,
+    async prepare(fixtures, plan) {
+      const piles = await fixtures.deletableEnvironments(plan.target, plan.connections, plan.calls);
+      return {
+        ...poolCalls(piles, ({ sub, environmentId }) => ({ sub, params: { id: environmentId } })),
+        // What a delete run deleted, the restore run brings back.
+        answered: (client, { sub, params }) =>
+          fixtures.deletedEnvironments.record(plan.target, client, { sub, environmentId: params!.id! }),
+      };
+    },
+    floor: async (store, { sub, params }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const now = Date.now();
+      await floorTransact(
+        store,
+        environmentHeaderItem.markDeleted(tableOf(store), tenant, {
+          deleted_at: new Date(now).toISOString(),
+          deleted_by: sub,
+          purge_at: new Date(now + FLOOR_RECOVERY_MS).toISOString(),
+        }),
+        floorChangeAudit(store, tenant, sub, []),
+      );
+      return undefined;
+    },
+  },
+  {
+    route: `POST ${ENVIRONMENTS}/{id}/restore`,
+    async prepare(fixtures, plan) {
+      const piles = await fixtures.restorableEnvironments(plan.target, plan.connections, plan.calls);
+      return poolCalls(piles, ({ sub, environmentId }) => ({ sub, params: { id: environmentId } }));
+    },
+    floor: async (store, { sub, params }) => {
+      // The access check's two reads, wanting the environment deleted rather than live.
+      const { tenant, member, environment } = await floorReadAccess(store, sub, params!.id!);
+      if (!member || environment?.deleted_at === undefined) throw new Error('Not a deleted environment of the caller');
+      const now = new Date().toISOString();
+      await floorTransact(
+        store,
+        environmentHeaderItem.restore(tableOf(store), tenant, now),
+        floorChangeAudit(store, tenant, sub, []),
+      );
+      const { deleted_at: _, deleted_by: __, purge_at: ___, ...restored } = environment;
+      return { ...restored, updated_at: now };
     },
   },
   {
     route: `GET ${ENVIRONMENTS}/{id}/members`,
     prepare: readerCalls(false),
-    // The caller's role, then one page of member items.
+    // The access check, then one page of member items.
     floor: async (store, { sub, params, query }) => {
-      const tenant = await floorAuthorize(store, sub, params!.id!);
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
       const { Items = [] } = await store.ddb.send(
         new QueryCommand({
           TableName: store.tableName,
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
           ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.member },
-          Limit: Number(query?.limit ?? 50) + 1,
+          Limit: pageLimit(query) + 1,
           ConsistentRead: true,
           ...projection('SK', ...MEMBER_ATTRIBUTES),
         }),
@@ -488,25 +554,146 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
   {
     route: `GET ${ENVIRONMENTS}`,
     async prepare(fixtures, plan) {
-      const environments = await fixtures.environments(plan.target, plan.connections, 'reader');
+      return eachConnection(await fixtures.environments(plan.target, plan.connections, 'reader'), ({ sub }) => ({
+        sub,
+      }));
+    },
+    // The caller's memberships from GSI1, then the page's headers: the list needs no access check beyond the token.
+    floor: async (store, { sub, query }) => floorHeaders(store, await floorMemberships(store, sub, pageLimit(query))),
+  },
+  {
+    route: `GET ${ENVIRONMENTS}/deleted`,
+    async prepare(fixtures, plan) {
+      return eachConnection(await fixtures.ownersOfDeleted(plan.target, plan.connections), ({ sub }) => ({ sub }));
+    },
+    // As the list of environments, for the owned ones only. The caller's memberships fit one page
+    // holding deleted environments, so the route reads no further page.
+    floor: async (store, { sub, query }) => {
+      const memberships = await floorMemberships(store, sub, pageLimit(query));
+      const headers = await floorHeaders(
+        store,
+        memberships.filter((membership) => membership.role === 'owner'),
+      );
+      const now = new Date().toISOString();
+      return headers.filter((header) => header.purge_at !== undefined && header.purge_at > now);
+    },
+  },
+  {
+    route: `POST ${SERVICE_TOKENS}`,
+    async prepare(fixtures, plan) {
       return {
-        subs: environments.map((environment) => environment.sub),
-        next: (client) => ({ sub: environments[client]!.sub }),
+        ...eachConnection(
+          await fixtures.environments(plan.target, plan.connections, 'writer'),
+          ({ sub, environmentId }) => ({ sub, params: { id: environmentId }, body: { ...BENCH_TOKEN } }),
+        ),
+        // What a create run made, the revoke run revokes.
+        answered: (client, { sub, params }, body) =>
+          fixtures.createdTokens.record(plan.target, client, {
+            sub,
+            environmentId: params!.id!,
+            tokenId: (JSON.parse(body) as { id: string }).id,
+          }),
       };
     },
-    // The caller's member items from GSI1: the list needs no access check beyond the token.
-    floor: async ({ ddb, tableName }, { sub, query }) => {
-      const { Items = [] } = await ddb.send(
+    floor: async (store, { sub, params, body }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const now = Date.now();
+      const record: ServiceTokenRecord = {
+        id: randomUUID(),
+        name: String(body!.name),
+        created_at: new Date(now).toISOString(),
+        created_by: sub,
+        expiry: new Date(now + Number(body!.expiresInDays) * DAY_MS).toISOString(),
+        // As long as a SHA-256 in hex: the floor makes no token and hashes nothing.
+        token_hash: randomBytes(32).toString('hex'),
+      };
+      const lookup = { environment_id: params!.id!, token_id: record.id, expiry: record.expiry };
+      await floorTransact(
+        store,
+        serviceTokenItem.putNew(tableOf(store), serviceTokenItem.build(tenant, record)),
+        serviceTokenLookupItem.putNew(tableOf(store), serviceTokenLookupItem.build(record.token_hash, lookup)),
+        floorChangeAudit(store, tenant, sub, []),
+      );
+      return record;
+    },
+  },
+  {
+    route: `GET ${SERVICE_TOKENS}`,
+    async prepare(fixtures, plan) {
+      // The readers' environments, each holding the token the service-token inject uses.
+      return eachConnection(await fixtures.heldTokens(plan.target, plan.connections), ({ sub, environmentId }) => ({
+        sub,
+        params: { id: environmentId },
+      }));
+    },
+    // The access check, then one page of token items.
+    floor: async (store, { sub, params, query }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const { Items = [] } = await store.ddb.send(
         new QueryCommand({
-          TableName: tableName,
-          IndexName: TABLE_DEFINITION.indexes[0].name,
-          KeyConditionExpression: 'GSI1PK = :user AND begins_with(GSI1SK, :prefix)',
-          ExpressionAttributeValues: { ':user': userTenant(sub), ':prefix': ENVIRONMENT_TENANT_PREFIX },
-          Limit: Number(query?.limit ?? 50) + 1,
-          ...projection(...MEMBERSHIP_ATTRIBUTES, 'GSI1SK'),
+          TableName: store.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.serviceToken },
+          Limit: pageLimit(query) + 1,
+          ConsistentRead: true,
+          ...projection('SK', ...SERVICE_TOKEN_ATTRIBUTES),
         }),
       );
       return Items;
+    },
+  },
+  {
+    route: `DELETE ${SERVICE_TOKENS}/{tokenId}`,
+    async prepare(fixtures, plan) {
+      const piles = await fixtures.revocableTokens(plan.target, plan.connections, plan.calls);
+      return poolCalls(piles, ({ sub, environmentId, tokenId }) => ({ sub, params: { id: environmentId, tokenId } }));
+    },
+    // The access check, the token item (its hash names the lookup item), then the transaction deleting both.
+    floor: async (store, { sub, params }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const token = await floorGet(store, itemKeys.serviceToken(tenant, params!.tokenId!), SERVICE_TOKEN_ATTRIBUTES);
+      if (!token) throw new Error('No such token');
+      await floorTransact(
+        store,
+        serviceTokenItem.delete(tableOf(store), tenant, params!.tokenId!),
+        serviceTokenLookupItem.delete(tableOf(store), String(token.token_hash)),
+        floorChangeAudit(store, tenant, sub, []),
+      );
+      return undefined;
+    },
+  },
+  {
+    route: 'GET /api/service/env',
+    async prepare(fixtures, plan) {
+      return eachConnection(await fixtures.heldTokens(plan.target, plan.connections), ({ sub, token, tokenHash }) => ({
+        sub,
+        bearer: token,
+        params: { tokenHash },
+      }));
+    },
+    // The token's lookup item; then the environment's header and its values together; then the
+    // audit. Left out: the 2-item transaction noting the token's last use, which the route
+    // makes at most once a minute per token.
+    floor: async (store, { params }) => {
+      const lookup = await floorGet(
+        store,
+        itemKeys.serviceTokenLookup(params!.tokenHash!),
+        SERVICE_TOKEN_LOOKUP_ATTRIBUTES,
+      );
+      if (!lookup) throw new Error('Unknown token');
+      const tenant = environmentTenant(String(lookup.environment_id));
+      const [environment, items] = await Promise.all([
+        floorGet(store, itemKeys.tenantMeta(tenant), ENVIRONMENT_HEADER_ATTRIBUTES),
+        floorEnvironmentValues(store, tenant),
+      ]);
+      if (!environment || environment.deleted_at !== undefined) throw new Error('A deleted environment');
+      await floorAudit(
+        store,
+        tenant,
+        `token:${String(lookup.token_id)}`,
+        items.map((item) => String(item.key)),
+      );
+      return { env: sealedEnv(items) };
     },
   },
 ];
@@ -518,6 +705,35 @@ export function routeBench(route: string): RouteBench | undefined {
 /** One user per connection, named for the run, so concurrent writes never contend on one tenant. */
 function clientUsers(plan: RunPlan, role: string): string[] {
   return Array.from({ length: plan.connections }, (_, client) => `${plan.target}-${role}-${client}`);
+}
+
+/** The page size a list call asks for: its `limit`, else the service's default. */
+function pageLimit(query: BenchCall['query']): number {
+  return Number(query?.limit ?? DEFAULT_PAGE_LIMIT);
+}
+
+/** Calls by one caller per connection, each connection with its own fixture (a user, an environment). */
+function eachConnection<T extends Caller>(
+  fixtures: readonly T[],
+  call: (fixture: T, client: number) => BenchCall,
+): CallSource {
+  return { subs: fixtures.map((fixture) => fixture.sub), next: (client) => call(fixtures[client]!, client) };
+}
+
+/**
+ * Calls that use up prepared piles, one per connection: a connection takes from its own pile
+ * (what it made), then helps itself to the largest other one.
+ */
+function poolCalls<T extends Caller>(piles: T[][], call: (item: T) => BenchCall): CallSource {
+  return {
+    subs: [...new Set(piles.flat().map((item) => item.sub))],
+    next: (client) => {
+      const own = piles[client]!;
+      const from = own.length ? own : piles.reduce((largest, pile) => (pile.length > largest.length ? pile : largest));
+      const item = from.pop();
+      return item && call(item);
+    },
+  };
 }
 
 /** Each connection walks through its own reader's secrets. */
@@ -533,79 +749,147 @@ function cycleSecrets(
   };
 }
 
-/**
- * Each connection calls its own environment; with `perSecret`, walking through its secrets
- * (the `{key}` routes).
- */
 /** Calls by the seeded readers of environments, one environment per connection; per secret when asked. */
 function readerCalls(perSecret: boolean): RouteBench['prepare'] {
   return async (fixtures, plan) =>
     environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), perSecret);
 }
 
+/** Each connection calls its own environment; with `perSecret`, walking through its secrets (the `{key}` routes). */
 function environmentCalls(
   environments: EnvironmentRef[],
   perSecret: boolean,
   body?: () => Record<string, unknown>,
 ): CallSource {
   const counts = environments.map(() => 0);
-  return {
-    subs: environments.map((environment) => environment.sub),
-    next: (client): BenchCall => {
-      const { sub, environmentId, keys: secretKeys } = environments[client]!;
-      const params: Record<string, string> = { id: environmentId };
-      if (perSecret) params.key = secretKeys[counts[client]!++ % secretKeys.length]!;
-      return { sub, params, body: body?.() };
-    },
-  };
+  return eachConnection(environments, ({ sub, environmentId, keys: secretKeys }, client) => {
+    const params: Record<string, string> = { id: environmentId };
+    if (perSecret) params.key = secretKeys[counts[client]!++ % secretKeys.length]!;
+    return { sub, params, body: body?.() };
+  });
 }
 
-/** The access check every environment route starts with: the caller's member item; the floor's 403/404 is a 500. */
-async function floorAuthorize({ ddb, tableName }: FloorStore, sub: string, environmentId: string): Promise<string> {
-  const tenant = environmentTenant(environmentId);
+/** A strongly consistent GetItem of these attributes, as the service's item modules read one item. */
+async function floorGet({ ddb, tableName }: FloorStore, key: Key, attributes: readonly string[]) {
   const { Item } = await ddb.send(
-    new GetCommand({
-      TableName: tableName,
-      Key: itemKeys.member(tenant, sub),
-      ConsistentRead: true,
-      ...projection(...MEMBER_ATTRIBUTES),
-    }),
+    new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true, ...projection(...attributes) }),
   );
-  if (!Item) throw new Error('Not a member');
-  return tenant;
+  return Item;
+}
+
+async function floorTransact({ ddb }: FloorStore, ...items: TransactItem[]): Promise<void> {
+  await ddb.send(new TransactWriteCommand({ TransactItems: items }));
+}
+
+/** The caller's member item and the environment's header, read together as every environment route starts. */
+async function floorReadAccess(store: FloorStore, sub: string, environmentId: string) {
+  const tenant = environmentTenant(environmentId);
+  const [member, environment] = await Promise.all([
+    floorGet(store, itemKeys.member(tenant, sub), MEMBER_ATTRIBUTES),
+    floorGet(store, itemKeys.tenantMeta(tenant), ENVIRONMENT_HEADER_ATTRIBUTES),
+  ]);
+  return { tenant, member, environment: environment as EnvironmentHeaderRecord | undefined };
+}
+
+/** The access check: a member, of a live environment; the floor's 403/404 is a 500. */
+async function floorAuthorize(
+  store: FloorStore,
+  sub: string,
+  environmentId: string,
+): Promise<{ tenant: string; environment: EnvironmentHeaderRecord }> {
+  const { tenant, member, environment } = await floorReadAccess(store, sub, environmentId);
+  if (!member || !environment || environment.deleted_at !== undefined) throw new Error('Not a live environment');
+  return { tenant, environment };
 }
 
 async function floorGetSecret(store: FloorStore, sub: string, params: Record<string, string>, attributes: string[]) {
-  const tenant = await floorAuthorize(store, sub, params.id!);
-  const { Item } = await store.ddb.send(
-    new GetCommand({
-      TableName: store.tableName,
-      Key: itemKeys.environmentSecret(tenant, params.key!),
+  const { tenant } = await floorAuthorize(store, sub, params.id!);
+  return floorGet(store, itemKeys.environmentSecret(tenant, params.key!), attributes);
+}
+
+/** Every value of an environment, still sealed: an inject's Query. */
+async function floorEnvironmentValues({ ddb, tableName }: FloorStore, tenant: string) {
+  const { Items = [] } = await ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
       ConsistentRead: true,
-      ...projection(...attributes),
+      ...projection(...SECRET_VALUE_ATTRIBUTES),
     }),
   );
-  return Item;
+  return Items;
+}
+
+/** The env map an inject answers with, still sealed: the floor does no crypto. */
+function sealedEnv(items: Record<string, unknown>[]): Record<string, string> {
+  return Object.fromEntries(
+    items.map((item) => [String(item.key), Buffer.from(item.ct as Uint8Array).toString('base64')]),
+  );
+}
+
+/** One page of the caller's memberships from GSI1; the one item past it only tells whether more follow. */
+async function floorMemberships({ ddb, tableName }: FloorStore, sub: string, limit: number) {
+  const { Items = [] } = await ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: TABLE_DEFINITION.indexes[0].name,
+      KeyConditionExpression: 'GSI1PK = :user AND begins_with(GSI1SK, :prefix)',
+      ExpressionAttributeValues: { ':user': userTenant(sub), ':prefix': ENVIRONMENT_TENANT_PREFIX },
+      Limit: limit + 1,
+      ...projection(...MEMBERSHIP_ATTRIBUTES, 'GSI1SK'),
+    }),
+  );
+  return Items.slice(0, limit);
+}
+
+/** The headers of these memberships' environments in one BatchGetItem (none for none), as the lists read them. */
+async function floorHeaders(
+  { ddb, tableName }: FloorStore,
+  memberships: Record<string, unknown>[],
+): Promise<EnvironmentHeaderRecord[]> {
+  if (memberships.length === 0) return [];
+  const { Responses, UnprocessedKeys } = await ddb.send(
+    new BatchGetCommand({
+      RequestItems: {
+        [tableName]: {
+          Keys: memberships.map((membership) =>
+            itemKeys.tenantMeta(environmentTenant(String(membership.environment_id))),
+          ),
+          ConsistentRead: true,
+          ...projection('PK', 'SK', ...ENVIRONMENT_HEADER_ATTRIBUTES),
+        },
+      },
+    }),
+  );
+  // The service asks again for what is left unprocessed; a floor that did not would answer with less.
+  if (UnprocessedKeys?.[tableName]?.Keys?.length) throw new Error('DynamoDB left keys unprocessed');
+  return (Responses?.[tableName] ?? []) as EnvironmentHeaderRecord[];
 }
 
 /** The read an update or delete makes first: the record's metadata and version. */
-async function floorReadUserSecret({ ddb, tableName }: FloorStore, tenant: string, id: string) {
-  const { Item } = await ddb.send(
-    new GetCommand({
-      TableName: tableName,
-      Key: itemKeys.userSecret(tenant, id),
-      ConsistentRead: true,
-      ...projection(...METADATA_ATTRIBUTES),
-    }),
-  );
-  return Item;
+function floorReadUserSecret(store: FloorStore, tenant: string, id: string) {
+  return floorGet(store, itemKeys.userSecret(tenant, id), METADATA_ATTRIBUTES);
+}
+
+/**
+ * The tenant header's part in a value update: the bench writes values of one length, so the
+ * usage check is the active-key check alone.
+ */
+function sameSizeValueCheck(store: FloorStore, tenant: string): TransactItem {
+  return tenantHeaderItem.changeUsage(tableOf(store), tenant, {
+    secrets: 0,
+    bytes: 0,
+    sealedUnder: SEEDED_KEY_VERSION,
+    quota: BENCH_QUOTA,
+  })!;
 }
 
 /** The audit item inject and reveal write before any plaintext leaves: the service's own write. */
-function floorAudit({ ddb, tableName }: FloorStore, tenant: string, sub: string, names: string[]) {
+function floorAudit({ ddb, tableName }: FloorStore, tenant: string, actor: string, names: string[]) {
   return recordAccess({ ddb, config: { tableName, auditRetentionDays: 90 }, clock: systemClock }, tenant, {
     action: 'inject',
-    actor: sub,
+    actor,
     requestId: 'bench',
     keys: names,
   });
@@ -631,43 +915,40 @@ function createdRef(call: BenchCall, name: string, body: string): SecretRef {
   return { sub: call.sub, id: (JSON.parse(body) as { id: string }).id, name };
 }
 
-async function floorCreate({ ddb, tableName }: FloorStore, sub: string, name: string, provider: string, value: string) {
+async function floorCreate(store: FloorStore, sub: string, name: string, provider: string, value: string) {
   const tenant = userTenant(sub);
   const id = randomUUID();
   const now = new Date().toISOString();
   const metadata = { id, name, provider, masked_value: MASK, created_at: now, updated_at: now };
-  await ddb.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: tableName,
-            Item: { ...itemKeys.userSecretName(tenant, name), ...metadata },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
+  await floorTransact(
+    store,
+    {
+      Put: {
+        TableName: store.tableName,
+        Item: { ...itemKeys.userSecretName(tenant, name), ...metadata },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+    {
+      Put: {
+        TableName: store.tableName,
+        Item: {
+          ...itemKeys.userSecret(tenant, id),
+          ...metadata,
+          version: 1,
+          value_bytes: valueBytes(value),
+          kv: 1,
+          ct: Buffer.alloc(sealedBytes(value)),
         },
-        {
-          Put: {
-            TableName: tableName,
-            Item: {
-              ...itemKeys.userSecret(tenant, id),
-              ...metadata,
-              version: 1,
-              value_bytes: valueBytes(value),
-              kv: 1,
-              ct: Buffer.alloc(sealedBytes(value)),
-            },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
-        },
-        tenantHeaderItem.changeUsage(tableOf({ ddb, tableName }), tenant, {
-          secrets: 1,
-          bytes: valueBytes(value),
-          quota: BENCH_QUOTA,
-        })!,
-        floorChangeAudit({ ddb, tableName }, tenant, sub, [name]),
-      ],
-    }),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+    tenantHeaderItem.changeUsage(tableOf(store), tenant, {
+      secrets: 1,
+      bytes: valueBytes(value),
+      quota: BENCH_QUOTA,
+    })!,
+    floorChangeAudit(store, tenant, sub, [name]),
   );
   return { id };
 }

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ValueDeps } from '../lib/app/deps.js';
+import { auditChange } from '../lib/audit/audit.js';
 import { systemClock, timestampOf } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
 import { createKeyring } from '../lib/crypto/keyring.js';
@@ -11,11 +12,17 @@ import { newSecretRecord, sealUnder } from '../lib/environments/secrets.js';
 import { valueBytes } from '../lib/quota/quota.js';
 import { newUserSecret } from '../lib/secrets/user-secrets.js';
 import { createDocumentClient } from '../lib/store/dynamodb.js';
+import { type EnvironmentHeaderRecord, environmentHeaderItem } from '../lib/store/items/environment-header.js';
 import { environmentSecretItem } from '../lib/store/items/environment-secret.js';
+import { memberItem } from '../lib/store/items/member.js';
+import { type ServiceTokenRecord, serviceTokenItem } from '../lib/store/items/service-token.js';
+import { serviceTokenLookupItem } from '../lib/store/items/service-token-lookup.js';
 import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
 import { environmentTenant, userTenant } from '../lib/store/keys.js';
-import type { EnvironmentRef, SecretRef } from './fixtures.js';
-import { BENCH_VALUE } from './routes.js';
+import type { TransactItem } from '../lib/store/transactions.js';
+import { createServiceToken } from '../lib/tokens/tokens.js';
+import type { EnvironmentRef, HeldToken, OwnedEnvironment, SecretRef, TokenRef } from './fixtures.js';
+import { BENCH_TOKEN, BENCH_VALUE } from './routes.js';
 
 /**
  * Seeds secrets fast: the items createUserSecret and createSecret would write (same builders,
@@ -27,11 +34,23 @@ export interface Seeder {
   seedSecrets(sub: string, count: number): Promise<SecretRef[]>;
   /** An environment made by createEnvironment with `owner` as its owner, holding `count` secrets. */
   seedEnvironment(owner: string, count: number): Promise<EnvironmentRef>;
+  /**
+   * `count` environments of `owner`, holding nothing: the header and owner items
+   * createEnvironment writes, marked as deleteEnvironment marks them when `deleted`.
+   */
+  seedEmptyEnvironments(owner: string, count: number, state: 'live' | 'deleted'): Promise<OwnedEnvironment[]>;
+  /** A token of the environment made by createServiceToken, held as a runtime holds it. */
+  seedServiceToken(environment: OwnedEnvironment): Promise<HeldToken>;
+  /** `count` tokens of the environment as createServiceToken stores them, held by nobody: enough to revoke. */
+  seedServiceTokens(environment: OwnedEnvironment, count: number): Promise<TokenRef[]>;
+  /** `count` audit events of changes to the user's secrets, as the service writes them. */
+  seedAuditEvents(sub: string, count: number): Promise<void>;
 }
 
-/** BatchWriteItem takes 25 items; a user secret is two, an environment secret one. */
-const SECRETS_PER_BATCH = 12;
-const ENVIRONMENT_SECRETS_PER_BATCH = 25;
+/** BatchWriteItem takes 25 items; a user secret, an environment or a token is two, an environment secret or an event one. */
+const PAIRS_PER_BATCH = 12;
+const SINGLES_PER_BATCH = 25;
+const DAY_MS = 86_400_000;
 /** Batches in flight across all seeding; more only queues inside DynamoDB Local. */
 const BATCHES_IN_FLIGHT = 4;
 const BATCH_ATTEMPTS = 8;
@@ -80,7 +99,7 @@ export function createSeeder(config: Config): Seeder {
       );
       await writeAll(
         secrets.map((secret) => [secret.nameItem, secret.secretItem]),
-        SECRETS_PER_BATCH,
+        PAIRS_PER_BATCH,
       );
       await countSeeded(deps, tenant, count);
       return secrets.map(({ metadata }) => ({ sub, id: metadata.id, name: metadata.name }));
@@ -102,9 +121,89 @@ export function createSeeder(config: Config): Seeder {
           environmentSecretItem.build(tenant, newSecretRecord(owner, input, now), sealUnder(dataKey, key, BENCH_VALUE)),
         ];
       });
-      await writeAll(items, ENVIRONMENT_SECRETS_PER_BATCH);
+      await writeAll(items, SINGLES_PER_BATCH);
       await countSeeded(deps, tenant, count);
       return { sub: owner, environmentId: id, keys: secretKeys };
+    },
+    async seedEmptyEnvironments(owner, count, state) {
+      const now = clock.now();
+      const at = timestampOf(now);
+      const deletion =
+        state === 'deleted'
+          ? {
+              deleted_at: at,
+              deleted_by: owner,
+              purge_at: timestampOf(new Date(now.getTime() + config.recoveryWindowDays * DAY_MS)),
+            }
+          : {};
+      const environments = Array.from({ length: count }, () => ({ sub: owner, environmentId: randomUUID() }));
+      await writeAll(
+        environments.map(({ environmentId }) => {
+          const header: EnvironmentHeaderRecord = {
+            name: `bench ${owner}`,
+            description: '',
+            created_at: at,
+            updated_at: at,
+            ...deletion,
+          };
+          const member = { user_id: owner, role: 'owner' as const, created_at: at, updated_at: at, updated_by: owner };
+          return [
+            itemOf(environmentHeaderItem.putNew(deps, environmentTenant(environmentId), header, owner)),
+            memberItem.build(environmentId, member),
+          ];
+        }),
+        PAIRS_PER_BATCH,
+      );
+      return environments;
+    },
+    async seedServiceToken({ sub, environmentId }) {
+      const { id, token } = await createServiceToken(deps, {
+        sub,
+        requestId: 'req_test',
+        environmentId,
+        token: BENCH_TOKEN,
+      });
+      // The table keeps only the token's hash; the floor, which hashes nothing, finds the lookup item by it.
+      const record = await serviceTokenItem.get(deps, environmentTenant(environmentId), id);
+      return { sub, environmentId, tokenId: id, token, tokenHash: record!.token_hash };
+    },
+    async seedServiceTokens({ sub, environmentId }, count) {
+      const tenant = environmentTenant(environmentId);
+      const now = clock.now();
+      const tokens = Array.from({ length: count }, () => ({ sub, environmentId, tokenId: randomUUID() }));
+      await writeAll(
+        tokens.map(({ tokenId }) => {
+          const record: ServiceTokenRecord = {
+            id: tokenId,
+            name: BENCH_TOKEN.name,
+            created_at: timestampOf(now),
+            created_by: sub,
+            expiry: timestampOf(new Date(now.getTime() + BENCH_TOKEN.expiresInDays * DAY_MS)),
+            // The hash of a token nobody holds: revoking needs none.
+            token_hash: randomBytes(32).toString('hex'),
+          };
+          const lookup = { environment_id: environmentId, token_id: tokenId, expiry: record.expiry };
+          return [serviceTokenItem.build(tenant, record), serviceTokenLookupItem.build(record.token_hash, lookup)];
+        }),
+        PAIRS_PER_BATCH,
+      );
+      return tokens;
+    },
+    async seedAuditEvents(sub, count) {
+      const tenant = userTenant(sub);
+      const events = Array.from({ length: count }, (_, n) => [
+        itemOf(
+          auditChange(deps, tenant, {
+            action: 'update',
+            actor: sub,
+            requestId: 'req_test',
+            keys: [`SEEDED_${n}`],
+            secretId: randomUUID(),
+            version: 2,
+          }),
+        ),
+      ]);
+      await writeAll(events, SINGLES_PER_BATCH);
     },
   };
 
@@ -115,6 +214,12 @@ export function createSeeder(config: Config): Seeder {
       batches.push(secrets.slice(start, start + perBatch).flat());
     await Promise.all(batches.map((batch) => limit(() => writeBatch(batch))));
   }
+}
+
+/** The item a transaction's Put writes: the service's builders make transaction items. */
+function itemOf(put: TransactItem): Record<string, unknown> {
+  if (!put.Put?.Item) throw new Error('Not a Put');
+  return put.Put.Item;
 }
 
 /** Runs at most `size` tasks at a time; a finishing task hands its slot to the next one waiting. */
