@@ -1,5 +1,6 @@
 import type { BundleFigures } from './bundles.js';
 import type { CallFigures, OpUsage } from './calls.js';
+import type { ChangeEventFigures } from './change-events.js';
 import type { MonthlyCost } from './cost.js';
 import { type CryptoFigures, REPORTED_PAYLOAD_BYTES } from './crypto.js';
 import type { RouteFigures } from './drive.js';
@@ -23,6 +24,8 @@ export interface Results {
     env_inject_p50_at_1000: number;
   };
   crypto: { encrypt_mb_s: number; raw_aes_gcm_mb_s: number };
+  /** The local publisher: mapping and file sink throughput; commit-to-line lag on the running stack. */
+  change_events: { events_per_second: number; lag_p50_ms: number; lag_p99_ms: number };
   bundles: Record<
     string,
     { bytes: number; cold_import_ms: number; baseline_bytes: number; baseline_cold_import_ms: number }
@@ -36,6 +39,7 @@ export interface Measurements {
   calls: CallFigures;
   scale: ScalePoint[];
   crypto: CryptoFigures[];
+  changeEvents: ChangeEventFigures;
   bundles: BundleFigures[];
   cost: MonthlyCost;
 }
@@ -85,6 +89,11 @@ export function toResults(m: Measurements): Results {
       env_inject_p50_at_1000: scaleAt('GET /api/environments/{id}/env', 1_000),
     },
     crypto: { encrypt_mb_s: perSecond(reported.sealMbPerSecond), raw_aes_gcm_mb_s: perSecond(reported.rawMbPerSecond) },
+    change_events: {
+      events_per_second: perSecond(m.changeEvents.eventsPerSecond),
+      lag_p50_ms: ms(m.changeEvents.lagP50Ms),
+      lag_p99_ms: ms(m.changeEvents.lagP99Ms),
+    },
     bundles: Object.fromEntries(
       m.bundles.map((b) => [
         b.function,
@@ -107,6 +116,7 @@ export interface TargetCheck {
 }
 
 const BUNDLE_ALLOWANCE_BYTES = 150 * 1024;
+const CHANGE_EVENT_LAG_TARGET = 'change event lag p99 (local stack) ≤ 1 s';
 
 export function checkTargets(results: Results): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -151,6 +161,8 @@ export function checkTargets(results: Results): TargetCheck[] {
     const cold = ratio(b.cold_import_ms, b.baseline_cold_import_ms);
     checks.push({ target: `${name}: cold import ≤ 1.3× baseline`, measured: `${cold.toFixed(2)}×`, pass: cold <= 1.3 });
   }
+  const lag = results.change_events.lag_p99_ms;
+  checks.push({ target: CHANGE_EVENT_LAG_TARGET, measured: `${lag.toFixed(0)} ms`, pass: lag <= 1000 });
   const cheaper = ratio(results.cost_usd_month.secrets_manager, results.cost_usd_month.ours);
   checks.push({
     target: 'cost ≥ 100× below Secrets Manager',
@@ -248,6 +260,16 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
           (x.sealMbPerSecond / x.rawMbPerSecond).toFixed(2),
         ]),
       ),
+  );
+
+  const events = m.changeEvents;
+  sections.push(
+    '### Change events (local publisher: stream records through lib/events into events.jsonl)\n\n' +
+      table(
+        ['mapping + file sink events/s', 'commit → line p50 ms', 'commit → line p99 ms', 'commits'],
+        [[events.eventsPerSecond.toFixed(0), fixed(events.lagP50Ms), fixed(events.lagP99Ms), String(events.commits)]],
+      ) +
+      `\n\nLag: ${verdict(CHANGE_EVENT_LAG_TARGET)}.`,
   );
 
   sections.push(

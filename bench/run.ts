@@ -4,12 +4,14 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EVENTS_FILE } from '../infra/local/change-stream.js';
 import { loadDevIssuer } from '../infra/local/dev-issuer.js';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '../infra/local/dynamodb.js';
 import { loadConfig } from '../lib/config.js';
 import { freePort } from '../test/support/ports.js';
 import { buildBundles, measureBundles } from './bundles.js';
 import { measureCalls } from './calls.js';
+import { measureChangeEvents } from './change-events.js';
 import { type BenchContext, type BenchOptions, parseOptions } from './context.js';
 import { monthlyCost } from './cost.js';
 import { measureCrypto } from './crypto.js';
@@ -113,6 +115,9 @@ try {
   const calls = await phase('KMS and DynamoDB calls', () => measureCalls(ctx));
   const scale = await phase('scale', () => measureScale(ctx, scaleUsers, log));
   const crypto = await phase('crypto', () => measureCrypto(options.cryptoMillis));
+  const changeEvents = await phase('change events', () =>
+    measureChangeEvents(ctx, { eventsFile: join(stackDir, EVENTS_FILE), workDir }),
+  );
   const bundles = await phase('cold starts', () => measureBundles(ctx, built));
   const p50 = (route: string) => routes.find((r) => r.route === route)!.gateway.p50;
   const cost = monthlyCost({
@@ -126,6 +131,7 @@ try {
     calls,
     scale,
     crypto,
+    changeEvents,
     bundles,
     cost,
   };

@@ -7,7 +7,14 @@ import {
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, Billing, type ITableV2, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  Billing,
+  type ITableV2,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key, type KeyProps } from 'aws-cdk-lib/aws-kms';
@@ -79,7 +86,7 @@ export class DataStack extends Stack {
       policy: operationsKeyPolicy(keyPolicyTargets),
     });
 
-    const { partitionKey, sortKey, indexes, ttlAttribute } = TABLE_DEFINITION;
+    const { partitionKey, sortKey, indexes, ttlAttribute, streamViewType } = TABLE_DEFINITION;
     const stringKey = (name: string) => ({ name, type: AttributeType.STRING });
     this.table = new TableV2(this, 'Table', {
       partitionKey: stringKey(partitionKey),
@@ -90,6 +97,8 @@ export class DataStack extends Stack {
         sortKey: stringKey(index.sortKey),
       })),
       timeToLiveAttribute: ttlAttribute,
+      // Read by the change-event publisher (events-stack.ts).
+      dynamoStream: StreamViewType[streamViewType],
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,

@@ -5,6 +5,7 @@ import { ROUTES, type RouteDefinition } from '../routes.js';
 import { NotifyOnAlarms } from './alarms.js';
 import { ApiStack } from './api-stack.js';
 import { DataStack } from './data-stack.js';
+import { EventsStack } from './events-stack.js';
 import { MonitoringStack } from './monitoring-stack.js';
 import { RotationStack } from './rotation-stack.js';
 import { readSettings } from './settings.js';
@@ -13,6 +14,7 @@ export interface SecretsStacks {
   data: DataStack;
   api: ApiStack;
   rotation: RotationStack;
+  events: EventsStack;
   monitoring: MonitoringStack;
 }
 
@@ -53,6 +55,11 @@ export function addSecretsStacks(app: App, routes: readonly RouteDefinition[] = 
     sourceKeyArns: settings.rotationSourceKeyArns,
     ...serviceData,
   });
+  const events = new EventsStack(app, 'SecretsEvents', {
+    env,
+    description: 'Secrets service: change events from the table stream to EventBridge',
+    ...serviceData,
+  });
   const alarms = app.node.findAll().filter((construct): construct is Alarm => construct instanceof Alarm);
   const monitoring = new MonitoringStack(app, 'SecretsMonitoring', {
     env,
@@ -66,5 +73,5 @@ export function addSecretsStacks(app: App, routes: readonly RouteDefinition[] = 
   Aspects.of(app).add(new NotifyOnAlarms(data.alarmTopic));
   // Any unacknowledged AWS Solutions finding fails synthesis.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { data, api, rotation, monitoring };
+  return { data, api, rotation, events, monitoring };
 }

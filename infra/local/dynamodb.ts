@@ -5,9 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createTableInput, TABLE_DEFINITION } from '../../lib/store/table.js';
@@ -181,11 +183,15 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** Creates the table from the shared definition if it does not exist yet, with TTL on. */
+/**
+ * Creates the table from the shared definition if it does not exist yet, with TTL on. A table
+ * made before it had a stream (an older data directory) gets its stream now.
+ */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = localDynamoDbClient(endpoint);
+  const input = createTableInput(tableName);
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await client.send(new CreateTableCommand(input));
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
@@ -194,6 +200,12 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.StreamSpecification?.StreamEnabled) {
+      await client.send(
+        new UpdateTableCommand({ TableName: tableName, StreamSpecification: input.StreamSpecification }),
+      );
+    }
   } finally {
     client.destroy();
   }

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import { ROUTES } from '../routes.js';
+import { startChangeStream } from './change-stream.js';
 import { type DevIssuer, loadDevIssuer } from './dev-issuer.js';
 import { checkJava, ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
 import { type LAMBDA_LIMITS, startGateway } from './gateway.js';
@@ -58,6 +59,8 @@ export interface LocalStack {
   issuer: DevIssuer;
   /** What local tools read to reach this stack (also written to the data directory). */
   record: RunningStack;
+  /** Where the table's change events are appended, one JSON line each (change-stream.ts). */
+  eventsFile: string;
   stop(): Promise<void>;
 }
 
@@ -82,6 +85,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stops: (() => Promise<void>)[] = dynamo ? [dynamo.stop] : [];
   try {
     await ensureTable(dynamoDbEndpoint, tableName);
+    // Stopped after the gateway, so the changes of the last requests still get their events.
+    const changes = await startChangeStream({ dynamoDbEndpoint, tableName, dataDir });
+    stops.unshift(changes.stop);
     const kms = await startLocalKms({ keyFile: join(dataDir, 'kms', 'master-keys.json'), port: options.kmsPort ?? 0 });
     stops.unshift(kms.close);
 
@@ -109,7 +115,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Lets local tools (such as `npm run rotate`) reach this running stack; first to go at stop.
     writeRecord(endpointsFile, record);
     stops.unshift(async () => removeRecord(endpointsFile, record.process));
-    return { url: gateway.url, dataDir, tableName, dynamoDbEndpoint, kms, issuer, record, stop: () => stopAll(stops) };
+    return {
+      url: gateway.url,
+      dataDir,
+      tableName,
+      dynamoDbEndpoint,
+      kms,
+      issuer,
+      record,
+      eventsFile: changes.eventsFile,
+      stop: () => stopAll(stops),
+    };
   } catch (error) {
     await stopAll(stops);
     throw error;

@@ -68,6 +68,7 @@ process.stdout.write(
   [
     `secrets service listening on ${stack.url}`,
     `  data:   ${stack.dataDir} (DynamoDB Local at ${stack.dynamoDbEndpoint}, local KMS at ${stack.kms.endpoint})`,
+    `  events: ${stack.eventsFile} (${stack.dataDir === DEFAULT_DATA_DIR ? '' : `DATA_DIR=${stack.dataDir} `}npm run events -- --follow)`,
     recordedElsewhere
       ? `  token:  DATA_DIR=${stack.dataDir} npm run --silent token -- --sub alice (without DATA_DIR, tools reach the stack of process ${recordedElsewhere.process.pid})`
       : '  token:  npm run --silent token -- --sub alice [--scope secrets:inject]',

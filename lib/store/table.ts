@@ -11,10 +11,15 @@ export const TABLE_DEFINITION = {
   indexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
   /** Items with this epoch-seconds attribute expire (audit events). */
   ttlAttribute: 'expires_at',
+  /**
+   * The table's stream, which the change-event publisher reads (lib/events). New images only:
+   * it reads inserted audit items and never needs what an item held before.
+   */
+  streamViewType: 'NEW_IMAGE',
 } as const;
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, indexes } = TABLE_DEFINITION;
+  const { partitionKey, sortKey, indexes, streamViewType } = TABLE_DEFINITION;
   const keyNames = [partitionKey, sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])];
   return {
     TableName: tableName,
@@ -32,5 +37,6 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       ],
       Projection: { ProjectionType: 'ALL' },
     })),
+    StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType },
   };
 }

@@ -64,10 +64,10 @@ const errorsAlarmOf = (fn: ServiceFunction) => fn.node.findChild('ErrorsAlarm') 
 const alarmById = (template: Template, id: string) => template.findResources('AWS::CloudWatch::Alarm')[id]?.Properties;
 /**
  * The service's alarms: 7 for the API as a whole, a throttle and an error alarm per endpoint,
- * an error alarm for the $default route's function, 1 for the table and 2 for rotation (22
- * before alarms reached anyone).
+ * an error alarm for the $default route's function, 1 for the table, 2 for rotation and 3 for
+ * change events (22 before alarms reached anyone).
  */
-const alarmCount = () => 7 + 2 * stacks.api.endpoints.size + 1 + 1 + 2;
+const alarmCount = () => 7 + 2 * stacks.api.endpoints.size + 1 + 1 + 2 + 3;
 
 describe('alarm topic', () => {
   it('is encrypted with the operations key, TLS only, and mails the address from the context', () => {
@@ -95,7 +95,8 @@ describe('alarm topic', () => {
 
   it('is the alarm and OK action of every alarm in every stack', () => {
     let count = 0;
-    for (const template of [data, ...apiTemplates.map(([, template]) => template), rotation, monitoring]) {
+    const events = templateOf(stacks.events);
+    for (const template of [data, ...apiTemplates.map(([, template]) => template), rotation, events, monitoring]) {
       for (const [id, alarm] of resources(template, 'AWS::CloudWatch::Alarm')) {
         count += 1;
         const describe = (actions: unknown[]) => actions.map((action) => describeValue(action, producers));

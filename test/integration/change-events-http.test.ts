@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForEvents } from '../support/events.js';
+import { type CallResult, startTestStack, type TestStack } from '../support/stack.js';
+
+/**
+ * Change events of real writes over HTTP: every committed change of both APIs is exactly one
+ * event, of the right type and naming the right things; refused writes and reads are none; no
+ * event holds a value or a token.
+ */
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+
+const VALUES = ['events-first-value', 'events-second-value', 'events-user-value', 'events-user-value-2'];
+
+describe('change events of writes over HTTP', () => {
+  it('publishes each committed change once, nothing for refused writes, never a value', async () => {
+    const owner = await stack.token('events-owner');
+    const committed: [CallResult, string, string][] = [];
+    const refused: CallResult[] = [];
+    const expectStatus = async (call: Promise<CallResult>, status: number, action?: string, detailType?: string) => {
+      const result = await call;
+      expect(result.status, result.text).toBe(status);
+      if (action) committed.push([result, action, detailType!]);
+      else refused.push(result);
+      return result;
+    };
+
+    const environment = await expectStatus(
+      stack.call('POST', '/api/environments', { token: owner, body: { name: 'events' } }),
+      201,
+      'environment.create',
+      'EnvironmentChanged',
+    );
+    const id: string = environment.body.id;
+    const env = `/api/environments/${id}`;
+    await expectStatus(
+      stack.call('POST', `${env}/secrets`, { token: owner, body: { key: 'API_KEY', value: VALUES[0] } }),
+      201,
+      'create',
+      'SecretChanged',
+    );
+    await expectStatus(
+      stack.call('POST', `${env}/secrets`, { token: owner, body: { key: 'API_KEY', value: VALUES[1] } }),
+      409,
+    );
+    await expectStatus(
+      stack.call('PATCH', `${env}/secrets/API_KEY`, {
+        token: owner,
+        body: { value: VALUES[1] },
+        headers: { 'if-match': '"9"' },
+      }),
+      412,
+    );
+    await expectStatus(
+      stack.call('PATCH', `${env}/secrets/API_KEY`, { token: owner, body: { value: VALUES[1] } }),
+      200,
+      'update',
+      'SecretChanged',
+    );
+    await expectStatus(stack.call('GET', `${env}/secrets/API_KEY/value`, { token: owner }), 200);
+    await expectStatus(
+      stack.call('PUT', `${env}/members/events-viewer`, { token: owner, body: { role: 'viewer' } }),
+      200,
+      'member.put',
+      'MemberChanged',
+    );
+    const token = await expectStatus(
+      stack.call('POST', `${env}/tokens`, { token: owner, body: { name: 'ci' } }),
+      201,
+      'token.create',
+      'TokenChanged',
+    );
+    await expectStatus(
+      stack.call('GET', '/api/service/env', { headers: { authorization: `Bearer ${token.body.token}` } }),
+      200,
+    );
+    await expectStatus(
+      stack.call('DELETE', `${env}/tokens/${token.body.id}`, { token: owner }),
+      204,
+      'token.revoke',
+      'TokenChanged',
+    );
+    await expectStatus(
+      stack.call('PATCH', env, { token: owner, body: { name: 'events renamed' } }),
+      200,
+      'environment.update',
+      'EnvironmentChanged',
+    );
+    await expectStatus(
+      stack.call('DELETE', `${env}/members/events-viewer`, { token: owner }),
+      204,
+      'member.remove',
+      'MemberChanged',
+    );
+    await expectStatus(
+      stack.call('DELETE', `${env}/secrets/API_KEY`, { token: owner }),
+      204,
+      'delete',
+      'SecretChanged',
+    );
+    await expectStatus(stack.call('DELETE', env, { token: owner }), 204, 'environment.delete', 'EnvironmentChanged');
+    await expectStatus(
+      stack.call('POST', `${env}/restore`, { token: owner }),
+      200,
+      'environment.restore',
+      'EnvironmentChanged',
+    );
+
+    const user = await stack.token('events-user');
+    const secret = await expectStatus(
+      stack.call('POST', '/api/v1/user/secrets', { token: user, body: { name: 'USER_KEY', value: VALUES[2] } }),
+      201,
+      'create',
+      'SecretChanged',
+    );
+    await expectStatus(
+      stack.call('PUT', `/api/v1/user/secrets/${secret.body.id}`, { token: user, body: { value: VALUES[3] } }),
+      200,
+      'update',
+      'SecretChanged',
+    );
+    // The last change: once its event is there, every earlier one would be too (one shard, in commit order).
+    await expectStatus(
+      stack.call('DELETE', `/api/v1/user/secrets/${secret.body.id}`, { token: user }),
+      204,
+      'delete',
+      'SecretChanged',
+    );
+
+    const lastRequest = committed.at(-1)![0].headers.get('x-request-id');
+    const events = await waitForEvents(stack.dataDir, (seen) => seen.some((event) => event.requestId === lastRequest));
+    const ours = events.filter((event) =>
+      committed.some(([result]) => result.headers.get('x-request-id') === event.requestId),
+    );
+    for (const [result, action, detailType] of committed) {
+      const matching = events.filter((event) => event.requestId === result.headers.get('x-request-id'));
+      expect(matching, `${action} ${result.headers.get('x-request-id')}`).toEqual([
+        expect.objectContaining({ action, detailType, source: 'secrets-service' }),
+      ]);
+    }
+    expect(new Set(ours.map((event) => event.id)).size).toBe(committed.length);
+    for (const result of refused) {
+      expect(events.filter((event) => event.requestId === result.headers.get('x-request-id'))).toEqual([]);
+    }
+    const text = JSON.stringify(events);
+    for (const value of [...VALUES, token.body.token]) expect(text).not.toContain(value);
+
+    const byAction = (action: string) => ours.filter((event) => event.action === action);
+    expect(byAction('create')).toEqual([
+      expect.objectContaining({
+        tenant: `ENV#${id}`,
+        environmentId: id,
+        key: 'API_KEY',
+        version: 1,
+        actor: 'events-owner',
+      }),
+      expect.objectContaining({ tenant: 'USER#events-user', secretId: secret.body.id, name: 'USER_KEY', version: 1 }),
+    ]);
+    expect(byAction('member.put')).toEqual([expect.objectContaining({ environmentId: id, userId: 'events-viewer' })]);
+    expect(byAction('token.revoke')).toEqual([expect.objectContaining({ tokenId: token.body.id })]);
+  });
+});
