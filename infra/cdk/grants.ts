@@ -35,7 +35,12 @@ export interface StatementSpec {
 const INDEX_NAMES = TABLE_DEFINITION.indexes.map((index) => index.name);
 
 /** Item-changing actions; a route with any of them also gets the table key's encrypting actions. */
-const WRITE_ACTIONS: ReadonlySet<TableAction> = new Set<TableAction>(['PutItem', 'UpdateItem', 'DeleteItem']);
+const WRITE_ACTIONS: ReadonlySet<TableAction> = new Set<TableAction>([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+]);
 
 export function routeGrants(route: RouteDefinition, targets: GrantTargets): StatementSpec[] {
   const statements: StatementSpec[] = [];
@@ -82,8 +87,18 @@ function tableKeyStatement(tableActions: TableAction[], targets: GrantTargets): 
 
 /** Data keys name their tenant in the encryption context: `USER#<sub>` or `ENV#<id>`. */
 const anyTenant = () => ({ StringLike: { 'kms:EncryptionContext:tenant': ['USER#*', 'ENV#*'] } });
-/** What lib/rotation does to the table: tenant and key queries (GSI1 too), reads, and Put+Update transactions. */
-const ROTATION_TABLE_ACTIONS: TableAction[] = ['Query', 'GetItem', 'PutItem', 'UpdateItem'];
+/**
+ * What lib/rotation does to the table: tenant and key queries (GSI1 too), reads, Put+Update
+ * transactions, and the scheduled purge of deleted environments (batch and single deletes).
+ */
+const ROTATION_TABLE_ACTIONS: TableAction[] = [
+  'Query',
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+];
 
 /**
  * IAM statements of the rotation function (lib/rotation). It works on every tenant, so its

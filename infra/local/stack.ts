@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import { ROUTES } from '../routes.js';
-import { startChangeStream } from './change-stream.js';
+import { EVENTS_FILE, startChangeStream } from './change-stream.js';
 import { type DevIssuer, loadDevIssuer } from './dev-issuer.js';
 import { checkJava, ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
 import { type LAMBDA_LIMITS, startGateway } from './gateway.js';
@@ -48,6 +48,11 @@ export interface LocalStackOptions {
   minClientVersion?: string;
   /** Lambda's payload and timeout limits as the gateway applies them (tests lower them). */
   lambdaLimits?: typeof LAMBDA_LIMITS;
+  /**
+   * Read the table's stream into `<dataDir>/events.jsonl` (default on). Test stacks that do not
+   * look at events leave it off: dozens of pollers on one shared DynamoDB Local slow it down.
+   */
+  changeEvents?: boolean;
 }
 
 export interface LocalStack {
@@ -86,8 +91,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     await ensureTable(dynamoDbEndpoint, tableName);
     // Stopped after the gateway, so the changes of the last requests still get their events.
-    const changes = await startChangeStream({ dynamoDbEndpoint, tableName, dataDir });
-    stops.unshift(changes.stop);
+    if (options.changeEvents ?? true) {
+      const changes = await startChangeStream({ dynamoDbEndpoint, tableName, dataDir });
+      stops.unshift(changes.stop);
+    }
     const kms = await startLocalKms({ keyFile: join(dataDir, 'kms', 'master-keys.json'), port: options.kmsPort ?? 0 });
     stops.unshift(kms.close);
 
@@ -123,7 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kms,
       issuer,
       record,
-      eventsFile: changes.eventsFile,
+      eventsFile: join(dataDir, EVENTS_FILE),
       stop: () => stopAll(stops),
     };
   } catch (error) {

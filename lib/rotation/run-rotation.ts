@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { purgeDeletedEnvironments } from '../environments/purge.js';
 import { logger } from '../log.js';
 import { dataKeyRotation } from '../store/items/data-key.js';
 import { valueItem } from '../store/items/value-item.js';
@@ -35,6 +36,8 @@ export interface RotationSummary {
   reencrypted: number;
   rewrapped: number;
   due: number;
+  /** Deleted environments past their recovery window, purged by a scheduled run. */
+  purged: number;
   failed: string[];
 }
 
@@ -52,8 +55,12 @@ export async function runRotation(
     reencrypted: 0,
     rewrapped: 0,
     due: 0,
+    purged: 0,
     failed: [],
   };
+  // The daily run also purges environments past their recovery window, before rotation would
+  // reach their keys.
+  if (trigger['detail-type'] === 'Scheduled Event') summary.purged = await purgeDeletedEnvironments(deps);
   const targetKeyArn = await currentKmsKeyArn(deps);
   const now = deps.clock.now().getTime();
 

@@ -32,6 +32,8 @@
  *   GSI1PK = DATAKEYS#<status>, GSI1SK = <created_at>#<tenant>   data keys that are active or
  *                                                                retiring, oldest first: how
  *                                                                rotation finds its tenants
+ *   GSI1PK = PURGE#environments, GSI1SK = <purge_at>#<tenant>     deleted environments (their
+ *                                                                META), soonest purge first
  */
 export type Key = { PK: string; SK: string };
 export type IndexKey = { GSI1PK: string; GSI1SK: string };
@@ -83,6 +85,15 @@ export const indexKeys = {
 };
 
 export type DataKeyIndexStatus = 'active' | 'retiring';
+
+/** Deleted environments by when they are due to be purged: how the scheduled purge finds them. */
+export const purgeIndex = {
+  partition: 'PURGE#environments',
+  entry: (purgeAt: string, tenant: string): IndexKey => ({
+    GSI1PK: purgeIndex.partition,
+    GSI1SK: `${purgeAt}#${tenant}`,
+  }),
+};
 
 export const dataKeyIndex = {
   partition: (status: DataKeyIndexStatus): string => `DATAKEYS#${status}`,

@@ -95,7 +95,14 @@ describe('rotationGrants', () => {
   it('grants exactly what lib/rotation calls, on the table, its named index, the data key and the bus', () => {
     expect(rotationGrants(ROTATION_TARGETS)).toEqual([
       {
-        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: [
+          'dynamodb:Query',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+        ],
         resources: [TARGETS.tableArn, `${TARGETS.tableArn}/index/GSI1`],
       },
       {

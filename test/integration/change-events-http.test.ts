@@ -10,7 +10,7 @@ import { type CallResult, startTestStack, type TestStack } from '../support/stac
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ changeEvents: true });
 });
 afterAll(() => stack?.stop());
 

@@ -25,7 +25,7 @@ let table: TableDeps;
 const VALUE = 'change-events-test-value';
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ changeEvents: true });
   table = tableOf(stack);
 });
 afterAll(() => stack?.stop());

@@ -66,43 +66,43 @@ describe('reads on write paths', () => {
     const token = await stack.token('consistent-owner');
     const env = await ok(stack.call('POST', '/api/environments', { token, body: { name: 'consistent' } }), 201);
     const base = `/api/environments/${env.body.id}`;
-    // caller's role; the member's current role and the header it copies
+    // caller's role and the environment's header; the member's current role
     expectConsistent(
       await readsDuring(() =>
         ok(stack.call('PUT', `${base}/members/someone`, { token, body: { role: 'editor' } }), 200),
       ),
       { gets: 3 },
     );
-    // caller's role; the environment's first secret also looks up its data key version
+    // caller's role and header; the environment's first secret also looks up its data key version
     expectConsistent(
       await readsDuring(() =>
         ok(stack.call('POST', `${base}/secrets`, { token, body: { key: 'K', value: 'v1' } }), 201),
       ),
       {
-        gets: 2,
+        gets: 3,
       },
     );
-    // caller's role, then the record
+    // caller's role and header, then the record
     expectConsistent(
       await readsDuring(() => ok(stack.call('PATCH', `${base}/secrets/K`, { token, body: { value: 'v2' } }), 200)),
-      { gets: 2 },
+      { gets: 3 },
     );
     expectConsistent(await readsDuring(() => ok(stack.call('DELETE', `${base}/secrets/K`, { token }), 204)), {
-      gets: 2,
+      gets: 3,
     });
     await ok(stack.call('POST', `${base}/secrets`, { token, body: { key: 'SHOWN', value: 'v' } }), 201);
-    // caller's role, then the value
+    // caller's role and header, then the value
     expectConsistent(await readsDuring(() => ok(stack.call('GET', `${base}/secrets/SHOWN/value`, { token }), 200)), {
-      gets: 2,
+      gets: 3,
     });
-    // caller's role, then the audit page, which must hold the reveal just made
+    // caller's role and header, then the audit page, which must hold the reveal just made
     expectConsistent(await readsDuring(() => ok(stack.call('GET', `${base}/audit`, { token }), 200)), {
-      gets: 1,
+      gets: 2,
       queries: 1,
     });
-    // caller's role, then the member
+    // caller's role and header, then the member
     expectConsistent(await readsDuring(() => ok(stack.call('DELETE', `${base}/members/someone`, { token }), 204)), {
-      gets: 2,
+      gets: 3,
     });
   });
 

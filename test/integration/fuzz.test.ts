@@ -557,7 +557,10 @@ const validDescription = fc.string({ unit: 'grapheme', maxLength: 40 });
 
 function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<FuzzRequest> {
   const params: Record<string, fc.Arbitrary<string>> = {
-    id: route.family === 'v1' ? fc.constantFrom(...fixture.ownIds) : fc.constant(fixture.env),
+    id:
+      route.family === 'v1'
+        ? fc.constantFrom(...fixture.ownIds)
+        : fc.constant(route.function === 'restore-environment' ? fixture.deletedEnv : fixture.env),
     key: fc.oneof(fc.constantFrom(...fixture.envKeys), validName),
     userId: fc.oneof(
       fc.constantFrom(fixture.subs.editor, fixture.subs.viewer, fixture.subs.stranger),

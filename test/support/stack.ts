@@ -34,7 +34,7 @@ export interface TestStack extends LocalStack {
  * DynamoDB Local, the real gateway on an ephemeral port, and the real handler modules.
  */
 export async function startTestStack(
-  options: Pick<LocalStackOptions, 'minClientVersion' | 'lambdaLimits'> = {},
+  options: Pick<LocalStackOptions, 'minClientVersion' | 'lambdaLimits' | 'changeEvents'> = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'secrets-stack-'));
   const stack = await startLocalStack({
@@ -42,6 +42,8 @@ export async function startTestStack(
     port: 0,
     dynamoDbEndpoint: inject('dynamoDbEndpoint'),
     tableName: `test-${randomUUID()}`,
+    // A stream poller per test file would load the shared DynamoDB Local; files about events ask for one.
+    changeEvents: false,
     ...options,
   });
   const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(stack.dynamoDbEndpoint));

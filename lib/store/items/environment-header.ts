@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
-import { itemKeys } from '../keys.js';
+import { itemKeys, purgeIndex } from '../keys.js';
 import { getItem, getItems } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 
@@ -88,12 +88,14 @@ export const environmentHeaderItem = {
       Update: {
         TableName: config.tableName,
         Key: itemKeys.tenantMeta(tenant),
-        UpdateExpression: 'SET deleted_at = :at, deleted_by = :by, purge_at = :purge',
+        UpdateExpression: 'SET deleted_at = :at, deleted_by = :by, purge_at = :purge, GSI1PK = :index, GSI1SK = :due',
         ConditionExpression: LIVE,
         ExpressionAttributeValues: {
           ':at': deletion.deleted_at,
           ':by': deletion.deleted_by,
           ':purge': deletion.purge_at,
+          ':index': purgeIndex.partition,
+          ':due': purgeIndex.entry(deletion.purge_at, tenant).GSI1SK,
         },
       },
     };
@@ -105,7 +107,7 @@ export const environmentHeaderItem = {
       Update: {
         TableName: config.tableName,
         Key: itemKeys.tenantMeta(tenant),
-        UpdateExpression: 'SET updated_at = :now REMOVE deleted_at, deleted_by, purge_at',
+        UpdateExpression: 'SET updated_at = :now REMOVE deleted_at, deleted_by, purge_at, GSI1PK, GSI1SK',
         ConditionExpression: 'attribute_exists(deleted_at) AND purge_at > :now',
         ExpressionAttributeValues: { ':now': now },
       },
