@@ -187,9 +187,9 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
  * Creates the table from the shared definition if it does not exist yet, with TTL on. A table
  * made before it had a stream (an older data directory) gets its stream now.
  */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+export async function ensureTable(endpoint: string, tableName: string, { stream = true } = {}): Promise<void> {
   const client = localDynamoDbClient(endpoint);
-  const input = createTableInput(tableName);
+  const input = createTableInput(tableName, { stream });
   try {
     await client.send(new CreateTableCommand(input));
     await client.send(
@@ -201,7 +201,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (!Table?.StreamSpecification?.StreamEnabled) {
+    if (stream && !Table?.StreamSpecification?.StreamEnabled) {
       await client.send(
         new UpdateTableCommand({ TableName: tableName, StreamSpecification: input.StreamSpecification }),
       );

@@ -49,8 +49,9 @@ export interface LocalStackOptions {
   /** Lambda's payload and timeout limits as the gateway applies them (tests lower them). */
   lambdaLimits?: typeof LAMBDA_LIMITS;
   /**
-   * Read the table's stream into `<dataDir>/events.jsonl` (default on). Test stacks that do not
-   * look at events leave it off: dozens of pollers on one shared DynamoDB Local slow it down.
+   * Give the table its stream and read it into `<dataDir>/events.jsonl` (default on). Test
+   * stacks that do not look at events leave both off: DynamoDB Local's stream slows every write,
+   * and dozens of pollers on one shared DynamoDB Local slow it further.
    */
   changeEvents?: boolean;
 }
@@ -89,7 +90,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamo!.endpoint;
   const stops: (() => Promise<void>)[] = dynamo ? [dynamo.stop] : [];
   try {
-    await ensureTable(dynamoDbEndpoint, tableName);
+    // DynamoDB Local's stream slows every write; a stack that does not read it does without.
+    await ensureTable(dynamoDbEndpoint, tableName, { stream: options.changeEvents ?? true });
     // Stopped after the gateway, so the changes of the last requests still get their events.
     if (options.changeEvents ?? true) {
       const changes = await startChangeStream({ dynamoDbEndpoint, tableName, dataDir });
