@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import {
@@ -8,11 +8,12 @@ import {
   type IEventSourceDlq,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { CHANGE_ACTIONS } from '../../lib/store/items/audit-event.js';
 import { SK_PREFIX } from '../../lib/store/keys.js';
 import { functionAlarmName } from './alarms.js';
+import { deadLetterAlarm, retainedDeadLetterQueue } from './dead-letter-queue.js';
 import type { StatementSpec } from './grants.js';
 import { type ServiceData, ServiceFunction } from './service-function.js';
 
@@ -87,17 +88,10 @@ export class EventsStack extends Stack {
       description: 'Secrets service change events: SecretChanged, MemberChanged, TokenChanged, EnvironmentChanged',
     });
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the on-failure destination of the change-event stream mapping; a dead-letter queue has no dead-letter queue of its own.',
-    });
+    this.deadLetterQueue = retainedDeadLetterQueue(
+      this,
+      'the change-event stream mapping (its on-failure destination)',
+    );
 
     this.publisher = new ServiceFunction(this, 'PublishChangeEvents', {
       functionDir: 'publish-change-events',
@@ -145,18 +139,12 @@ export class EventsStack extends Stack {
     this.streamMapping.node.addDependency(this.publisher.role);
 
     const greaterOrEqual = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-    this.deadLetterAlarm = new Alarm(this, 'ChangeEventDeadLetterAlarm', {
-      alarmDescription:
-        'Change events could not be published after retries; the dead-letter queue names the stream records to send again (within 24 hours)',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: ALARM_PERIOD,
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: greaterOrEqual,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      'ChangeEventDeadLetterAlarm',
+      this.deadLetterQueue,
+      'Change events could not be published after retries; the dead-letter queue names the stream records to send again (within 24 hours)',
+    );
     this.iteratorAgeAlarm = new Alarm(this, 'IteratorAgeAlarm', {
       alarmDescription: `Change events run more than ${ITERATOR_AGE_ALARM_MS / 60_000} minutes behind the table (the publisher fails or cannot keep up)`,
       metric: this.publisher.function.metric('IteratorAge', { period: ALARM_PERIOD, statistic: 'Maximum' }),

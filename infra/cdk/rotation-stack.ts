@@ -1,11 +1,12 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Match, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IDestination } from 'aws-cdk-lib/aws-lambda';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../lib/rotation/events.js';
+import { deadLetterAlarm, retainedDeadLetterQueue } from './dead-letter-queue.js';
 import { rotationGrants } from './grants.js';
 import { grantTargets, type ServiceData, ServiceFunction, serviceEnvironment } from './service-function.js';
 
@@ -51,18 +52,8 @@ export class RotationStack extends Stack {
       description: 'Secrets service key rotation: RotateTenantKey / RotateAll in, TenantKeyRotated and others out',
     });
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Failed rotation events outlive a torn-down stack, to be sent again.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the rotation rules and function; a dead-letter queue has no dead-letter queue of its own.',
-    });
+    // Failed rotation events outlive a torn-down stack, to be sent again.
+    this.deadLetterQueue = retainedDeadLetterQueue(this, 'the rotation rules and function');
 
     const sendToDeadLetterQueue = { actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] };
     this.rotation = new ServiceFunction(this, 'RotateTenantKeys', {
@@ -124,18 +115,12 @@ export class RotationStack extends Stack {
       targets: [target()],
     });
 
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
-        'A rotation event could not be delivered, or its run failed after retries; see the dead-letter queue',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
+      'A rotation event could not be delivered, or its run failed after retries; see the dead-letter queue',
+    );
 
     // EventBridge counts each delivery of the schedule to the function; a day and two hours
     // without one (missing hours count as breaching) means the daily run did not happen. Runs
