@@ -18,7 +18,13 @@ export interface CryptoFigures {
 
 export function measureCrypto(millisPerCase: number): CryptoFigures[] {
   const key = randomBytes(32);
-  const binding = { tenant: 'USER#bench', recordId: '00000000-0000-4000-8000-000000000000', keyVersion: 1 };
+  const binding = {
+    tenant: 'USER#bench',
+    recordId: '00000000-0000-4000-8000-000000000000',
+    name: 'BENCH_SECRET',
+    valueVersion: 1,
+    keyVersion: 1,
+  };
   return PAYLOAD_BYTES.map((bytes) => {
     const text = 'x'.repeat(bytes);
     const buffer = Buffer.from(text);

@@ -90,6 +90,7 @@ export function createSeeder(config: Config): Seeder {
           {
             id: randomUUID(),
             now: timestampOf(clock.now()),
+            sub,
             name: `SEEDED_${seeded++}`,
             provider: 'custom',
             value: BENCH_VALUE,
@@ -118,7 +119,11 @@ export function createSeeder(config: Config): Seeder {
       const items = secretKeys.map((key) => {
         const input = { key, value: BENCH_VALUE, description: '', neverReveal: false };
         return [
-          environmentSecretItem.build(tenant, newSecretRecord(owner, input, now), sealUnder(dataKey, key, BENCH_VALUE)),
+          environmentSecretItem.build(
+            tenant,
+            newSecretRecord(owner, input, now),
+            sealUnder(dataKey, { key, valueVersion: 1 }, BENCH_VALUE),
+          ),
         ];
       });
       await writeAll(items, SINGLES_PER_BATCH);

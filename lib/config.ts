@@ -11,6 +11,7 @@ const ConfigSchema = z.object({
   KMS_ENDPOINT: z.optional(z.url()),
   KMS_KEY_ID: z._default(z.string().check(z.minLength(1)), 'alias/secrets-service'),
   DATA_KEY_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(300)), 300),
+  MAX_VERSIONS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 20),
   RECOVERY_WINDOW_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(30)), 7),
   AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
   UPSTREAM_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.minimum(100)), 3000),
@@ -29,6 +30,8 @@ export type Config = {
   kmsKeyId: string;
   dataKeyCacheMs: number;
   auditRetentionDays: number;
+  /** Value versions kept per secret, the current one included. */
+  maxVersions: number;
   /** How long a deleted environment (or secret) can be restored before it is purged. */
   recoveryWindowDays: number;
   upstreamTimeoutMs: number;
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kmsKeyId: c.KMS_KEY_ID,
     dataKeyCacheMs: c.DATA_KEY_CACHE_SECONDS * 1000,
     auditRetentionDays: c.AUDIT_RETENTION_DAYS,
+    maxVersions: c.MAX_VERSIONS,
     recoveryWindowDays: c.RECOVERY_WINDOW_DAYS,
     upstreamTimeoutMs: c.UPSTREAM_TIMEOUT_MS,
     eventBusName: c.EVENT_BUS_NAME,

@@ -1,6 +1,6 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { SecretPath } from '../../lib/environments/schemas.js';
-import { deleteSecret } from '../../lib/environments/secrets.js';
+import { deleteSecret } from '../../lib/environments/secret-trash.js';
 import { idempotency } from '../../lib/http/idempotency.js';
 import { noContent, parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

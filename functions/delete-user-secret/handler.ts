@@ -3,7 +3,7 @@ import { idempotency } from '../../lib/http/idempotency.js';
 import { noContent, parseIfMatch } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
-import { deleteUserSecret } from '../../lib/secrets/user-secrets.js';
+import { deleteUserSecret } from '../../lib/secrets/user-secret-trash.js';
 
 const deps = storeDeps();
 

@@ -2,8 +2,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM for secret values under a tenant data key. Sealed layout: IV(12) | ciphertext | tag(16).
- * The AAD binds tenant, record and key version, so a ciphertext moved to another record,
- * another tenant or relabelled with another key version fails authentication.
+ * The AAD binds tenant, record, the secret's name (an environment secret's key), the value
+ * version and the key version, so a ciphertext moved to another record, tenant, name or an
+ * older version's slot, or relabelled with another key version, fails authentication.
  */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -18,11 +19,15 @@ export class ValueIntegrityError extends Error {
 export interface ValueBinding {
   tenant: string;
   recordId: string;
+  /** The name the value is handed out under: a user secret's name, an environment secret's key. */
+  name: string;
+  /** The record version the value was written at. */
+  valueVersion: number;
   keyVersion: number;
 }
 
-export function valueAad({ tenant, recordId, keyVersion }: ValueBinding): Buffer {
-  return Buffer.from(JSON.stringify(['secret-value', tenant, recordId, keyVersion]));
+export function valueAad({ tenant, recordId, name, valueVersion, keyVersion }: ValueBinding): Buffer {
+  return Buffer.from(JSON.stringify(['secret-value', tenant, recordId, name, valueVersion, keyVersion]));
 }
 
 export function sealValue(dataKey: Uint8Array, plaintext: string, binding: ValueBinding): Buffer {

@@ -16,6 +16,8 @@ const PERMISSIONS = {
   leave: ROLES,
   writeSecrets: ['owner', 'editor'],
   revealSecrets: ['owner', 'editor'],
+  /** End a trashed secret before its window is over. */
+  purgeSecrets: ['owner'],
   manageMembers: ['owner'],
   manageEnvironment: ['owner'],
   manageTokens: ['owner'],

@@ -39,11 +39,24 @@ export const secretExists = (key: string): ConflictError =>
     hint: 'Change the existing secret with PATCH, or choose another key.',
   });
 
+export const secretInTrash = (environmentId: string, key: string): ConflictError =>
+  new ConflictError(`A deleted secret ${key} of this environment is in the trash`, {
+    code: 'SECRET_DELETED',
+    field: 'key',
+    hint: `Restore it with POST /api/environments/${environmentId}/deleted-secrets/${key}/restore, or (owners) purge it with DELETE /api/environments/${environmentId}/deleted-secrets/${key}.`,
+  });
+
+export const versionNotFound = (key: string, version: number): NotFoundError =>
+  new NotFoundError(`Secret ${key} keeps no version ${version}`, {
+    code: 'VERSION_NOT_FOUND',
+    hint: 'GET …/secrets/{key}/versions lists the versions it keeps.',
+  });
+
 export const neverRevealIsOneWay = (): BadRequestError =>
   new BadRequestError('Field "neverReveal" cannot be turned off once it is set.', {
     code: 'READONLY_FIELD',
     field: 'neverReveal',
-    hint: 'neverReveal is one-way, so a value kept from people stays that way. To make it revealable, delete the secret and create it again with the value.',
+    hint: 'neverReveal is one-way, so a value kept from people stays that way. To make it revealable, delete the secret, purge it from the trash, and create it again with the value.',
   });
 
 export const secretNeverReveal = (key: string): ForbiddenError =>

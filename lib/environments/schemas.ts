@@ -17,6 +17,12 @@ export const MemberPath = z.object({ id: uuidParam, userId: subjectSchema });
 /** A secret's key follows the v1 name rules, so every key is a usable variable name. */
 export const SecretPath = z.object({ id: uuidParam, key: variableNameSchema });
 
+export const SecretVersionPath = z.object({
+  id: uuidParam,
+  key: variableNameSchema,
+  version: z.coerce.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
+});
+
 /**
  * Free text is stored and handed back as sent, so like values it must be valid Unicode: a lone
  * surrogate (`"\ud800"` in JSON) would be altered or refused on its way through UTF-8.
@@ -100,6 +106,33 @@ export interface Member {
 }
 
 /** Never the value: `maskedValue` is `••••` for a neverReveal secret. */
+/** One value version of a secret, newest first in its list; never the value. */
+export interface SecretVersion {
+  version: number;
+  maskedValue: string;
+  createdAt: string;
+  createdBy: string;
+  current: boolean;
+}
+
+/** A secret in the trash: its metadata, who deleted it when, and when it is purged. */
+export interface DeletedSecretMetadata extends SecretMetadata {
+  deletedAt: string;
+  deletedBy: string;
+  purgeAt: string;
+}
+
+export function toDeletedSecretMetadata(
+  record: EnvironmentSecretRecord & { deleted_at: string; deleted_by: string; purge_at: string },
+): DeletedSecretMetadata {
+  return {
+    ...toSecretMetadata(record),
+    deletedAt: record.deleted_at,
+    deletedBy: record.deleted_by,
+    purgeAt: record.purge_at,
+  };
+}
+
 export interface SecretMetadata {
   key: string;
   description: string;

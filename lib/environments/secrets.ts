@@ -7,12 +7,19 @@ import { checkPrecondition, type Precondition } from '../precondition.js';
 import { quotaOrStaleKey, valueBytes, withinQuota } from '../quota/quota.js';
 import { MASK, maskValue } from '../secrets/masking.js';
 import type { PageQuery } from '../store/cursor.js';
-import { type EnvironmentSecretRecord, environmentSecretItem } from '../store/items/environment-secret.js';
+import {
+  type EnvironmentSecretRecord,
+  environmentSecretItem,
+  trashedEnvironmentSecretItem,
+} from '../store/items/environment-secret.js';
+import { secretVersionItem } from '../store/items/secret-version.js';
 import { tenantHeaderItem } from '../store/items/tenant-header.js';
 import type { SealedValue } from '../store/items/value-item.js';
 import { environmentTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
-import { neverRevealIsOneWay, secretExists, secretNotFound } from './errors.js';
+import { epochSeconds, holdsVersion, supersede } from '../versions/history.js';
+import { openSlot } from '../versions/sealing.js';
+import { neverRevealIsOneWay, secretExists, secretInTrash, secretNotFound, versionNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
 import { type CreateSecretBody, type SecretMetadata, toSecretMetadata, type UpdateSecretBody } from './schemas.js';
 
@@ -48,23 +55,26 @@ export async function createSecret(
   const record = newSecretRecord(sub, secret, timestampOf(deps.clock.now()));
   const result = toSecretMetadata(record);
   const usage = withinQuota(deps, { secrets: 1, bytes: record.value_bytes ?? 0 });
+  const taken = (failed: CreateItems[]) =>
+    failed.includes('trashed') ? secretInTrash(environmentId, secret.key) : secretExists(secret.key);
   // A failed check on the header means the quota is reached, or the cached data key was
   // rotated away: then reseal and retry.
   await retryConditionalWrite(
     async () => {
-      const sealed = sealUnder(await deps.keyring.active(tenant), secret.key, secret.value);
+      const sealed = sealUnder(await deps.keyring.active(tenant), { key: secret.key, valueVersion: 1 }, secret.value);
       await transactWrite<CreateItems>(deps.ddb, {
         secret: environmentSecretItem.putNew(deps, environmentSecretItem.build(tenant, record, sealed)),
+        trashed: trashedEnvironmentSecretItem.absent(deps, tenant, secret.key, epochSeconds(deps.clock)),
         header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: sealed.kv }),
         audit: auditChange(deps, tenant, { action: 'create', actor: sub, requestId, keys: [secret.key], version: 1 }),
         idempotency: commit?.(result),
       });
     },
-    quotaOrStaleKey<CreateItems>(deps, tenant, usage, 'header', () => secretExists(secret.key)),
+    quotaOrStaleKey<CreateItems>(deps, tenant, usage, 'header', taken),
   );
   return result;
 }
-type CreateItems = 'secret' | 'header' | 'audit' | 'idempotency';
+type CreateItems = 'secret' | 'trashed' | 'header' | 'audit' | 'idempotency';
 
 /** One page of secret metadata in key order, with the exact `total` kept on META. */
 export async function listSecrets(
@@ -90,101 +100,138 @@ export async function getSecret(
  */
 export async function updateSecret(
   deps: ValueDeps,
-  {
-    sub,
-    requestId,
-    environmentId,
-    key,
-    patch,
-    precondition,
-    commit,
-  }: ChangeInEnvironment & {
+  input: ChangeInEnvironment & {
     key: string;
     patch: UpdateSecretBody;
     precondition: Precondition;
     commit?: CommitHook<SecretMetadata>;
   },
 ): Promise<SecretMetadata> {
-  await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
-  const tenant = environmentTenant(environmentId);
-  const bytes = patch.value === undefined ? 0 : valueBytes(patch.value);
-  // What the value's size changes depends on the record read; the failure answer needs it too.
-  let usage = withinQuota(deps, { secrets: 0, bytes });
-  // Someone else may write in between, or the data key may rotate: then the write re-runs,
-  // judging If-Match on the new version and sealing under the active key.
-  return retryConditionalWrite<SecretMetadata, UpdateItems>(
-    async () => {
-      const current = await readSecret(deps, tenant, key);
-      if (current.never_reveal && patch.neverReveal === false) throw neverRevealIsOneWay();
-      checkPrecondition(precondition, current.version);
-      const neverReveal = current.never_reveal || patch.neverReveal === true;
-      const next: EnvironmentSecretRecord = {
-        ...current,
-        description: patch.description ?? current.description,
-        never_reveal: neverReveal,
-        masked_value:
-          patch.value === undefined
-            ? neverReveal
-              ? MASK
-              : current.masked_value
-            : displayMask(patch.value, neverReveal),
-        version: current.version + 1,
-        updated_at: timestampOf(deps.clock.now()),
-        updated_by: sub,
-        ...(patch.value === undefined ? {} : { value_bytes: bytes }),
-      };
-      usage = { ...usage, bytes: patch.value === undefined ? 0 : bytes - (current.value_bytes ?? 0) };
-      const sealed =
-        patch.value === undefined ? undefined : sealUnder(await deps.keyring.active(tenant), key, patch.value);
-      const result = toSecretMetadata(next);
-      await transactWrite<UpdateItems>(deps.ddb, {
-        secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
-        header: sealed && tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: sealed.kv }),
-        audit: auditChange(deps, tenant, {
-          action: 'update',
-          actor: sub,
-          requestId,
-          keys: [key],
-          version: next.version,
-        }),
-        idempotency: commit?.(result),
-      });
-      return result;
-    },
-    (failed) => quotaOrStaleKey<UpdateItems>(deps, tenant, usage, 'header')(failed),
-  );
+  await authorizeMember(deps, { sub: input.sub, environmentId: input.environmentId, permission: 'writeSecrets' });
+  return writeSecret(deps, input);
 }
-type UpdateItems = 'secret' | 'header' | 'audit' | 'idempotency';
 
-export async function deleteSecret(
-  deps: StoreDeps,
+/**
+ * The one write of a secret's record. A new value (from the patch, or a kept version's for a
+ * rollback) supersedes the current one, which becomes a value version; the oldest versions
+ * beyond MAX_VERSIONS go in the same transaction. A description- or neverReveal-only change
+ * bumps the version and keeps no value. The version condition keeps one linear history.
+ */
+export async function writeSecret(
+  deps: ValueDeps,
   {
     sub,
     requestId,
     environmentId,
     key,
+    patch,
+    rollbackTo,
     precondition,
     commit,
-  }: ChangeInEnvironment & { key: string; precondition: Precondition; commit?: CommitHook<void> },
-): Promise<void> {
-  await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
+  }: ChangeInEnvironment & {
+    key: string;
+    patch: UpdateSecretBody;
+    rollbackTo?: number;
+    precondition: Precondition;
+    commit?: CommitHook<SecretMetadata>;
+  },
+): Promise<SecretMetadata> {
   const tenant = environmentTenant(environmentId);
-  await retryConditionalWrite(async () => {
-    const current = await readSecret(deps, tenant, key);
-    checkPrecondition(precondition, current.version);
-    await transactWrite(deps.ddb, {
-      secret: environmentSecretItem.deleteIfVersion(deps, tenant, key, current.version),
-      header: tenantHeaderItem.changeUsage(deps, tenant, { secrets: -1, bytes: -(current.value_bytes ?? 0) }),
-      audit: auditChange(deps, tenant, {
-        action: 'delete',
-        actor: sub,
-        requestId,
-        keys: [key],
-        version: current.version,
-      }),
-      idempotency: commit?.(),
-    });
-  });
+  // What the value's size changes depends on the record read; the failure answer needs it too.
+  let usage = withinQuota(deps, { secrets: 0, bytes: patch.value === undefined ? 0 : valueBytes(patch.value) });
+  // Someone else may write in between, or the data key may rotate: then the write re-runs,
+  // judging If-Match on the new version and sealing under the active key.
+  return retryConditionalWrite<SecretMetadata, WriteItems>(
+    async () => {
+      const current = await environmentSecretItem.getWithValue(deps, tenant, key);
+      if (!current) throw secretNotFound(key);
+      if (current.never_reveal && patch.neverReveal === false) throw neverRevealIsOneWay();
+      checkPrecondition(precondition, current.version);
+      const value = rollbackTo === undefined ? patch.value : await keptValue(deps, tenant, current, rollbackTo);
+      const neverReveal = current.never_reveal || patch.neverReveal === true;
+      const version = current.version + 1;
+      const now = timestampOf(deps.clock.now());
+      const bytes = value === undefined ? 0 : valueBytes(value);
+      const versions = value === undefined ? undefined : supersede(current, deps.config.maxVersions);
+      const next: EnvironmentSecretRecord = {
+        ...environmentSecretRecord(current),
+        description: patch.description ?? current.description,
+        never_reveal: neverReveal,
+        masked_value:
+          value === undefined ? (neverReveal ? MASK : current.masked_value) : displayMask(value, neverReveal),
+        version,
+        updated_at: now,
+        updated_by: sub,
+        ...(value === undefined || !versions
+          ? {}
+          : { value_bytes: bytes, value_version: version, value_at: now, value_by: sub, history: versions.history }),
+      };
+      usage = withinQuota(deps, { secrets: 0, bytes: value === undefined ? 0 : bytes - (current.value_bytes ?? 0) });
+      const sealed =
+        value === undefined
+          ? undefined
+          : sealUnder(await deps.keyring.active(tenant), { key, valueVersion: version }, value);
+      const result = toSecretMetadata(next);
+      await transactWrite<WriteItems>(deps.ddb, {
+        secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
+        previous: versions?.keepsPrevious ? previousVersion(deps, tenant, current) : undefined,
+        ...Object.fromEntries(
+          (versions?.pruned ?? []).map((n) => [`pruned:${n}`, secretVersionItem.delete(deps, tenant, key, n)] as const),
+        ),
+        header: sealed && tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: sealed.kv }),
+        audit: auditChange(deps, tenant, {
+          action: rollbackTo === undefined ? 'update' : 'rollback',
+          actor: sub,
+          requestId,
+          keys: [key],
+          version,
+        }),
+        idempotency: commit?.(result),
+      });
+      return result;
+    },
+    (failed) => quotaOrStaleKey<WriteItems>(deps, tenant, usage, 'header')(failed),
+  );
+}
+type WriteItems = 'secret' | 'previous' | `pruned:${number}` | 'header' | 'audit' | 'idempotency';
+
+/** The value of a version the secret keeps (its current one included), opened for its slot. */
+export async function keptValue(
+  deps: ValueDeps,
+  tenant: string,
+  current: EnvironmentSecretRecord & SealedValue,
+  valueVersion: number,
+): Promise<string> {
+  if (!holdsVersion(current, valueVersion)) throw versionNotFound(current.key, valueVersion);
+  const sealed =
+    valueVersion === current.value_version
+      ? current
+      : await secretVersionItem.getValue(deps, tenant, current.key, valueVersion);
+  if (!sealed) throw versionNotFound(current.key, valueVersion);
+  return openSlot(deps, tenant, { recordId: current.key, name: current.key, valueVersion, sealed });
+}
+
+/** The current value as the version it becomes: moved as sealed, since its AAD already fits there. */
+function previousVersion(deps: ValueDeps, tenant: string, current: EnvironmentSecretRecord & SealedValue) {
+  return secretVersionItem.put(
+    deps,
+    tenant,
+    current.key,
+    {
+      value_version: current.value_version,
+      name: current.key,
+      masked_value: current.masked_value,
+      value_bytes: current.value_bytes ?? 0,
+      created_at: current.value_at,
+      created_by: current.value_by,
+    },
+    { kv: current.kv, ct: current.ct },
+  );
+}
+
+/** The record part of an item read with its value. */
+function environmentSecretRecord({ kv: _kv, ct: _ct, ...record }: EnvironmentSecretRecord & SealedValue) {
+  return record;
 }
 
 /** The metadata of a secret as first written, by `sub` at `now`. */
@@ -199,6 +246,10 @@ export function newSecretRecord(sub: string, input: CreateSecretBody, now: strin
     created_at: now,
     updated_at: now,
     updated_by: sub,
+    value_version: 1,
+    value_at: now,
+    value_by: sub,
+    history: [],
   };
 }
 
@@ -208,11 +259,21 @@ async function readSecret(deps: StoreDeps, tenant: string, key: string): Promise
   return record;
 }
 
-/** Seals `value` under `dataKey` with the secret's key as AAD record id. */
-export function sealUnder(dataKey: DataKey, key: string, value: string): SealedValue {
+/** Seals `value` under `dataKey` for its slot: the secret's key (record id and name) and value version. */
+export function sealUnder(
+  dataKey: DataKey,
+  { key, valueVersion }: { key: string; valueVersion: number },
+  value: string,
+): SealedValue {
   return {
     kv: dataKey.version,
-    ct: sealValue(dataKey.key, value, { tenant: dataKey.tenant, recordId: key, keyVersion: dataKey.version }),
+    ct: sealValue(dataKey.key, value, {
+      tenant: dataKey.tenant,
+      recordId: key,
+      name: key,
+      valueVersion,
+      keyVersion: dataKey.version,
+    }),
   };
 }
 

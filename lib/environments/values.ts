@@ -1,8 +1,8 @@
 import type { ValueDeps } from '../app/deps.js';
 import { type Actor, recordAccess } from '../audit/audit.js';
-import { openValue } from '../crypto/envelope.js';
 import { type EnvironmentSecretValueRecord, environmentSecretItem } from '../store/items/environment-secret.js';
 import { environmentTenant } from '../store/keys.js';
+import { openSlot } from '../versions/sealing.js';
 import { secretNeverReveal, secretNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
 import type { InEnvironment } from './secrets.js';
@@ -51,7 +51,11 @@ export async function injectRecords(
 }
 
 /** Decrypts under the data key version the value was sealed with (cached: ≤ 1 KMS call per version). */
-async function open({ keyring }: ValueDeps, tenant: string, record: EnvironmentSecretValueRecord): Promise<string> {
-  const dataKey = await keyring.version(tenant, record.kv);
-  return openValue(dataKey.key, record.ct, { tenant, recordId: record.key, keyVersion: record.kv });
+function open(deps: ValueDeps, tenant: string, record: EnvironmentSecretValueRecord): Promise<string> {
+  return openSlot(deps, tenant, {
+    recordId: record.key,
+    name: record.key,
+    valueVersion: record.value_version,
+    sealed: record,
+  });
 }

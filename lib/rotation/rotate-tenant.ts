@@ -110,7 +110,7 @@ async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, 
         if (await reencryptValue(deps, tenant, newKey, item)) {
           rotated.push({
             type: 'SecretRotated',
-            detail: { tenant, recordId: valueItem.recordId(item), keyVersion: newKey.version },
+            detail: { tenant, recordId: valueItem.slot(item).recordId, keyVersion: newKey.version },
           });
         }
       } catch (error) {
@@ -130,10 +130,10 @@ async function sweepValues(deps: RotationDeps, tenant: string, newKey: DataKey, 
 async function reencryptValue(deps: RotationDeps, tenant: string, newKey: DataKey, read: ValueItem): Promise<boolean> {
   let item: ValueItem | undefined = read;
   while (item && item.kv !== newKey.version) {
-    const recordId = valueItem.recordId(item);
+    const slot = valueItem.slot(item);
     const oldKey = await deps.keyring.version(tenant, item.kv);
-    const value = openValue(oldKey.key, item.ct, { tenant, recordId, keyVersion: item.kv });
-    const ct = sealValue(newKey.key, value, { tenant, recordId, keyVersion: newKey.version });
+    const value = openValue(oldKey.key, item.ct, { tenant, ...slot, keyVersion: item.kv });
+    const ct = sealValue(newKey.key, value, { tenant, ...slot, keyVersion: newKey.version });
     if (await valueItem.reseal(deps, tenant, item, { kv: newKey.version, ct })) return true;
     // A concurrent write or delete won; look again at what is there now.
     item = await valueItem.get(deps, tenant, item.SK);

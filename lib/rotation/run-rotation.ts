@@ -3,7 +3,7 @@ import { purgeDeletedEnvironments } from '../environments/purge.js';
 import { logger } from '../log.js';
 import { dataKeyRotation } from '../store/items/data-key.js';
 import { valueItem } from '../store/items/value-item.js';
-import { TENANT_PATTERN } from '../store/keys.js';
+import { sealedRecordId, TENANT_PATTERN } from '../store/keys.js';
 import type { RotationEvent } from './events.js';
 import {
   currentKmsKeyArn,
@@ -113,7 +113,7 @@ async function announceDueSecrets(deps: RotationDeps, tenant: string, now: numbe
     const updatedAt = item.updated_at ?? item.updatedAt;
     const ageDays = updatedAt ? Math.floor((now - Date.parse(updatedAt)) / DAY_MS) : 0;
     if (ageDays < deps.config.secretMaxAgeDays) continue;
-    const recordId = valueItem.recordId(item);
+    const recordId = sealedRecordId(item.SK);
     due.push({
       type: 'SecretRotationDue',
       detail: { tenant, recordId, name: item.name ?? recordId, updatedAt: updatedAt!, ageDays },

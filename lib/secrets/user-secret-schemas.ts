@@ -31,6 +31,11 @@ export type UpdateUserSecretBody = z.infer<typeof UpdateUserSecretBody>;
 
 export const SecretIdPath = z.object({ id: uuidParam });
 
+export const SecretVersionPath = z.object({
+  id: uuidParam,
+  version: z.coerce.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
+});
+
 export const ListUserSecretsQuery = PageQuery;
 export type ListUserSecretsQuery = PageQuery;
 
@@ -44,6 +49,20 @@ export interface UserSecretMetadata {
   updated_at: string;
 }
 
+/** A secret in the trash: its metadata, when it was deleted and when it is purged. */
+export interface DeletedUserSecretMetadata extends UserSecretMetadata {
+  deleted_at: string;
+  purge_at: string;
+}
+
+/** One value version of a secret, newest first in its list; never the value. */
+export interface UserSecretVersion {
+  version: number;
+  masked_value: string;
+  created_at: string;
+  current: boolean;
+}
+
 /** An audit event of the v1 API: which names, and the record version a change wrote (null for an access). */
 export interface UserAuditEvent {
   action: string;
@@ -52,6 +71,12 @@ export interface UserAuditEvent {
   version: number | null;
   request_id: string;
   at: string;
+}
+
+export function toDeletedMetadata(
+  record: UserSecretMetadataRecord & { deleted_at: string; purge_at: string },
+): DeletedUserSecretMetadata {
+  return { ...toMetadata(record), deleted_at: record.deleted_at, purge_at: record.purge_at };
 }
 
 export function toMetadata(record: UserSecretMetadataRecord): UserSecretMetadata {

@@ -8,11 +8,15 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { checkPrecondition, type Precondition } from '../precondition.js';
 import { quotaOrStaleKey, valueBytes, withinQuota } from '../quota/quota.js';
 import type { PageQuery } from '../store/cursor.js';
+import { secretVersionItem } from '../store/items/secret-version.js';
 import { tenantHeaderItem } from '../store/items/tenant-header.js';
+import { trashedNameItem } from '../store/items/trashed-name.js';
 import { type UserSecretRecord, userSecretItem } from '../store/items/user-secret.js';
 import { userSecretNameItem } from '../store/items/user-secret-name.js';
+import type { SealedValue } from '../store/items/value-item.js';
 import { userTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
+import { epochSeconds, holdsVersion, supersede } from '../versions/history.js';
 import { maskValue } from './masking.js';
 import {
   type CreateUserSecretBody,
@@ -44,15 +48,16 @@ export async function createUserSecret(
   const tenant = userTenant(sub);
   const id = randomUUID();
   const now = timestampOf(deps.clock.now());
-  const conflict = () =>
-    new ConflictError(`A secret named ${secret.name} already exists; update it with PUT, or choose another name`);
   const usage = withinQuota(deps, { secrets: 1, bytes: valueBytes(secret.value) });
+  const taken = async (failed: CreateItems[]) =>
+    failed.includes('trashed') ? nameInTrash(deps, tenant, secret.name) : nameTaken(secret.name);
   return retryConditionalWrite(
     async () => {
-      const created = newUserSecret(tenant, { id, now, ...secret }, await deps.keyring.active(tenant));
+      const created = newUserSecret(tenant, { id, now, sub, ...secret }, await deps.keyring.active(tenant));
       const result = { metadata: created.metadata, version: 1 };
       await transactWrite<CreateItems>(deps.ddb, {
         name: userSecretNameItem.putNew(deps, created.nameItem),
+        trashed: trashedNameItem.free(deps, tenant, secret.name, epochSeconds(deps.clock)),
         secret: userSecretItem.putNew(deps, created.secretItem),
         header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: created.sealedUnder }),
         audit: auditChange(deps, tenant, {
@@ -67,10 +72,23 @@ export async function createUserSecret(
       });
       return result;
     },
-    quotaOrStaleKey<CreateItems>(deps, tenant, usage, 'header', conflict),
+    quotaOrStaleKey<CreateItems>(deps, tenant, usage, 'header', taken),
   );
 }
-type CreateItems = 'name' | 'secret' | 'header' | 'audit' | 'idempotency';
+type CreateItems = 'name' | 'trashed' | 'secret' | 'header' | 'audit' | 'idempotency';
+
+const nameTaken = (name: string) =>
+  new ConflictError(`A secret named ${name} already exists; update it with PUT, or choose another name`);
+
+/** The 409 for a name a trashed secret holds, naming how to get it back or let it go. */
+async function nameInTrash(deps: StoreDeps, tenant: string, name: string): Promise<ConflictError | undefined> {
+  const id = await trashedNameItem.holder(deps, tenant, name, epochSeconds(deps.clock));
+  // Purged or past its window meanwhile: the create runs again.
+  if (!id) return undefined;
+  return new ConflictError(
+    `A deleted secret named ${name} is in the trash; restore it with POST /api/v1/user/secrets/deleted/${id}/restore, or purge it with DELETE /api/v1/user/secrets/deleted/${id}`,
+  );
+}
 
 /** A new secret as stored: its name index entry and the secret item holding the sealed value. */
 export interface NewUserSecret {
@@ -80,10 +98,10 @@ export interface NewUserSecret {
   sealedUnder: number;
 }
 
-/** Builds (does not write) the items of a new secret, sealing the value under `dataKey`. */
+/** Builds (does not write) the items of a new secret by `sub`, sealing the value under `dataKey`. */
 export function newUserSecret(
   tenant: string,
-  input: CreateUserSecretBody & { id: string; now: string },
+  input: CreateUserSecretBody & { id: string; now: string; sub: string },
   dataKey: DataKey,
 ): NewUserSecret {
   const metadata: UserSecretMetadata = {
@@ -94,13 +112,27 @@ export function newUserSecret(
     created_at: input.now,
     updated_at: input.now,
   };
-  const ct = sealValue(dataKey.key, input.value, { tenant, recordId: input.id, keyVersion: dataKey.version });
+  const ct = sealValue(dataKey.key, input.value, {
+    tenant,
+    recordId: input.id,
+    name: input.name,
+    valueVersion: 1,
+    keyVersion: dataKey.version,
+  });
   return {
     metadata,
     nameItem: userSecretNameItem.build(tenant, metadata),
     secretItem: userSecretItem.build(
       tenant,
-      { ...metadata, version: 1, value_bytes: valueBytes(input.value) },
+      {
+        ...metadata,
+        version: 1,
+        value_bytes: valueBytes(input.value),
+        value_version: 1,
+        value_at: input.now,
+        value_by: input.sub,
+        history: [],
+      },
       { kv: dataKey.version, ct },
     ),
     sealedUnder: dataKey.version,
@@ -128,32 +160,52 @@ export async function listUserSecrets(deps: StoreDeps, { sub, page }: { sub: str
 
 export async function updateUserSecret(
   deps: ValueDeps,
+  input: Writer & { id: string; value: string; precondition: Precondition; commit?: CommitHook<VersionedMetadata> },
+): Promise<VersionedMetadata> {
+  return writeUserSecretValue(deps, { ...input, source: { value: input.value } });
+}
+
+/** Where a value write takes its value from: the request, or a version the secret keeps (a rollback). */
+export type ValueSource = { value: string } | { version: number };
+
+/**
+ * Writes a new current value: the one it replaces becomes a value version, and the oldest
+ * versions beyond MAX_VERSIONS go in the same transaction. The record's version condition
+ * keeps one linear history however many write at once.
+ */
+export async function writeUserSecretValue(
+  deps: ValueDeps,
   {
     sub,
     requestId,
     id,
-    value,
+    source,
     precondition,
     commit,
-  }: Writer & { id: string; value: string; precondition: Precondition; commit?: CommitHook<VersionedMetadata> },
+  }: Writer & { id: string; source: ValueSource; precondition: Precondition; commit?: CommitHook<VersionedMetadata> },
 ): Promise<VersionedMetadata> {
   const tenant = userTenant(sub);
-  const bytes = valueBytes(value);
   // What the value's size changes depends on the record read; the failure answer needs it too.
-  let usage = withinQuota(deps, { secrets: 0, bytes });
+  let usage = withinQuota(deps, { secrets: 0, bytes: 'value' in source ? valueBytes(source.value) : 0 });
   // Someone else may write in between, or the tenant key may rotate: then the write re-runs,
   // judging If-Match on the new version and sealing under the active key.
-  return retryConditionalWrite<VersionedMetadata, UpdateItems>(
+  return retryConditionalWrite<VersionedMetadata, ValueWriteItems>(
     async () => {
-      const current = await readUserSecret(deps, tenant, id);
+      const current = await userSecretItem.getWithValue(deps, tenant, id);
+      if (!current) throw secretNotFound();
       checkPrecondition(precondition, current.version);
-      usage = { ...usage, bytes: bytes - (current.value_bytes ?? 0) };
+      const value = 'value' in source ? source.value : await versionValue(deps, tenant, current, source.version);
+      const bytes = valueBytes(value);
+      usage = withinQuota(deps, { secrets: 0, bytes: bytes - (current.value_bytes ?? 0) });
       const dataKey = await deps.keyring.active(tenant);
+      const next = current.version + 1;
       const updated_at = timestampOf(deps.clock.now());
       const masked_value = maskValue(value);
-      const ct = sealValue(dataKey.key, value, { tenant, recordId: id, keyVersion: dataKey.version });
-      const result = { metadata: { ...toMetadata(current), masked_value, updated_at }, version: current.version + 1 };
-      await transactWrite<UpdateItems>(deps.ddb, {
+      const binding = { tenant, recordId: id, name: current.name, valueVersion: next, keyVersion: dataKey.version };
+      const ct = sealValue(dataKey.key, value, binding);
+      const versions = supersede(current, deps.config.maxVersions);
+      const result = { metadata: { ...toMetadata(current), masked_value, updated_at }, version: next };
+      await transactWrite<ValueWriteItems>(deps.ddb, {
         secret: userSecretItem.updateValue(deps, tenant, {
           id,
           readVersion: current.version,
@@ -161,60 +213,73 @@ export async function updateUserSecret(
           value_bytes: bytes,
           masked_value,
           updated_at,
+          value_version: next,
+          value_at: updated_at,
+          value_by: sub,
+          history: versions.history,
         }),
-        name: userSecretNameItem.updateMask(deps, tenant, {
-          name: current.name,
-          id,
-          masked_value,
-          updated_at,
-        }),
+        previous: versions.keepsPrevious ? previousVersion(deps, tenant, current) : undefined,
+        ...Object.fromEntries(
+          versions.pruned.map((n) => [`pruned:${n}`, secretVersionItem.delete(deps, tenant, id, n)] as const),
+        ),
+        name: userSecretNameItem.updateMask(deps, tenant, { name: current.name, id, masked_value, updated_at }),
         header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: dataKey.version }),
         audit: auditChange(deps, tenant, {
-          action: 'update',
+          action: 'value' in source ? 'update' : 'rollback',
           actor: sub,
           requestId,
           keys: [current.name],
           secretId: id,
-          version: result.version,
+          version: next,
         }),
         idempotency: commit?.(result),
       });
       return result;
     },
-    (failed) => quotaOrStaleKey<UpdateItems>(deps, tenant, usage, 'header')(failed),
+    (failed) => quotaOrStaleKey<ValueWriteItems>(deps, tenant, usage, 'header')(failed),
   );
 }
-type UpdateItems = 'secret' | 'name' | 'header' | 'audit' | 'idempotency';
+type ValueWriteItems = 'secret' | 'previous' | `pruned:${number}` | 'name' | 'header' | 'audit' | 'idempotency';
 
-export async function deleteUserSecret(
-  deps: StoreDeps,
-  {
-    sub,
-    requestId,
-    id,
-    precondition,
-    commit,
-  }: Writer & { id: string; precondition: Precondition; commit?: CommitHook<void> },
-): Promise<void> {
-  const tenant = userTenant(sub);
-  await retryConditionalWrite(async () => {
-    const current = await readUserSecret(deps, tenant, id);
-    checkPrecondition(precondition, current.version);
-    await transactWrite(deps.ddb, {
-      secret: userSecretItem.deleteIfVersion(deps, tenant, id, current.version),
-      name: userSecretNameItem.deleteIfOwnedBy(deps, tenant, current.name, id),
-      header: tenantHeaderItem.changeUsage(deps, tenant, { secrets: -1, bytes: -(current.value_bytes ?? 0) }),
-      audit: auditChange(deps, tenant, {
-        action: 'delete',
-        actor: sub,
-        requestId,
-        keys: [current.name],
-        secretId: id,
-        version: current.version,
-      }),
-      idempotency: commit?.(),
-    });
+/** The value a kept version holds, opened under the name and version it was sealed for. */
+async function versionValue(
+  deps: ValueDeps,
+  tenant: string,
+  current: UserSecretRecord & SealedValue,
+  valueVersion: number,
+): Promise<string> {
+  if (!holdsVersion(current, valueVersion)) throw versionNotFound(valueVersion);
+  const sealed =
+    valueVersion === current.value_version
+      ? current
+      : await secretVersionItem.getValue(deps, tenant, current.id, valueVersion);
+  if (!sealed) throw versionNotFound(valueVersion);
+  const dataKey = await deps.keyring.version(tenant, sealed.kv);
+  return openValue(dataKey.key, sealed.ct, {
+    tenant,
+    recordId: current.id,
+    name: current.name,
+    valueVersion,
+    keyVersion: sealed.kv,
   });
+}
+
+/** The current value as the version it becomes: moved as sealed, since its AAD already fits there. */
+function previousVersion(deps: ValueDeps, tenant: string, current: UserSecretRecord & SealedValue) {
+  return secretVersionItem.put(
+    deps,
+    tenant,
+    current.id,
+    {
+      value_version: current.value_version,
+      name: current.name,
+      masked_value: current.masked_value,
+      value_bytes: current.value_bytes ?? 0,
+      created_at: current.value_at,
+      created_by: current.value_by,
+    },
+    { kv: current.kv, ct: current.ct },
+  );
 }
 
 /** Every value of the caller, decrypted, as `{NAME: value}`; audited. */
@@ -226,7 +291,13 @@ export async function injectUserSecrets(
   const env: Record<string, string> = {};
   for (const record of await userSecretItem.values(deps, tenant)) {
     const dataKey = await deps.keyring.version(tenant, record.kv);
-    env[record.name] = openValue(dataKey.key, record.ct, { tenant, recordId: record.id, keyVersion: record.kv });
+    env[record.name] = openValue(dataKey.key, record.ct, {
+      tenant,
+      recordId: record.id,
+      name: record.name,
+      valueVersion: record.value_version,
+      keyVersion: record.kv,
+    });
   }
   await recordAccess(deps, tenant, { action: 'inject', actor: sub, requestId, keys: Object.keys(env) });
   return env;
@@ -251,6 +322,10 @@ export async function listUserAudit(
   };
 }
 
-function secretNotFound(): NotFoundError {
+export function secretNotFound(): NotFoundError {
   return new NotFoundError('Secret not found');
+}
+
+export function versionNotFound(valueVersion: number): NotFoundError {
+  return new NotFoundError(`This secret keeps no version ${valueVersion}`);
 }

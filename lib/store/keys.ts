@@ -6,10 +6,14 @@
  *                                  an environment's also holds name, description, timestamps
  *                                  and its `owners` count
  *     SK = DATAKEY#<000001>        KMS-wrapped data key, one item per version
- *     SK = SECRET#<id | key>       a secret with its ciphertext (`kv`, `ct`, `version`); the
- *                                  part after SECRET# is the AAD record id (a user secret's id,
- *                                  an environment secret's key); value versions will sort
- *                                  right after it as SECRET#<…>#V#<n>
+ *     SK = SECRET#<id | key>       a secret with its current value (`kv`, `ct`, `value_version`);
+ *                                  the part after SECRET# is the AAD record id (a user secret's
+ *                                  id, an environment secret's key)
+ *     SK = VERSION#<record id>#<000007>  an earlier value of that secret, by the record version
+ *                                  it was written at; apart from SECRET# so lists and inject
+ *                                  never read history
+ *     SK = TRASH#<record id>       a deleted secret with its current value, until `expires_at`
+ *     SK = TRASHNAME#<name>        a deleted user secret's name, reserved until `expires_at`
  *     SK = NAME#<name>             index entry for a user secret name: uniqueness + sorted list
  *     SK = MEMBER#<sub>            an environment member's role, with GSI1PK = USER#<sub> and
  *                                  GSI1SK = ENV#<id> so a user's environments are one Query
@@ -46,7 +50,13 @@ export const SK_PREFIX = {
   member: 'MEMBER#',
   audit: 'AUDIT#',
   serviceToken: 'TOKEN#',
+  secretVersion: 'VERSION#',
+  trashedSecret: 'TRASH#',
+  trashedName: 'TRASHNAME#',
 } as const;
+
+/** Every sort-key prefix under which items hold a sealed value: what rotation sweeps. */
+export const SEALED_VALUE_PREFIXES = [SK_PREFIX.secret, SK_PREFIX.secretVersion, SK_PREFIX.trashedSecret] as const;
 
 export const ENVIRONMENT_TENANT_PREFIX = 'ENV#';
 
@@ -63,12 +73,36 @@ export const TENANT_PATTERN = /^(USER|ENV)#.+$/;
 
 const pad = (version: number): string => String(version).padStart(6, '0');
 
+/** The sort-key prefix of one secret's earlier values (record ids never hold `#`). */
+export const versionPrefix = (recordId: string): string => `${SK_PREFIX.secretVersion}${recordId}#`;
+
+/**
+ * The AAD record id of an item holding a sealed value, from where it sits: SECRET#<id>,
+ * TRASH#<id> or VERSION#<id>#<n>. A value moved to another record's slot fails to open.
+ */
+export function sealedRecordId(sortKey: string): string {
+  if (sortKey.startsWith(SK_PREFIX.secretVersion))
+    return sortKey.slice(SK_PREFIX.secretVersion.length, sortKey.lastIndexOf('#'));
+  const prefix = SEALED_VALUE_PREFIXES.find((candidate) => sortKey.startsWith(candidate));
+  if (!prefix) throw new Error(`Not a sealed value's sort key: ${sortKey}`);
+  return sortKey.slice(prefix.length);
+}
+
 export const itemKeys = {
   tenantMeta: (tenant: string): Key => ({ PK: tenant, SK: SK_META }),
   dataKey: (tenant: string, version: number): Key => ({ PK: tenant, SK: `${SK_PREFIX.dataKey}${pad(version)}` }),
   userSecret: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${id}` }),
   userSecretName: (tenant: string, name: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.userSecretName}${name}` }),
   environmentSecret: (tenant: string, key: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${key}` }),
+  secretVersion: (tenant: string, recordId: string, valueVersion: number): Key => ({
+    PK: tenant,
+    SK: `${versionPrefix(recordId)}${pad(valueVersion)}`,
+  }),
+  trashedSecret: (tenant: string, recordId: string): Key => ({
+    PK: tenant,
+    SK: `${SK_PREFIX.trashedSecret}${recordId}`,
+  }),
+  trashedName: (tenant: string, name: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.trashedName}${name}` }),
   member: (tenant: string, sub: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.member}${sub}` }),
   audit: (tenant: string, eventId: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.audit}${eventId}` }),
   serviceToken: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.serviceToken}${id}` }),

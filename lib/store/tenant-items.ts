@@ -124,6 +124,12 @@ export async function queryUpTo(
   return items;
 }
 
+/** Items a page leaves out, such as those past their expiry that the TTL has not removed yet. */
+export interface ItemFilter {
+  expression: string;
+  values: Record<string, unknown>;
+}
+
 /**
  * One page of a tenant's items under a sort-key prefix, strongly consistent and validated,
  * with the cursor of the next page: in key order, or newest first for ULID-keyed items. The
@@ -136,6 +142,7 @@ export async function readTenantPage<T>(
   page: PageQuery,
   shape: RecordShape<T>,
   order: 'ascending' | 'newest first' = 'ascending',
+  filter?: ItemFilter,
 ): Promise<{ items: T[]; nextCursor: string | null }> {
   const after = decodeCursor(page.cursor, prefix);
   const items = await queryUpTo(
@@ -143,7 +150,8 @@ export async function readTenantPage<T>(
     {
       TableName: config.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
+      ...(filter ? { FilterExpression: filter.expression } : {}),
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix, ...filter?.values },
       ExclusiveStartKey: after === undefined ? undefined : { PK: tenant, SK: after },
       ScanIndexForward: order === 'ascending',
       ConsistentRead: true,

@@ -40,6 +40,9 @@ export class TransactionConditionFailed<Name extends string = string> extends Er
   }
 }
 
+/** TransactWriteItems' most items. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
 const MAX_ATTEMPTS = 8;
 
 /**

@@ -206,7 +206,13 @@ describe('API stack', () => {
         LOGS_STATEMENT,
         XRAY_STATEMENT,
         {
-          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          actions: [
+            'dynamodb:ConditionCheckItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+          ],
           resources: ['table'],
         },
         {

@@ -27,7 +27,13 @@ describe('routeGrants', () => {
   it('lets the create route generate and unwrap USER data keys only', () => {
     expect(routeGrants(route('create-user-secret'), TARGETS)).toEqual([
       {
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+        ],
         resources: [TARGETS.tableArn],
       },
       {

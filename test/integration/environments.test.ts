@@ -361,7 +361,7 @@ describe('secret metadata, update and delete', () => {
     );
   });
 
-  it('deletes with 204, then answers 404, frees the key and keeps total exact', async () => {
+  it('deletes with 204 into the trash, then answers 404, keeps total exact and the key reserved until purged', async () => {
     const env = await newEnvironment(owner, 'deletions');
     await addSecret(owner, env, 'GONE', 'bye');
     await addSecret(owner, env, 'STAYS', 'here');
@@ -384,6 +384,14 @@ describe('secret metadata, update and delete', () => {
     const list = await stack.call('GET', `${ENVIRONMENTS}/${env}/secrets`, { token: owner });
     expect(list.body).toMatchObject({ total: 1, nextCursor: null });
     expect(list.body.secrets.map((s: { key: string }) => s.key)).toEqual(['STAYS']);
+    const reserved = await stack.call('POST', `${ENVIRONMENTS}/${env}/secrets`, {
+      token: owner,
+      body: { key: 'GONE', value: 'again' },
+    });
+    expectError(reserved, 409, 'SECRET_DELETED');
+    expect(reserved.body.hint).toContain(`/api/environments/${env}/deleted-secrets/GONE/restore`);
+    const purged = await stack.call('DELETE', `${ENVIRONMENTS}/${env}/deleted-secrets/GONE`, { token: owner });
+    expect(purged.status).toBe(204);
     await addSecret(owner, env, 'GONE', 'again');
   });
 });

@@ -312,8 +312,7 @@ describe('plaintext data keys from KMS', () => {
     const dataKey = await cold.version(tenant, Item!.kv);
     vi.restoreAllMocks();
     expect(contexts).toEqual([{ tenant }, { tenant }]);
-    expect(openValue(dataKey.key, Item!.ct, { tenant, recordId: created.metadata.id, keyVersion: Item!.kv })).toBe(
-      'ctx-value',
-    );
+    const binding = { tenant, recordId: created.metadata.id, name: 'CTX', valueVersion: 1, keyVersion: Item!.kv };
+    expect(openValue(dataKey.key, Item!.ct, binding)).toBe('ctx-value');
   });
 });

@@ -19,6 +19,7 @@ import { startTestStack, type TestStack } from '../support/stack.js';
  *    by inject with a `secrets:inject` token) is the value acknowledged with that version;
  *  - no two writes were acknowledged with the same version of one record;
  *  - deleted secrets are gone from get, list and inject; a 404 on a write named a deleted one;
+ *    a deleted key comes back from the trash with its last acknowledged value;
  *  - of callers racing to create one name, exactly one won;
  *  - every answer that carried plaintext (inject, reveal) is exactly one audit event, under
  *    its request id, and the audit lists them all, newest first.
@@ -338,7 +339,14 @@ async function environmentStep(caller: Caller, roll: number): Promise<void> {
     // A key of this caller's own: create, update or delete it, with If-Match on what it knows.
     const key = `W${index}_K${Math.floor(random() * 3)}`;
     const record = env.own.get(key);
-    if (!record || record.deleted) {
+    if (record?.deleted) {
+      // A deleted key stays reserved in the trash: it comes back with its last value.
+      const answer = await write(random, sub, 'POST', `${base}/deleted-secrets/${key}/restore`);
+      if (expectStatus(`restore ${key}`, answer, [200, 429]) && answer.status === 200) {
+        record.deleted = false;
+        record.write(answer.body.version, record.latest.value);
+      }
+    } else if (!record) {
       const value = newValue(key);
       const answer = await write(random, sub, 'POST', `${base}/secrets`, { key, value, description: `by ${sub}` });
       if (expectStatus(`POST ${key}`, answer, [201, 429]) && answer.status === 201) {

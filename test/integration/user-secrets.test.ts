@@ -256,7 +256,7 @@ describe('get, update (seed 003) and delete', () => {
     expect(env.body.env).toEqual({ GUARDED: 'second' });
   });
 
-  it('deletes with 204, then answers 404, and frees the name and the total', async () => {
+  it('deletes with 204 into the trash, then answers 404, frees the total and keeps the name until purged', async () => {
     const user = await stack.token('deleter');
     const created = await stack.call('POST', SECRETS, { token: user, body: { name: 'GONE', value: 'bye' } });
     const deleted = await stack.call('DELETE', `${SECRETS}/${created.body.id}`, {
@@ -269,6 +269,10 @@ describe('get, update (seed 003) and delete', () => {
     expectV1Error(await stack.call('DELETE', `${SECRETS}/${created.body.id}`, { token: user }), 404, 'not_found_error');
     const list = await stack.call('GET', SECRETS, { token: user });
     expect(list.body).toMatchObject({ secrets: [], total: 0 });
+    const reserved = await stack.call('POST', SECRETS, { token: user, body: { name: 'GONE', value: 'again' } });
+    expectV1Error(reserved, 409, 'conflict_error');
+    expect(reserved.body.detail).toContain(`/api/v1/user/secrets/deleted/${created.body.id}/restore`);
+    expect((await stack.call('DELETE', `${SECRETS}/deleted/${created.body.id}`, { token: user })).status).toBe(204);
     const recreated = await stack.call('POST', SECRETS, { token: user, body: { name: 'GONE', value: 'again' } });
     expect(recreated.status).toBe(201);
   });

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { openValue, sealValue, ValueIntegrityError, valueAad } from '../../lib/crypto/envelope.js';
 
 const key = randomBytes(32);
-const binding = { tenant: 'USER#alice', recordId: '6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10', keyVersion: 1 };
+const binding = {
+  tenant: 'USER#alice',
+  recordId: '6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10',
+  name: 'OPENAI_API_KEY',
+  valueVersion: 4,
+  keyVersion: 1,
+};
 
 describe('value envelope', () => {
   it('round-trips UTF-8 values and never stores them in the clear', () => {
@@ -31,9 +37,11 @@ describe('value envelope', () => {
     expect(() => openValue(key, sealed, binding)).toThrow(ValueIntegrityError);
   });
 
-  it('rejects a ciphertext moved to another record, tenant or key version', () => {
+  it('rejects a ciphertext moved to another record, tenant, name, value version or key version', () => {
     const sealed = sealValue(key, 'value', binding);
     expect(() => openValue(key, sealed, { ...binding, recordId: 'other-record' })).toThrow(ValueIntegrityError);
+    expect(() => openValue(key, sealed, { ...binding, name: 'LD_PRELOAD' })).toThrow(ValueIntegrityError);
+    expect(() => openValue(key, sealed, { ...binding, valueVersion: 3 })).toThrow(ValueIntegrityError);
     expect(() => openValue(key, sealed, { ...binding, tenant: 'USER#mallory' })).toThrow(ValueIntegrityError);
     expect(() => openValue(key, sealed, { ...binding, keyVersion: 2 })).toThrow(ValueIntegrityError);
   });
@@ -58,9 +66,15 @@ describe('value envelope', () => {
  */
 describe('sealed value format', () => {
   const fixedKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
-  const kat = { tenant: 'USER#alice', recordId: '6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10', keyVersion: 3 };
+  const kat = {
+    tenant: 'USER#alice',
+    recordId: '6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10',
+    name: 'OPENAI_API_KEY',
+    valueVersion: 7,
+    keyVersion: 3,
+  };
   const vector = Buffer.from(
-    '000102030405060708090a0b3469fb70ab8ab575a020f9f8c68c0a991c784c0b6e6f877f5f45f0d1645cb4',
+    '000102030405060708090a0b3469fb70ab8ab575a020f9f8c68c0a252b25699699e7a53c933b762fd97002',
     'hex',
   );
 
@@ -68,9 +82,9 @@ describe('sealed value format', () => {
     expect(openValue(fixedKey, vector, kat)).toBe('sk-known-answer');
   });
 
-  it('binds tenant, record id and key version as a JSON array behind a fixed label', () => {
+  it('binds tenant, record id, name, value version and key version as a JSON array behind a fixed label', () => {
     expect(valueAad(kat).toString('utf8')).toBe(
-      '["secret-value","USER#alice","6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10",3]',
+      '["secret-value","USER#alice","6f1c8f5e-54a4-4c0e-9d53-3f7a4b1e2c10","OPENAI_API_KEY",7,3]',
     );
   });
 

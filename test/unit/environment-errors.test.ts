@@ -74,7 +74,9 @@ describe('environment errors', () => {
       code: 'READONLY_FIELD',
       message: 'Field "neverReveal" cannot be turned off once it is set.',
       field: 'neverReveal',
-      hint: expect.stringMatching(/^neverReveal is one-way.*delete the secret and create it again/),
+      hint: expect.stringMatching(
+        /^neverReveal is one-way.*delete the secret, purge it from the trash, and create it again/,
+      ),
     });
     expect(body(secretNeverReveal('API_KEY'))).toStrictEqual({
       status: 403,

@@ -8,6 +8,7 @@ import {
   prefixEnd,
   SK_META,
   SK_PREFIX,
+  sealedRecordId,
   TENANT_PATTERN,
   userTenant,
 } from '../../lib/store/keys.js';
@@ -39,6 +40,24 @@ describe('key builders', () => {
     const prefixes = Object.values(SK_PREFIX);
     expect(new Set(prefixes).size).toBe(prefixes.length);
   });
+
+  it('reads the AAD record id of every item holding a sealed value from where it sits', () => {
+    expect(sealedRecordId(itemKeys.userSecret('USER#a', 'id-1').SK)).toBe('id-1');
+    expect(sealedRecordId(itemKeys.trashedSecret('USER#a', 'id-1').SK)).toBe('id-1');
+    expect(sealedRecordId(itemKeys.secretVersion('ENV#e', 'API_KEY', 12).SK)).toBe('API_KEY');
+    expect(() => sealedRecordId(itemKeys.member('ENV#e', 'bob').SK)).toThrow();
+  });
+
+  it('keeps versions and the trash out of the ranges lists and inject read', () => {
+    for (const sk of [
+      itemKeys.secretVersion('T', 'A', 1).SK,
+      itemKeys.trashedSecret('T', 'A').SK,
+      itemKeys.trashedName('T', 'A').SK,
+    ]) {
+      expect(sk.startsWith(SK_PREFIX.secret)).toBe(false);
+      expect(sk > prefixEnd(SK_PREFIX.secret) || sk < SK_META).toBe(true);
+    }
+  });
 });
 
 describe('the table layout', () => {
@@ -54,7 +73,13 @@ describe('the table layout', () => {
     expect(itemKeys.audit('ENV#e', '01J')).toEqual({ PK: 'ENV#e', SK: 'AUDIT#01J' });
     expect(itemKeys.serviceToken('ENV#e', 't-1')).toEqual({ PK: 'ENV#e', SK: 'TOKEN#t-1' });
     expect(itemKeys.serviceTokenLookup('ab12')).toEqual({ PK: 'SERVICETOKEN#ab12', SK: 'META' });
+    expect(itemKeys.secretVersion('ENV#e', 'API_KEY', 7)).toEqual({ PK: 'ENV#e', SK: 'VERSION#API_KEY#000007' });
+    expect(itemKeys.trashedSecret('USER#a', 'id-1')).toEqual({ PK: 'USER#a', SK: 'TRASH#id-1' });
+    expect(itemKeys.trashedName('USER#a', 'TOKEN')).toEqual({ PK: 'USER#a', SK: 'TRASHNAME#TOKEN' });
     expect(SK_PREFIX).toEqual({
+      secretVersion: 'VERSION#',
+      trashedSecret: 'TRASH#',
+      trashedName: 'TRASHNAME#',
       dataKey: 'DATAKEY#',
       secret: 'SECRET#',
       serviceToken: 'TOKEN#',

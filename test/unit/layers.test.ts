@@ -13,7 +13,7 @@ const LAYERS: { name: string; modules: RegExp }[] = [
   { name: 'store', modules: /^lib\/store\// },
   { name: 'crypto', modules: /^lib\/crypto\// },
   { name: 'deps', modules: /^lib\/app\/deps\.ts$/ },
-  { name: 'domain', modules: /^lib\/(audit|secrets|environments|tokens|events|rotation|idempotency|quota)\// },
+  { name: 'domain', modules: /^lib\/(audit|secrets|environments|tokens|events|rotation|idempotency|quota|versions)\// },
   { name: 'http', modules: /^lib\/(http|auth)\// },
   { name: 'composition', modules: /^lib\/app\/process-deps\.ts$/ },
   { name: 'entries', modules: /^functions\// },

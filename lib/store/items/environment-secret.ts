@@ -6,6 +6,8 @@ import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
+import { ValueLineage } from './secret-version.js';
+import { trashedSecretItems } from './trashed-secret.js';
 import type { SealedValue } from './value-item.js';
 
 /**
@@ -25,12 +27,14 @@ export const EnvironmentSecretRecord = z.object({
   updated_by: z.string(),
   /** UTF-8 bytes of the current value, counted toward the tenant's quota (absent on older items). */
   value_bytes: z.optional(z.int().check(z.nonnegative())),
+  ...ValueLineage,
 });
 export type EnvironmentSecretRecord = z.infer<typeof EnvironmentSecretRecord>;
 
 const EnvironmentSecretValueRecord = z.object({
   key: z.string(),
   never_reveal: z.boolean(),
+  value_version: z.int().check(z.positive()),
   kv: z.int().check(z.positive()),
   ct: z.instanceof(Uint8Array),
 });
@@ -50,6 +54,14 @@ const valueShape = {
   attributes: ENVIRONMENT_SECRET_VALUE_ATTRIBUTES,
 };
 
+const withValueShape = {
+  schema: z.object({ ...EnvironmentSecretRecord.shape, kv: z.int().check(z.positive()), ct: z.instanceof(Uint8Array) }),
+  type: 'environment-secret',
+};
+
+/** A deleted environment secret in the trash (SK = TRASH#<key>); it keeps its key reserved. */
+export const trashedEnvironmentSecretItem = trashedSecretItems(EnvironmentSecretRecord, 'environment-secret');
+
 export const environmentSecretItem = {
   build: (tenant: string, record: EnvironmentSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
     ...itemKeys.environmentSecret(tenant, record.key),
@@ -59,6 +71,10 @@ export const environmentSecretItem = {
 
   get: (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretRecord | undefined> =>
     getItem(table, itemKeys.environmentSecret(tenant, key), metadataShape),
+
+  /** The record with its current value: what a write that keeps the value as a version reads. */
+  getWithValue: (table: TableDeps, tenant: string, key: string) =>
+    getItem(table, itemKeys.environmentSecret(tenant, key), withValueShape),
 
   getValue: (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretValueRecord | undefined> =>
     getItem(table, itemKeys.environmentSecret(tenant, key), valueShape),

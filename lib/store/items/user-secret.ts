@@ -1,8 +1,11 @@
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
+import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
+import { ValueLineage } from './secret-version.js';
+import { trashedSecretItems } from './trashed-secret.js';
 import type { SealedValue } from './value-item.js';
 
 /**
@@ -24,12 +27,14 @@ export const UserSecretRecord = z.object({
   version: z.int().check(z.positive()),
   /** UTF-8 bytes of the current value, counted toward the tenant's quota (absent on older items). */
   value_bytes: z.optional(z.int().check(z.nonnegative())),
+  ...ValueLineage,
 });
 export type UserSecretRecord = z.infer<typeof UserSecretRecord>;
 
 const UserSecretValueRecord = z.object({
   id: z.guid(),
   name: z.string().check(z.minLength(1)),
+  value_version: z.int().check(z.positive()),
   kv: z.int().check(z.positive()),
   ct: z.instanceof(Uint8Array),
 });
@@ -38,7 +43,18 @@ export type UserSecretValueRecord = z.infer<typeof UserSecretValueRecord>;
 /** Metadata reads name their attributes, so they never fetch ciphertext. */
 export const USER_SECRET_METADATA_ATTRIBUTES = Object.keys(UserSecretRecord.shape);
 const metadataShape = { schema: UserSecretRecord, type: 'user-secret', attributes: USER_SECRET_METADATA_ATTRIBUTES };
-const valueShape = { schema: UserSecretValueRecord, type: 'user-secret-value', attributes: ['id', 'name', 'kv', 'ct'] };
+const valueShape = {
+  schema: UserSecretValueRecord,
+  type: 'user-secret-value',
+  attributes: Object.keys(UserSecretValueRecord.shape),
+};
+const withValueShape = {
+  schema: z.object({ ...UserSecretRecord.shape, kv: z.int().check(z.positive()), ct: z.instanceof(Uint8Array) }),
+  type: 'user-secret',
+};
+
+/** A deleted user secret in the trash (SK = TRASH#<id>). */
+export const trashedUserSecretItem = trashedSecretItems(UserSecretRecord, 'user-secret');
 
 export const userSecretItem = {
   build: (tenant: string, record: UserSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
@@ -50,41 +66,34 @@ export const userSecretItem = {
   get: (table: TableDeps, tenant: string, id: string): Promise<UserSecretRecord | undefined> =>
     getItem(table, itemKeys.userSecret(tenant, id), metadataShape),
 
+  /** The record with its current value: what a write that keeps the value as a version reads. */
+  getWithValue: (table: TableDeps, tenant: string, id: string) =>
+    getItem(table, itemKeys.userSecret(tenant, id), withValueShape),
+
   /** Every sealed value of the tenant, with its name. */
   values: (table: TableDeps, tenant: string): Promise<UserSecretValueRecord[]> =>
     readTenantItems(table, tenant, SK_PREFIX.secret, valueShape),
 
   putNew: putIfNew,
 
-  /** A new value, on condition the record is still at the version it was read at. */
+  /** A new value and what it did to the versions, on condition the record is still at `readVersion`. */
   updateValue(
     { config }: TableDeps,
     tenant: string,
-    change: {
-      id: string;
-      readVersion: number;
-      sealed: SealedValue;
-      value_bytes: number;
-      masked_value: string;
-      updated_at: string;
-    },
+    change: Pick<
+      UserSecretRecord,
+      'id' | 'masked_value' | 'updated_at' | 'value_version' | 'value_at' | 'value_by' | 'history'
+    > & { readVersion: number; sealed: SealedValue; value_bytes: number },
   ): TransactItem {
+    const { id, readVersion, sealed, ...attributes } = change;
+    const update = setAll({ ...attributes, ...sealed, version: readVersion + 1 });
     return {
       Update: {
         TableName: config.tableName,
-        Key: itemKeys.userSecret(tenant, change.id),
-        UpdateExpression:
-          'SET ct = :ct, kv = :kv, value_bytes = :bytes, masked_value = :masked, updated_at = :now, version = :next',
-        ConditionExpression: 'version = :read',
-        ExpressionAttributeValues: {
-          ':ct': change.sealed.ct,
-          ':kv': change.sealed.kv,
-          ':bytes': change.value_bytes,
-          ':masked': change.masked_value,
-          ':now': change.updated_at,
-          ':next': change.readVersion + 1,
-          ':read': change.readVersion,
-        },
+        Key: itemKeys.userSecret(tenant, id),
+        ...update,
+        ConditionExpression: '#version = :read',
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':read': readVersion },
       },
     };
   },

@@ -2,27 +2,41 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
-import { SK_PREFIX } from '../keys.js';
+import { SEALED_VALUE_PREFIXES, SK_PREFIX, sealedRecordId } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 
 /**
- * Any item holding a sealed value (SK = SECRET#…), user or environment secret alike, as
- * rotation sees it: the ciphertext `ct`, the data key version `kv` it is sealed under, and
- * the record `version` that guards against overwriting a concurrent write.
+ * Any item holding a sealed value — a secret's current value (SECRET#), an earlier version
+ * (VERSION#) or a trashed secret (TRASH#), of either API — as rotation sees it: the ciphertext
+ * `ct`, the data key version `kv` it is sealed under, and what else its AAD names.
  */
 export interface SealedValue {
   kv: number;
   ct: Uint8Array;
 }
 
+/** Where a sealed value belongs: everything its AAD names but the tenant and key version. */
+export interface ValueSlot {
+  recordId: string;
+  name: string;
+  valueVersion: number;
+}
+
 const ValueItemRecord = z.object({
-  SK: z.string().check(z.startsWith(SK_PREFIX.secret)),
+  SK: z.string(),
   kv: z.int().check(z.positive()),
   ct: z.instanceof(Uint8Array),
-  version: z.int().check(z.positive()),
+  value_version: z.int().check(z.positive()),
+  /** The name the value is bound to: a user secret's or a version's `name`, an environment secret's `key`. */
+  name: z.optional(z.string()),
+  key: z.optional(z.string()),
 });
 export type ValueItem = z.infer<typeof ValueItemRecord>;
-const shape = { schema: ValueItemRecord, type: 'secret-value', attributes: ['SK', 'kv', 'ct', 'version'] };
+const shape = {
+  schema: ValueItemRecord,
+  type: 'secret-value',
+  attributes: ['SK', 'kv', 'ct', 'value_version', 'name', 'key'],
+};
 
 /** When a value last changed, for telling which ones are due for rotation by their owner. */
 const ValueAgeRecord = z.object({
@@ -36,11 +50,20 @@ export type ValueAge = z.infer<typeof ValueAgeRecord>;
 const SWEEP_PAGE_SIZE = 500;
 
 export const valueItem = {
-  /** The AAD record id of a value item: what follows `SECRET#` in its sort key. */
-  recordId: (item: Pick<ValueItem, 'SK'>): string => item.SK.slice(SK_PREFIX.secret.length),
+  /** Where the value belongs, as its AAD names it (all but the tenant and key version). */
+  slot: (item: ValueItem): ValueSlot => ({
+    recordId: sealedRecordId(item.SK),
+    name: item.name ?? item.key ?? '',
+    valueVersion: item.value_version,
+  }),
 
-  all: (table: TableDeps, tenant: string): Promise<ValueItem[]> =>
-    readTenantItems(table, tenant, SK_PREFIX.secret, shape, SWEEP_PAGE_SIZE),
+  /** Every sealed value of the tenant: current values, kept versions and the trash. */
+  all: async (table: TableDeps, tenant: string): Promise<ValueItem[]> =>
+    (
+      await Promise.all(
+        SEALED_VALUE_PREFIXES.map((prefix) => readTenantItems(table, tenant, prefix, shape, SWEEP_PAGE_SIZE)),
+      )
+    ).flat(),
 
   get: (table: TableDeps, tenant: string, sortKey: string): Promise<ValueItem | undefined> =>
     getItem(table, { PK: tenant, SK: sortKey }, shape),
@@ -60,8 +83,9 @@ export const valueItem = {
           TableName: config.tableName,
           Key: { PK: tenant, SK: read.SK },
           UpdateExpression: 'SET ct = :ct, kv = :to',
-          ConditionExpression: 'version = :version AND kv = :from',
-          ExpressionAttributeValues: { ':ct': sealed.ct, ':to': sealed.kv, ':version': read.version, ':from': read.kv },
+          // Still exactly the ciphertext read (each has its own IV): any write in between wins.
+          ConditionExpression: 'ct = :read AND kv = :from',
+          ExpressionAttributeValues: { ':ct': sealed.ct, ':to': sealed.kv, ':read': read.ct, ':from': read.kv },
         }),
       );
       return true;

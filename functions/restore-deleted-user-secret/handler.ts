@@ -1,0 +1,16 @@
+import { valueDeps } from '../../lib/app/process-deps.js';
+import { idempotency } from '../../lib/http/idempotency.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { withEtag } from '../../lib/http/user-secret-responses.js';
+import { SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
+import { restoreDeletedUserSecret } from '../../lib/secrets/user-secret-trash.js';
+
+const deps = valueDeps();
+
+export const handler = defineRoute(
+  { family: 'v1', path: SecretIdPath, idempotent: idempotency(deps) },
+  async ({ path, caller, requestId, commit }) =>
+    withEtag(
+      await restoreDeletedUserSecret(deps, { sub: caller.sub, requestId, id: path.id, commit: commit(withEtag) }),
+    ),
+);

@@ -1,0 +1,24 @@
+import { valueDeps } from '../../lib/app/process-deps.js';
+import { idempotency } from '../../lib/http/idempotency.js';
+import { parseIfMatch } from '../../lib/http/responses.js';
+import { defineRoute } from '../../lib/http/route.js';
+import { withEtag } from '../../lib/http/user-secret-responses.js';
+import { SecretVersionPath } from '../../lib/secrets/user-secret-schemas.js';
+import { restoreUserSecretVersion } from '../../lib/secrets/user-secret-versions.js';
+
+const deps = valueDeps();
+
+export const handler = defineRoute(
+  { family: 'v1', path: SecretVersionPath, idempotent: idempotency(deps) },
+  async ({ path, headers, caller, requestId, commit }) =>
+    withEtag(
+      await restoreUserSecretVersion(deps, {
+        sub: caller.sub,
+        requestId,
+        id: path.id,
+        version: path.version,
+        precondition: parseIfMatch(headers['if-match']),
+        commit: commit(withEtag),
+      }),
+    ),
+);

@@ -1,0 +1,141 @@
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import type { TableDeps } from '../dynamodb.js';
+import { itemKeys } from '../keys.js';
+import { getItem, getItems } from '../tenant-items.js';
+import type { TransactItem } from '../transactions.js';
+import type { SealedValue } from './value-item.js';
+
+/**
+ * An earlier value of a secret (SK = VERSION#<record id>#<n>), user or environment alike: the
+ * value as it was sealed when written at record version `n`, moved here unchanged when a newer
+ * value replaced it. `expires_at` is set while its secret is in the trash, so the table's TTL
+ * removes it together with the trashed secret.
+ */
+const timestamp = z.iso.datetime();
+
+/** What every secret record carries about its current value and the versions kept before it. */
+export const ValueLineage = {
+  /** The record version the current value was written at: part of its AAD. */
+  value_version: z.int().check(z.positive()),
+  value_at: timestamp,
+  value_by: z.string(),
+  /** Value versions kept as VERSION# items, oldest first; the current one is not among them. */
+  history: z.array(z.int().check(z.positive())),
+};
+
+export const SecretVersionRecord = z.object({
+  value_version: z.int().check(z.positive()),
+  /** The name the value is bound to (a user secret's name, an environment secret's key). */
+  name: z.string(),
+  masked_value: z.string(),
+  value_bytes: z.int().check(z.nonnegative()),
+  created_at: timestamp,
+  created_by: z.string(),
+  expires_at: z.optional(z.number()),
+});
+export type SecretVersionRecord = z.infer<typeof SecretVersionRecord>;
+
+const SecretVersionValueRecord = z.object({
+  ...SecretVersionRecord.shape,
+  kv: z.int().check(z.positive()),
+  ct: z.instanceof(Uint8Array),
+});
+export type SecretVersionValueRecord = z.infer<typeof SecretVersionValueRecord>;
+
+const metadataShape = {
+  schema: SecretVersionRecord,
+  type: 'secret-version',
+  attributes: Object.keys(SecretVersionRecord.shape),
+};
+const valueShape = { schema: SecretVersionValueRecord, type: 'secret-version-value' };
+
+/** A change of a version item, as one of a transaction's items or written on its own when a transaction is full. */
+export interface VersionChange {
+  transactItem: TransactItem;
+  send: (table: TableDeps) => Promise<void>;
+}
+
+function versionUpdate(
+  { config }: TableDeps,
+  tenant: string,
+  recordId: string,
+  valueVersion: number,
+  expression: Pick<NonNullable<TransactItem['Update']>, 'UpdateExpression' | 'ExpressionAttributeValues'>,
+): VersionChange {
+  const update = {
+    TableName: config.tableName,
+    Key: itemKeys.secretVersion(tenant, recordId, valueVersion),
+    ...expression,
+    // A version pruned meanwhile stays gone.
+    ConditionExpression: 'attribute_exists(PK)',
+  };
+  return {
+    transactItem: { Update: update },
+    send: async ({ ddb }) => {
+      try {
+        await ddb.send(new UpdateCommand(update));
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    },
+  };
+}
+
+export const secretVersionItem = {
+  /** The superseded value, moved unchanged: its AAD already names this record, name and version. */
+  put: (
+    { config }: TableDeps,
+    tenant: string,
+    recordId: string,
+    record: SecretVersionRecord,
+    sealed: SealedValue,
+  ): TransactItem => ({
+    Put: {
+      TableName: config.tableName,
+      // A leftover of an earlier secret under the same key is overwritten, never read as this one's.
+      Item: { ...itemKeys.secretVersion(tenant, recordId, record.value_version), ...record, ...sealed },
+    },
+  }),
+
+  delete: ({ config }: TableDeps, tenant: string, recordId: string, valueVersion: number): TransactItem => ({
+    Delete: { TableName: config.tableName, Key: itemKeys.secretVersion(tenant, recordId, valueVersion) },
+  }),
+
+  /** Removal when its secret is purged. */
+  remove(table: TableDeps, tenant: string, recordId: string, valueVersion: number): VersionChange {
+    const transactItem = secretVersionItem.delete(table, tenant, recordId, valueVersion);
+    return { transactItem, send: async ({ ddb }) => void (await ddb.send(new DeleteCommand(transactItem.Delete!))) };
+  },
+
+  /** The metadata of the given versions, in their order; never a ciphertext. */
+  async metadata(
+    table: TableDeps,
+    tenant: string,
+    recordId: string,
+    valueVersions: readonly number[],
+  ): Promise<SecretVersionRecord[]> {
+    const keys = valueVersions.map((n) => itemKeys.secretVersion(tenant, recordId, n));
+    const found = await getItems(table, keys, metadataShape);
+    return found.filter((record): record is SecretVersionRecord => record !== undefined);
+  },
+
+  getValue: (
+    table: TableDeps,
+    tenant: string,
+    recordId: string,
+    valueVersion: number,
+  ): Promise<SecretVersionValueRecord | undefined> =>
+    getItem(table, itemKeys.secretVersion(tenant, recordId, valueVersion), valueShape),
+
+  /** Lets the table's TTL remove the version with its trashed secret. */
+  expireAt: (table: TableDeps, tenant: string, recordId: string, valueVersion: number, expiresAt: number) =>
+    versionUpdate(table, tenant, recordId, valueVersion, {
+      UpdateExpression: 'SET expires_at = :at',
+      ExpressionAttributeValues: { ':at': expiresAt },
+    }),
+
+  /** Keeps the version for good again, when its secret is restored. */
+  keep: (table: TableDeps, tenant: string, recordId: string, valueVersion: number) =>
+    versionUpdate(table, tenant, recordId, valueVersion, { UpdateExpression: 'REMOVE expires_at' }),
+};

@@ -1,0 +1,98 @@
+import * as z from 'zod/mini';
+import type { PageQuery } from '../cursor.js';
+import type { TableDeps } from '../dynamodb.js';
+import { itemKeys, SK_PREFIX } from '../keys.js';
+import { getItem, readTenantPage } from '../tenant-items.js';
+import type { TransactItem } from '../transactions.js';
+import type { SealedValue } from './value-item.js';
+
+/**
+ * A deleted secret in the trash (SK = TRASH#<record id>): its record and current value as they
+ * were, and when it goes. Its earlier values stay in their VERSION# items. The table's TTL
+ * removes it at `expires_at` (its `purge_at`); until the TTL runs, every read treats an expired
+ * item as gone. One module serves both families; each gives the record schema it trashes.
+ */
+export const TrashFields = {
+  deleted_at: z.iso.datetime(),
+  deleted_by: z.string(),
+  purge_at: z.iso.datetime(),
+  /** `purge_at` in epoch seconds, for the TTL. */
+  expires_at: z.number(),
+};
+
+const sealedFields = { kv: z.int().check(z.positive()), ct: z.instanceof(Uint8Array) };
+
+type TrashInfo = { deleted_at: string; deleted_by: string; purge_at: string; expires_at: number };
+
+/** Not yet past its expiry at `nowSeconds`: what a condition on a trashed item asks. */
+const LIVE = 'expires_at > :now';
+
+export function trashedSecretItems<Shape extends z.core.$ZodShape, R extends { version: number }>(
+  record: z.ZodMiniObject<Shape> & z.ZodMiniType<R>,
+  type: string,
+) {
+  const metadataSchema = z.object({ ...record.shape, ...TrashFields });
+  const valueSchema = z.object({ ...record.shape, ...TrashFields, ...sealedFields });
+  type Trashed = R & TrashInfo;
+  type TrashedValue = Trashed & SealedValue;
+  const metadataShape = {
+    schema: metadataSchema as unknown as z.ZodMiniType<Trashed>,
+    type: `trashed-${type}`,
+    attributes: Object.keys(metadataSchema.shape),
+  };
+  const valueShape = { schema: valueSchema as unknown as z.ZodMiniType<TrashedValue>, type: `trashed-${type}-value` };
+
+  const recordKeys = Object.keys(record.shape);
+
+  return {
+    /** The secret's record as it was, without what the trash added. */
+    recordOf: (trashed: Trashed): R =>
+      Object.fromEntries(
+        recordKeys.filter((key) => key in trashed).map((key) => [key, (trashed as Record<string, unknown>)[key]]),
+      ) as unknown as R,
+
+    put: ({ config }: TableDeps, tenant: string, recordId: string, item: TrashedValue): TransactItem => ({
+      Put: { TableName: config.tableName, Item: { ...itemKeys.trashedSecret(tenant, recordId), ...item } },
+    }),
+
+    /** The trashed secret with its value; `undefined` when there is none or it is past its window. */
+    async get(table: TableDeps, tenant: string, recordId: string, nowSeconds: number) {
+      const trashed = await getItem(table, itemKeys.trashedSecret(tenant, recordId), valueShape);
+      return trashed && trashed.expires_at > nowSeconds ? trashed : undefined;
+    },
+
+    /** One page in record id order, without values, leaving out what is past its window. */
+    page: (table: TableDeps, tenant: string, page: PageQuery, nowSeconds: number) =>
+      readTenantPage(table, tenant, SK_PREFIX.trashedSecret, page, metadataShape, 'ascending', {
+        expression: LIVE,
+        values: { ':now': nowSeconds },
+      }),
+
+    /** Takes it out of the trash, if it is still the one read and not past its window. */
+    removeIfVersion: (
+      { config }: TableDeps,
+      tenant: string,
+      recordId: string,
+      version: number,
+      nowSeconds: number,
+    ): TransactItem => ({
+      Delete: {
+        TableName: config.tableName,
+        Key: itemKeys.trashedSecret(tenant, recordId),
+        ConditionExpression: `#version = :read AND ${LIVE}`,
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':read': version, ':now': nowSeconds },
+      },
+    }),
+
+    /** Holds when nothing of that record id is in the trash, or only what is past its window. */
+    absent: ({ config }: TableDeps, tenant: string, recordId: string, nowSeconds: number): TransactItem => ({
+      ConditionCheck: {
+        TableName: config.tableName,
+        Key: itemKeys.trashedSecret(tenant, recordId),
+        ConditionExpression: `attribute_not_exists(PK) OR NOT (${LIVE})`,
+        ExpressionAttributeValues: { ':now': nowSeconds },
+      },
+    }),
+  };
+}
