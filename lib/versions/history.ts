@@ -26,11 +26,11 @@ export function supersede(
   maxVersions: number,
 ): { history: number[]; keepsPrevious: boolean; pruned: number[] } {
   const earlier = [...lineage.history, lineage.value_version];
-  const history = earlier.slice(earlier.length - (maxVersions - 1));
+  const history = earlier.slice(Math.max(0, earlier.length - (maxVersions - 1)));
   return {
-    history: maxVersions > 1 ? history : [],
-    keepsPrevious: maxVersions > 1,
-    pruned: lineage.history.filter((n) => !(maxVersions > 1 && history.includes(n))),
+    history,
+    keepsPrevious: history.includes(lineage.value_version),
+    pruned: lineage.history.filter((n) => !history.includes(n)),
   };
 }
 
