@@ -200,6 +200,32 @@ describe('API stack', () => {
     );
   });
 
+  it('lets trash purges delete without any data-key grant, and restores unwrap but never generate', () => {
+    for (const name of ['purge-deleted-user-secret', 'purge-deleted-environment-secret']) {
+      const statements = statementsOf(route(name));
+      expect(statements.filter((statement) => statement.resources.includes('data key'))).toEqual([]);
+      expect(statements).toContainEqual({
+        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: ['table'],
+      });
+    }
+    for (const [name, tenant] of [
+      ['restore-deleted-user-secret', 'USER#*'],
+      ['restore-user-secret-version', 'USER#*'],
+      ['restore-deleted-environment-secret', 'ENV#*'],
+      ['restore-environment-secret-version', 'ENV#*'],
+      ['reveal-environment-secret-version', 'ENV#*'],
+    ]) {
+      expect(statementsOf(route(name!)).filter((statement) => statement.resources.includes('data key'))).toEqual([
+        {
+          actions: ['kms:Decrypt'],
+          resources: ['data key'],
+          condition: { StringLike: { 'kms:EncryptionContext:tenant': tenant } },
+        },
+      ]);
+    }
+  });
+
   it('lets the create route generate and unwrap data keys of USER tenants only', () => {
     expect(statementsOf(route('create-user-secret'))).toEqual(
       sortStatements([

@@ -97,9 +97,34 @@ describe('change events of writes over HTTP', () => {
       'MemberChanged',
     );
     await expectStatus(
+      stack.call('POST', `${env}/secrets/API_KEY/versions/1/restore`, { token: owner }),
+      200,
+      'rollback',
+      'SecretChanged',
+    );
+    await expectStatus(stack.call('POST', `${env}/secrets/API_KEY/versions/99/restore`, { token: owner }), 404);
+    await expectStatus(
       stack.call('DELETE', `${env}/secrets/API_KEY`, { token: owner }),
       204,
       'delete',
+      'SecretChanged',
+    );
+    await expectStatus(
+      stack.call('POST', `${env}/deleted-secrets/API_KEY/restore`, { token: owner }),
+      200,
+      'restore',
+      'SecretChanged',
+    );
+    await expectStatus(
+      stack.call('DELETE', `${env}/secrets/API_KEY`, { token: owner }),
+      204,
+      'delete',
+      'SecretChanged',
+    );
+    await expectStatus(
+      stack.call('DELETE', `${env}/deleted-secrets/API_KEY`, { token: owner }),
+      204,
+      'purge',
       'SecretChanged',
     );
     await expectStatus(stack.call('DELETE', env, { token: owner }), 204, 'environment.delete', 'EnvironmentChanged');
@@ -123,11 +148,35 @@ describe('change events of writes over HTTP', () => {
       'update',
       'SecretChanged',
     );
-    // The last change: once its event is there, every earlier one would be too (one shard, in commit order).
+    await expectStatus(
+      stack.call('POST', `/api/v1/user/secrets/${secret.body.id}/versions/1/restore`, { token: user }),
+      200,
+      'rollback',
+      'SecretChanged',
+    );
     await expectStatus(
       stack.call('DELETE', `/api/v1/user/secrets/${secret.body.id}`, { token: user }),
       204,
       'delete',
+      'SecretChanged',
+    );
+    await expectStatus(
+      stack.call('POST', `/api/v1/user/secrets/deleted/${secret.body.id}/restore`, { token: user }),
+      200,
+      'restore',
+      'SecretChanged',
+    );
+    await expectStatus(
+      stack.call('DELETE', `/api/v1/user/secrets/${secret.body.id}`, { token: user }),
+      204,
+      'delete',
+      'SecretChanged',
+    );
+    // The last change: once its event is there, every earlier one would be too (one shard, in commit order).
+    await expectStatus(
+      stack.call('DELETE', `/api/v1/user/secrets/deleted/${secret.body.id}`, { token: user }),
+      204,
+      'purge',
       'SecretChanged',
     );
 
