@@ -45,7 +45,7 @@ export async function deleteSecret(
     const current = await environmentSecretItem.getWithValue(deps, tenant, key);
     if (!current) throw secretNotFound(key);
     checkPrecondition(precondition, current.version);
-    const window = trashWindow(deps.clock, deps.config, timestampOf(deps.clock.now()));
+    const window = trashWindow(deps.config, deps.clock.now());
     await transactWithVersions(
       deps,
       {

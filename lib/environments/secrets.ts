@@ -17,8 +17,8 @@ import { tenantHeaderItem } from '../store/items/tenant-header.js';
 import type { SealedValue } from '../store/items/value-item.js';
 import { environmentTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
-import { epochSeconds, holdsVersion, supersede } from '../versions/history.js';
-import { openSlot } from '../versions/sealing.js';
+import { epochSeconds, supersede } from '../versions/history.js';
+import { openKeptVersion } from '../versions/sealing.js';
 import { neverRevealIsOneWay, secretExists, secretInTrash, secretNotFound, versionNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
 import { type CreateSecretBody, type SecretMetadata, toSecretMetadata, type UpdateSecretBody } from './schemas.js';
@@ -195,20 +195,21 @@ export async function writeSecret(
 }
 type WriteItems = 'secret' | 'previous' | `pruned:${number}` | 'header' | 'audit' | 'idempotency';
 
-/** The value of a version the secret keeps (its current one included), opened for its slot. */
-export async function keptValue(
+/** The value of a version the secret keeps (its current one included). */
+export function keptValue(
   deps: ValueDeps,
   tenant: string,
   current: EnvironmentSecretRecord & SealedValue,
   valueVersion: number,
 ): Promise<string> {
-  if (!holdsVersion(current, valueVersion)) throw versionNotFound(current.key, valueVersion);
-  const sealed =
-    valueVersion === current.value_version
-      ? current
-      : await secretVersionItem.getValue(deps, tenant, current.key, valueVersion);
-  if (!sealed) throw versionNotFound(current.key, valueVersion);
-  return openSlot(deps, tenant, { recordId: current.key, name: current.key, valueVersion, sealed });
+  const { key } = current;
+  return openKeptVersion(
+    deps,
+    tenant,
+    { recordId: key, name: key, lineage: current, sealed: current },
+    valueVersion,
+    () => versionNotFound(key, valueVersion),
+  );
 }
 
 /** The current value as the version it becomes: moved as sealed, since its AAD already fits there. */

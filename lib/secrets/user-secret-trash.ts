@@ -37,7 +37,7 @@ export async function deleteUserSecret(
     const current = await userSecretItem.getWithValue(deps, tenant, id);
     if (!current) throw secretNotFound();
     checkPrecondition(precondition, current.version);
-    const window = trashWindow(deps.clock, deps.config, timestampOf(deps.clock.now()));
+    const window = trashWindow(deps.config, deps.clock.now());
     await transactWithVersions(
       deps,
       {

@@ -16,7 +16,8 @@ import { userSecretNameItem } from '../store/items/user-secret-name.js';
 import type { SealedValue } from '../store/items/value-item.js';
 import { userTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
-import { epochSeconds, holdsVersion, supersede } from '../versions/history.js';
+import { epochSeconds, supersede } from '../versions/history.js';
+import { openKeptVersion } from '../versions/sealing.js';
 import { maskValue } from './masking.js';
 import {
   type CreateUserSecretBody,
@@ -194,7 +195,16 @@ export async function writeUserSecretValue(
       const current = await userSecretItem.getWithValue(deps, tenant, id);
       if (!current) throw secretNotFound();
       checkPrecondition(precondition, current.version);
-      const value = 'value' in source ? source.value : await versionValue(deps, tenant, current, source.version);
+      const value =
+        'value' in source
+          ? source.value
+          : await openKeptVersion(
+              deps,
+              tenant,
+              { recordId: id, name: current.name, lineage: current, sealed: current },
+              source.version,
+              () => versionNotFound(source.version),
+            );
       const bytes = valueBytes(value);
       usage = withinQuota(deps, { secrets: 0, bytes: bytes - (current.value_bytes ?? 0) });
       const dataKey = await deps.keyring.active(tenant);
@@ -240,29 +250,6 @@ export async function writeUserSecretValue(
   );
 }
 type ValueWriteItems = 'secret' | 'previous' | `pruned:${number}` | 'name' | 'header' | 'audit' | 'idempotency';
-
-/** The value a kept version holds, opened under the name and version it was sealed for. */
-async function versionValue(
-  deps: ValueDeps,
-  tenant: string,
-  current: UserSecretRecord & SealedValue,
-  valueVersion: number,
-): Promise<string> {
-  if (!holdsVersion(current, valueVersion)) throw versionNotFound(valueVersion);
-  const sealed =
-    valueVersion === current.value_version
-      ? current
-      : await secretVersionItem.getValue(deps, tenant, current.id, valueVersion);
-  if (!sealed) throw versionNotFound(valueVersion);
-  const dataKey = await deps.keyring.version(tenant, sealed.kv);
-  return openValue(dataKey.key, sealed.ct, {
-    tenant,
-    recordId: current.id,
-    name: current.name,
-    valueVersion,
-    keyVersion: sealed.kv,
-  });
-}
 
 /** The current value as the version it becomes: moved as sealed, since its AAD already fits there. */
 function previousVersion(deps: ValueDeps, tenant: string, current: UserSecretRecord & SealedValue) {

@@ -64,14 +64,10 @@ export interface TrashWindow {
   expires_at: number;
 }
 
-/** When a secret trashed now is purged: `RECOVERY_WINDOW_DAYS` later. */
-export function trashWindow(clock: Clock, config: Pick<Config, 'recoveryWindowDays'>, deletedAt: string): TrashWindow {
-  const expires_at = epochSeconds(clock) + config.recoveryWindowDays * DAY_SECONDS;
-  return {
-    deleted_at: deletedAt,
-    purge_at: timestampOf(new Date(expires_at * 1000)),
-    expires_at,
-  };
+/** When a secret trashed at `at` is purged: `RECOVERY_WINDOW_DAYS` later, both read from one instant. */
+export function trashWindow(config: Pick<Config, 'recoveryWindowDays'>, at: Date): TrashWindow {
+  const expires_at = Math.floor(at.getTime() / 1000) + config.recoveryWindowDays * DAY_SECONDS;
+  return { deleted_at: timestampOf(at), purge_at: timestampOf(new Date(expires_at * 1000)), expires_at };
 }
 
 export const epochSeconds = (clock: Clock): number => Math.floor(clock.now().getTime() / 1000);
