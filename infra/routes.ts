@@ -167,6 +167,26 @@ export const ROUTES: readonly RouteDefinition[] = [
     kms: ['Decrypt'],
   },
   {
+    method: 'POST',
+    path: `${USER_SECRETS}/{id}/compare`,
+    function: 'compare-user-secret',
+    family: 'v1',
+    tenantKind: 'USER',
+    table: ['GetItem', 'PutItem'],
+    kms: ['Decrypt'],
+    // Each answer tells whether a guess is right: as limited as a reveal.
+    limits: REVEAL_LIMITS,
+  },
+  {
+    method: 'POST',
+    path: `${USER_SECRETS}/{id}/rename`,
+    function: 'rename-user-secret',
+    family: 'v1',
+    tenantKind: 'USER',
+    table: withIdempotency('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'),
+    kms: ['Decrypt'],
+  },
+  {
     method: 'GET',
     path: `${USER_SECRETS}/{id}`,
     function: 'get-user-secret',
@@ -385,6 +405,26 @@ export const ROUTES: readonly RouteDefinition[] = [
     tenantKind: 'ENV',
     table: withIdempotency('GetItem', 'DeleteItem'),
     kms: [],
+  },
+  {
+    method: 'POST',
+    path: `${ENVIRONMENT_SECRETS}/{key}/compare`,
+    function: 'compare-environment-secret',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: ['GetItem', 'PutItem'],
+    kms: ['Decrypt'],
+    // Each answer tells whether a guess is right: as limited as a reveal.
+    limits: REVEAL_LIMITS,
+  },
+  {
+    method: 'POST',
+    path: `${ENVIRONMENT_SECRETS}/{key}/copy`,
+    function: 'copy-environment-secret',
+    family: 'environments',
+    tenantKind: 'ENV',
+    table: withIdempotency('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'),
+    kms: ['GenerateDataKey', 'Decrypt'],
   },
   {
     method: 'GET',

@@ -16,6 +16,8 @@ const PERMISSIONS = {
   leave: ROLES,
   writeSecrets: ['owner', 'editor'],
   revealSecrets: ['owner', 'editor'],
+  /** Check a candidate against a value without seeing it, neverReveal ones included. */
+  compareSecrets: ['owner', 'editor'],
   /** End a trashed secret before its window is over. */
   purgeSecrets: ['owner'],
   manageMembers: ['owner'],

@@ -17,6 +17,18 @@ export const MemberPath = z.object({ id: uuidParam, userId: subjectSchema });
 /** A secret's key follows the v1 name rules, so every key is a usable variable name. */
 export const SecretPath = z.object({ id: uuidParam, key: variableNameSchema });
 
+/** A candidate checked against the stored value; as large as a value may be, no larger. */
+export const CompareSecretBody = z.strictObject({ value: secretValueSchema });
+export type CompareSecretBody = z.infer<typeof CompareSecretBody>;
+
+/** Where a copy goes: another environment (or this one), under another key if given; `move` trashes the source. */
+export const CopySecretBody = z.strictObject({
+  toEnvironmentId: uuidParam,
+  toKey: z.optional(variableNameSchema),
+  move: z._default(z.boolean(), false),
+});
+export type CopySecretBody = z.infer<typeof CopySecretBody>;
+
 export const SecretVersionPath = z.object({
   id: uuidParam,
   key: variableNameSchema,

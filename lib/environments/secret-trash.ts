@@ -89,8 +89,9 @@ export async function restoreDeletedSecret(
     requestId,
     environmentId,
     key,
+    precondition,
     commit,
-  }: ChangeInEnvironment & { key: string; commit?: CommitHook<SecretMetadata> },
+  }: ChangeInEnvironment & { key: string; precondition: Precondition; commit?: CommitHook<SecretMetadata> },
 ): Promise<SecretMetadata> {
   await authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' });
   const tenant = environmentTenant(environmentId);
@@ -99,6 +100,7 @@ export async function restoreDeletedSecret(
     async () => {
       const trashed = await trashedEnvironmentSecretItem.get(deps, tenant, key, epochSeconds(deps.clock));
       if (!trashed) throw secretNotFound(key);
+      checkPrecondition(precondition, trashed.version);
       const record = {
         ...trashedEnvironmentSecretItem.recordOf(trashed),
         version: trashed.version + 1,

@@ -22,7 +22,7 @@ export async function revealSecret(
   const record = await environmentSecretItem.getValue(deps, tenant, key);
   if (!record) throw secretNotFound(key);
   if (record.never_reveal) throw secretNeverReveal(key);
-  const value = await open(deps, tenant, record);
+  const value = await openCurrent(deps, tenant, record);
   await recordAccess(deps, tenant, { action: 'reveal', actor: sub, requestId, keys: [key] });
   return { key, value };
 }
@@ -45,13 +45,13 @@ export async function injectRecords(
   by: Actor,
 ): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
-  for (const record of records) env[record.key] = await open(deps, tenant, record);
+  for (const record of records) env[record.key] = await openCurrent(deps, tenant, record);
   await recordAccess(deps, tenant, { action: 'inject', ...by, keys: Object.keys(env) });
   return env;
 }
 
 /** Decrypts under the data key version the value was sealed with (cached: ≤ 1 KMS call per version). */
-function open(deps: ValueDeps, tenant: string, record: EnvironmentSecretValueRecord): Promise<string> {
+export function openCurrent(deps: ValueDeps, tenant: string, record: EnvironmentSecretValueRecord): Promise<string> {
   return openSlot(deps, tenant, {
     recordId: record.key,
     name: record.key,

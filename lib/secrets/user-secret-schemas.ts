@@ -29,6 +29,13 @@ export type CreateFromPresetBody = z.infer<typeof CreateFromPresetBody>;
 export const UpdateUserSecretBody = z.strictObject({ value: secretValueSchema });
 export type UpdateUserSecretBody = z.infer<typeof UpdateUserSecretBody>;
 
+/** A candidate checked against the stored value; as large as a value may be, no larger. */
+export const CompareUserSecretBody = z.strictObject({ value: secretValueSchema });
+export type CompareUserSecretBody = z.infer<typeof CompareUserSecretBody>;
+
+export const RenameUserSecretBody = z.strictObject({ name: variableNameSchema });
+export type RenameUserSecretBody = z.infer<typeof RenameUserSecretBody>;
+
 export const SecretIdPath = z.object({ id: uuidParam });
 
 export const SecretVersionPath = z.object({

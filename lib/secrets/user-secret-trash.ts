@@ -78,7 +78,13 @@ export async function listDeletedUserSecrets(
  */
 export async function restoreDeletedUserSecret(
   deps: ValueDeps,
-  { sub, requestId, id, commit }: Writer & { id: string; commit?: CommitHook<VersionedMetadata> },
+  {
+    sub,
+    requestId,
+    id,
+    precondition,
+    commit,
+  }: Writer & { id: string; precondition: Precondition; commit?: CommitHook<VersionedMetadata> },
 ): Promise<VersionedMetadata> {
   const tenant = userTenant(sub);
   let usage = withinQuota(deps, { secrets: 1, bytes: 0 });
@@ -86,6 +92,7 @@ export async function restoreDeletedUserSecret(
     async () => {
       const trashed = await trashedUserSecretItem.get(deps, tenant, id, epochSeconds(deps.clock));
       if (!trashed) throw secretNotFound();
+      checkPrecondition(precondition, trashed.version);
       const record = {
         ...trashedUserSecretItem.recordOf(trashed),
         version: trashed.version + 1,

@@ -78,11 +78,11 @@ export async function createUserSecret(
 }
 type CreateItems = 'name' | 'trashed' | 'secret' | 'header' | 'audit' | 'idempotency';
 
-const nameTaken = (name: string) =>
+export const nameTaken = (name: string) =>
   new ConflictError(`A secret named ${name} already exists; update it with PUT, or choose another name`);
 
 /** The 409 for a name a trashed secret holds, naming how to get it back or let it go. */
-async function nameInTrash(deps: StoreDeps, tenant: string, name: string): Promise<ConflictError | undefined> {
+export async function nameInTrash(deps: StoreDeps, tenant: string, name: string): Promise<ConflictError | undefined> {
   const id = await trashedNameItem.holder(deps, tenant, name, epochSeconds(deps.clock));
   // Purged or past its window meanwhile: the create runs again.
   if (!id) return undefined;

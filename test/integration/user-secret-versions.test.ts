@@ -395,7 +395,15 @@ describe('the trash', () => {
     expectV1Error(reserved, 409, 'conflict_error');
     expect(reserved.body.detail).toContain(`/api/v1/user/secrets/deleted/${id}/restore`);
 
-    const restored = await stack.call('POST', `${DELETED}/${id}/restore`, { token: who.token });
+    const stale = await stack.call('POST', `${DELETED}/${id}/restore`, {
+      token: who.token,
+      headers: { 'if-match': '"1"' },
+    });
+    expect(stale.status).toBe(412);
+    const restored = await stack.call('POST', `${DELETED}/${id}/restore`, {
+      token: who.token,
+      headers: { 'if-match': '"2"' },
+    });
     expect(restored.status).toBe(200);
     expect(restored.body).toEqual({ ...updated.body, updated_at: expect.stringMatching(TIMESTAMP) });
     // A write: the record version at delete (2) + 1.

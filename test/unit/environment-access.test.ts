@@ -11,6 +11,7 @@ const ALLOWED: Record<Permission, Role[]> = {
   leave: ['owner', 'editor', 'viewer'],
   writeSecrets: ['owner', 'editor'],
   revealSecrets: ['owner', 'editor'],
+  compareSecrets: ['owner', 'editor'],
   purgeSecrets: ['owner'],
   manageMembers: ['owner'],
   manageEnvironment: ['owner'],

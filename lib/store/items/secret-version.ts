@@ -1,4 +1,4 @@
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
@@ -127,6 +127,43 @@ export const secretVersionItem = {
     valueVersion: number,
   ): Promise<SecretVersionValueRecord | undefined> =>
     getItem(table, itemKeys.secretVersion(tenant, recordId, valueVersion), valueShape),
+
+  /** The given versions with their values, in their order (a rename re-seals them). */
+  async values(
+    table: TableDeps,
+    tenant: string,
+    recordId: string,
+    valueVersions: readonly number[],
+  ): Promise<SecretVersionValueRecord[]> {
+    const keys = valueVersions.map((n) => itemKeys.secretVersion(tenant, recordId, n));
+    const found = await getItems(table, keys, valueShape);
+    return found.filter((record): record is SecretVersionValueRecord => record !== undefined);
+  },
+
+  /** The version sealed anew for another name; a version pruned meanwhile stays gone. */
+  rebind(
+    { config }: TableDeps,
+    tenant: string,
+    recordId: string,
+    record: SecretVersionRecord & SealedValue,
+  ): VersionChange {
+    const { kv, ct, ...attributes } = record;
+    const put = {
+      TableName: config.tableName,
+      Item: { ...itemKeys.secretVersion(tenant, recordId, record.value_version), ...attributes, kv, ct },
+      ConditionExpression: 'attribute_exists(PK)',
+    };
+    return {
+      transactItem: { Put: put },
+      send: async ({ ddb }) => {
+        try {
+          await ddb.send(new PutCommand(put));
+        } catch (error) {
+          if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        }
+      },
+    };
+  },
 
   /** Lets the table's TTL remove the version with its trashed secret. */
   expireAt: (table: TableDeps, tenant: string, recordId: string, valueVersion: number, expiresAt: number) =>

@@ -98,6 +98,29 @@ export const userSecretItem = {
     };
   },
 
+  /** A new name, with the value sealed anew for it, on condition the record is still at `readVersion`. */
+  rename(
+    { config }: TableDeps,
+    tenant: string,
+    change: { id: string; readVersion: number; name: string; sealed: SealedValue; updated_at: string },
+  ): TransactItem {
+    const update = setAll({
+      name: change.name,
+      ...change.sealed,
+      updated_at: change.updated_at,
+      version: change.readVersion + 1,
+    });
+    return {
+      Update: {
+        TableName: config.tableName,
+        Key: itemKeys.userSecret(tenant, change.id),
+        ...update,
+        ConditionExpression: '#version = :read',
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':read': change.readVersion },
+      },
+    };
+  },
+
   deleteIfVersion({ config }: TableDeps, tenant: string, id: string, version: number): TransactItem {
     return {
       Delete: {
