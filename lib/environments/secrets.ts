@@ -174,7 +174,9 @@ export async function writeSecret(
       const result = toSecretMetadata(next);
       await transactWrite<WriteItems>(deps.ddb, {
         secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
-        previous: versions?.keepsPrevious ? previousVersion(deps, tenant, current) : undefined,
+        previous: versions?.keepsPrevious
+          ? secretVersionItem.putSuperseded(deps, tenant, { recordId: current.key, name: current.key }, current)
+          : undefined,
         ...Object.fromEntries(
           (versions?.pruned ?? []).map((n) => [`pruned:${n}`, secretVersionItem.delete(deps, tenant, key, n)] as const),
         ),
@@ -209,24 +211,6 @@ export function keptValue(
     { recordId: key, name: key, lineage: current, sealed: current },
     valueVersion,
     () => versionNotFound(key, valueVersion),
-  );
-}
-
-/** The current value as the version it becomes: moved as sealed, since its AAD already fits there. */
-function previousVersion(deps: ValueDeps, tenant: string, current: EnvironmentSecretRecord & SealedValue) {
-  return secretVersionItem.put(
-    deps,
-    tenant,
-    current.key,
-    {
-      value_version: current.value_version,
-      name: current.key,
-      masked_value: current.masked_value,
-      value_bytes: current.value_bytes ?? 0,
-      created_at: current.value_at,
-      created_by: current.value_by,
-    },
-    { kv: current.kv, ct: current.ct },
   );
 }
 

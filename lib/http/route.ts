@@ -70,7 +70,25 @@ export type RouteContext<Body, Query, Path, Who extends Identity = Caller> = Con
   routeInput: RouteInput<Body, Query, Path, Who>;
 };
 
-export type RouteHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+/**
+ * What a route declares about its input, as `defineRoute` was given it: the OpenAPI generator
+ * (infra/openapi) reads it from the handler, so the spec is made from the very schemas the
+ * route validates with. Plain references: nothing is built for it at cold start.
+ */
+export interface RouteDescription {
+  family: ApiFamily;
+  auth: 'jwt' | 'service-token';
+  scope?: string;
+  path?: Schema<unknown>;
+  query?: Schema<unknown>;
+  body?: Schema<unknown>;
+  /** Honours `Idempotency-Key`. */
+  idempotent: boolean;
+}
+
+export type RouteHandler = ((event: HttpEvent, context: Context) => Promise<HttpResult>) & {
+  readonly route: RouteDescription;
+};
 
 /**
  * Checks the caller and the scope, then validates path, query and body with the route's
@@ -137,5 +155,15 @@ function buildRoute<Body, Query, Path, Who extends Identity>(
   if (spec.body) stack.use(jsonBody() as Middleware<Ctx>);
   stack.use(routeInput<Body, Query, Path, Who>(spec));
   if (retries) stack.use(retries.claim as Middleware<Ctx>);
-  return stack.handler((_event, context) => logic(context.routeInput)) as unknown as RouteHandler;
+  const handler = stack.handler((_event, context) => logic(context.routeInput));
+  const route: RouteDescription = {
+    family: spec.family,
+    auth: spec.auth ?? 'jwt',
+    scope: spec.scope,
+    path: spec.path,
+    query: spec.query,
+    body: spec.body,
+    idempotent: Boolean(retries),
+  };
+  return Object.assign(handler, { route }) as unknown as RouteHandler;
 }

@@ -13,7 +13,6 @@ import { tenantHeaderItem } from '../store/items/tenant-header.js';
 import { trashedNameItem } from '../store/items/trashed-name.js';
 import { type UserSecretRecord, userSecretItem } from '../store/items/user-secret.js';
 import { userSecretNameItem } from '../store/items/user-secret-name.js';
-import type { SealedValue } from '../store/items/value-item.js';
 import { userTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { epochSeconds, supersede } from '../versions/history.js';
@@ -228,7 +227,9 @@ export async function writeUserSecretValue(
           value_by: sub,
           history: versions.history,
         }),
-        previous: versions.keepsPrevious ? previousVersion(deps, tenant, current) : undefined,
+        previous: versions.keepsPrevious
+          ? secretVersionItem.putSuperseded(deps, tenant, { recordId: current.id, name: current.name }, current)
+          : undefined,
         ...Object.fromEntries(
           versions.pruned.map((n) => [`pruned:${n}`, secretVersionItem.delete(deps, tenant, id, n)] as const),
         ),
@@ -250,24 +251,6 @@ export async function writeUserSecretValue(
   );
 }
 type ValueWriteItems = 'secret' | 'previous' | `pruned:${number}` | 'name' | 'header' | 'audit' | 'idempotency';
-
-/** The current value as the version it becomes: moved as sealed, since its AAD already fits there. */
-function previousVersion(deps: ValueDeps, tenant: string, current: UserSecretRecord & SealedValue) {
-  return secretVersionItem.put(
-    deps,
-    tenant,
-    current.id,
-    {
-      value_version: current.value_version,
-      name: current.name,
-      masked_value: current.masked_value,
-      value_bytes: current.value_bytes ?? 0,
-      created_at: current.value_at,
-      created_by: current.value_by,
-    },
-    { kv: current.kv, ct: current.ct },
-  );
-}
 
 /** Every value of the caller, decrypted, as `{NAME: value}`; audited. */
 export async function injectUserSecrets(

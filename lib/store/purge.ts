@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, DeleteCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { whenConditionHolds } from './conditions.js';
 import type { TableDeps } from './dynamodb.js';
 import { itemKeys, type Key, purgeIndex, SK_META } from './keys.js';
 import { parseRecord } from './records.js';
@@ -73,19 +74,15 @@ export async function deleteItems({ ddb, config }: TableDeps, keys: readonly Key
  * Deletes a deleted environment's header last, and only if it is still deleted and due: an
  * environment restored meanwhile keeps it. `false` when it was not deleted.
  */
-export async function deleteDueHeader({ ddb, config }: TableDeps, tenant: string, now: string): Promise<boolean> {
-  try {
-    await ddb.send(
+export function deleteDueHeader({ ddb, config }: TableDeps, tenant: string, now: string): Promise<boolean> {
+  return whenConditionHolds(
+    ddb.send(
       new DeleteCommand({
         TableName: config.tableName,
         Key: itemKeys.tenantMeta(tenant),
         ConditionExpression: 'attribute_exists(deleted_at) AND purge_at < :now',
         ExpressionAttributeValues: { ':now': now },
       }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
+    ),
+  );
 }

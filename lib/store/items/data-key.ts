@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { whenConditionHolds } from '../conditions.js';
 import type { TableDeps } from '../dynamodb.js';
 import { type DataKeyIndexStatus, dataKeyIndex, itemKeys, SK_PREFIX } from '../keys.js';
 import { TABLE_DEFINITION } from '../table.js';
@@ -84,14 +84,14 @@ export const dataKeyRotation = {
   },
 
   /** Stores a key re-wrapped under another KMS key; `false` when someone re-wrapped it first. */
-  async rewrap(
+  rewrap(
     { ddb, config }: TableDeps,
     tenant: string,
     record: DataKeyRecord,
     rewrapped: { wrapped_key: Uint8Array | undefined; kms_key_id: string | undefined },
   ): Promise<boolean> {
-    try {
-      await ddb.send(
+    return whenConditionHolds(
+      ddb.send(
         new UpdateCommand({
           TableName: config.tableName,
           Key: itemKeys.dataKey(tenant, record.version),
@@ -103,12 +103,8 @@ export const dataKeyRotation = {
             ':old': record.wrapped_key,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   },
 
   /** Tenants with a key of `status` created before `createdBefore`, oldest first, via GSI1. */

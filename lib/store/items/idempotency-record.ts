@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { whenConditionHolds } from '../conditions.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
 import { getItem } from '../tenant-items.js';
@@ -138,14 +138,4 @@ export const idempotencyRecordItem = {
 
 function completeValues(claim: IdempotencyClaim, response: StoredResponse): Record<string, unknown> {
   return { ':completed': 'completed', ':response': response, ':claim': claim.claim, ':in_progress': 'in_progress' };
-}
-
-async function whenConditionHolds(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
 }

@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { whenConditionHolds } from '../conditions.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
 import { getItem, getItems } from '../tenant-items.js';
@@ -23,6 +24,9 @@ export const ValueLineage = {
   /** Value versions kept as VERSION# items, oldest first; the current one is not among them. */
   history: z.array(z.int().check(z.positive())),
 };
+
+const ValueLineageRecord = z.object(ValueLineage);
+type Lineage = z.infer<typeof ValueLineageRecord>;
 
 export const SecretVersionRecord = z.object({
   value_version: z.int().check(z.positive()),
@@ -72,13 +76,7 @@ function versionUpdate(
   };
   return {
     transactItem: { Update: update },
-    send: async ({ ddb }) => {
-      try {
-        await ddb.send(new UpdateCommand(update));
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-    },
+    send: async ({ ddb }) => void (await whenConditionHolds(ddb.send(new UpdateCommand(update)))),
   };
 }
 
@@ -97,6 +95,31 @@ export const secretVersionItem = {
       Item: { ...itemKeys.secretVersion(tenant, recordId, record.value_version), ...record, ...sealed },
     },
   }),
+
+  /**
+   * A secret's current value as the version it becomes when a new one replaces it: moved as
+   * sealed, since its AAD already names this record, name and version.
+   */
+  putSuperseded: (
+    table: TableDeps,
+    tenant: string,
+    { recordId, name }: { recordId: string; name: string },
+    current: Lineage & SealedValue & { masked_value: string; value_bytes?: number },
+  ): TransactItem =>
+    secretVersionItem.put(
+      table,
+      tenant,
+      recordId,
+      {
+        value_version: current.value_version,
+        name,
+        masked_value: current.masked_value,
+        value_bytes: current.value_bytes ?? 0,
+        created_at: current.value_at,
+        created_by: current.value_by,
+      },
+      { kv: current.kv, ct: current.ct },
+    ),
 
   delete: ({ config }: TableDeps, tenant: string, recordId: string, valueVersion: number): TransactItem => ({
     Delete: { TableName: config.tableName, Key: itemKeys.secretVersion(tenant, recordId, valueVersion) },
@@ -155,13 +178,7 @@ export const secretVersionItem = {
     };
     return {
       transactItem: { Put: put },
-      send: async ({ ddb }) => {
-        try {
-          await ddb.send(new PutCommand(put));
-        } catch (error) {
-          if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-        }
-      },
+      send: async ({ ddb }) => void (await whenConditionHolds(ddb.send(new PutCommand(put)))),
     };
   },
 

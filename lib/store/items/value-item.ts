@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { whenConditionHolds } from '../conditions.js';
 import type { TableDeps } from '../dynamodb.js';
 import { SEALED_VALUE_PREFIXES, SK_PREFIX, sealedRecordId } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
@@ -76,9 +76,9 @@ export const valueItem = {
     }),
 
   /** Stores the value re-sealed; `false` when a concurrent write or delete changed it first. */
-  async reseal({ ddb, config }: TableDeps, tenant: string, read: ValueItem, sealed: SealedValue): Promise<boolean> {
-    try {
-      await ddb.send(
+  reseal: ({ ddb, config }: TableDeps, tenant: string, read: ValueItem, sealed: SealedValue): Promise<boolean> =>
+    whenConditionHolds(
+      ddb.send(
         new UpdateCommand({
           TableName: config.tableName,
           Key: { PK: tenant, SK: read.SK },
@@ -87,11 +87,6 @@ export const valueItem = {
           ConditionExpression: 'ct = :read AND kv = :from',
           ExpressionAttributeValues: { ':ct': sealed.ct, ':to': sealed.kv, ':read': read.ct, ':from': read.kv },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  },
+      ),
+    ),
 };
