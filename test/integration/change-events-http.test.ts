@@ -19,12 +19,19 @@ const VALUES = ['events-first-value', 'events-second-value', 'events-user-value'
 describe('change events of writes over HTTP', () => {
   it('publishes each committed change once, nothing for refused writes, never a value', async () => {
     const owner = await stack.token('events-owner');
-    const committed: [CallResult, string, string][] = [];
+    const committed: [CallResult, string, string, number][] = [];
     const refused: CallResult[] = [];
-    const expectStatus = async (call: Promise<CallResult>, status: number, action?: string, detailType?: string) => {
+    // A copy is a change on each side: one event per environment it touches.
+    const expectStatus = async (
+      call: Promise<CallResult>,
+      status: number,
+      action?: string,
+      detailType?: string,
+      events = 1,
+    ) => {
       const result = await call;
       expect(result.status, result.text).toBe(status);
-      if (action) committed.push([result, action, detailType!]);
+      if (action) committed.push([result, action, detailType!, events]);
       else refused.push(result);
       return result;
     };
@@ -102,6 +109,17 @@ describe('change events of writes over HTTP', () => {
       'rollback',
       'SecretChanged',
     );
+    await expectStatus(
+      stack.call('POST', `${env}/secrets/API_KEY/compare`, { token: owner, body: { value: VALUES[0] } }),
+      200,
+    );
+    await expectStatus(
+      stack.call('POST', `${env}/secrets/API_KEY/copy`, { token: owner, body: { toEnvironmentId: id, toKey: 'COPY' } }),
+      201,
+      'copy',
+      'SecretChanged',
+      2,
+    );
     await expectStatus(stack.call('POST', `${env}/secrets/API_KEY/versions/99/restore`, { token: owner }), 404);
     await expectStatus(
       stack.call('DELETE', `${env}/secrets/API_KEY`, { token: owner }),
@@ -155,6 +173,12 @@ describe('change events of writes over HTTP', () => {
       'SecretChanged',
     );
     await expectStatus(
+      stack.call('POST', `/api/v1/user/secrets/${secret.body.id}/rename`, { token: user, body: { name: 'RENAMED' } }),
+      200,
+      'rename',
+      'SecretChanged',
+    );
+    await expectStatus(
       stack.call('DELETE', `/api/v1/user/secrets/${secret.body.id}`, { token: user }),
       204,
       'delete',
@@ -185,13 +209,13 @@ describe('change events of writes over HTTP', () => {
     const ours = events.filter((event) =>
       committed.some(([result]) => result.headers.get('x-request-id') === event.requestId),
     );
-    for (const [result, action, detailType] of committed) {
+    for (const [result, action, detailType, count] of committed) {
       const matching = events.filter((event) => event.requestId === result.headers.get('x-request-id'));
-      expect(matching, `${action} ${result.headers.get('x-request-id')}`).toEqual([
-        expect.objectContaining({ action, detailType, source: 'secrets-service' }),
-      ]);
+      expect(matching, `${action} ${result.headers.get('x-request-id')}`).toEqual(
+        Array.from({ length: count }, () => expect.objectContaining({ action, detailType, source: 'secrets-service' })),
+      );
     }
-    expect(new Set(ours.map((event) => event.id)).size).toBe(committed.length);
+    expect(new Set(ours.map((event) => event.id)).size).toBe(committed.reduce((sum, [, , , count]) => sum + count, 0));
     for (const result of refused) {
       expect(events.filter((event) => event.requestId === result.headers.get('x-request-id'))).toEqual([]);
     }
