@@ -11,5 +11,11 @@ export const uuidParam = z.pipe(
   z.transform((id: string) => id.toLowerCase()),
 );
 
+/** A value version in a path: a positive integer written plainly (no sign, exponent, hex or leading zero). */
+export const versionParam = z.pipe(
+  z.string().check(z.regex(/^[1-9][0-9]{0,14}$/, { error: 'Version must be a positive integer' })),
+  z.transform((version: string) => Number(version)),
+);
+
 /** A user id as the identity provider issues it (the `sub` claim). */
 export const subjectSchema = z.string().check(z.minLength(1), z.maxLength(256));

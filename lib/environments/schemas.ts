@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { subjectSchema, uuidParam } from '../fields.js';
+import { subjectSchema, uuidParam, versionParam } from '../fields.js';
 import { isWellFormedText, secretValueSchema, variableNameSchema } from '../secrets/names.js';
 import type { EnvironmentHeaderRecord } from '../store/items/environment-header.js';
 import type { EnvironmentSecretRecord } from '../store/items/environment-secret.js';
@@ -32,7 +32,7 @@ export type CopySecretBody = z.infer<typeof CopySecretBody>;
 export const SecretVersionPath = z.object({
   id: uuidParam,
   key: variableNameSchema,
-  version: z.coerce.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  version: versionParam,
 });
 
 /**

@@ -136,7 +136,10 @@ export async function restoreDeletedSecret(
           }),
           idempotency: commit?.(result),
         },
-        record.history.map((n) => secretVersionItem.keep(deps, tenant, key, n)),
+        record.history.map((n) => ({
+          ...secretVersionItem.keep(deps, tenant, key, n),
+          undo: secretVersionItem.expireAt(deps, tenant, key, n, trashed.expires_at),
+        })),
         'first',
       );
       return result;

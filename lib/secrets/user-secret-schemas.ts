@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { uuidParam } from '../fields.js';
+import { uuidParam, versionParam } from '../fields.js';
 import { PageQuery } from '../store/cursor.js';
 import type { UserSecretMetadataRecord } from '../store/items/user-secret.js';
 import { secretValueSchema, variableNameSchema } from './names.js';
@@ -40,7 +40,7 @@ export const SecretIdPath = z.object({ id: uuidParam });
 
 export const SecretVersionPath = z.object({
   id: uuidParam,
-  version: z.coerce.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  version: versionParam,
 });
 
 export const ListUserSecretsQuery = PageQuery;

@@ -124,7 +124,10 @@ export async function restoreDeletedUserSecret(
           }),
           idempotency: commit?.(result),
         },
-        record.history.map((n) => secretVersionItem.keep(deps, tenant, id, n)),
+        record.history.map((n) => ({
+          ...secretVersionItem.keep(deps, tenant, id, n),
+          undo: secretVersionItem.expireAt(deps, tenant, id, n, trashed.expires_at),
+        })),
         'first',
       );
       return result;

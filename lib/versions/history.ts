@@ -81,7 +81,7 @@ export const epochSeconds = (clock: Clock): number => Math.floor(clock.now().get
 export async function transactWithVersions<Name extends string>(
   table: TableDeps,
   items: NamedItems<Name>,
-  changes: readonly VersionChange[],
+  changes: readonly (VersionChange & { undo?: VersionChange })[],
   apart: 'first' | 'after',
 ): Promise<void> {
   const fixed = Object.values(items).filter((item) => item !== undefined).length;
@@ -90,7 +90,13 @@ export async function transactWithVersions<Name extends string>(
   const versionItems = Object.fromEntries(
     inTransaction.map((change, index) => [`version:${index}`, change.transactItem] as const),
   );
-  await transactWrite(table.ddb, { ...items, ...versionItems } as NamedItems<Name | `version:${number}`>);
+  try {
+    await transactWrite(table.ddb, { ...items, ...versionItems } as NamedItems<Name | `version:${number}`>);
+  } catch (error) {
+    // Refused or failed: what was written first is put back, so the versions go with their secret.
+    if (apart === 'first') await Promise.all(outside.map((change) => change.undo?.send(table)));
+    throw error;
+  }
   if (apart === 'after') await Promise.all(outside.map((change) => change.send(table)));
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { versionParam } from '../../lib/fields.js';
 import { holdsVersion, type Lineage, splitVersionItems, supersede, versionsPage } from '../../lib/versions/history.js';
 
 const lineage = (value_version: number, history: number[]): Lineage => ({ value_version, history });
@@ -60,5 +61,14 @@ describe('splitVersionItems', () => {
     expect(inTransaction).toHaveLength(93);
     expect(apart.map((change) => change.transactItem.Delete.Key.n)).toEqual(range(94, 99));
     expect(splitVersionItems(5, changes.slice(0, 19))).toEqual({ inTransaction: changes.slice(0, 19), apart: [] });
+  });
+});
+
+describe('versionParam', () => {
+  it('reads a plain positive integer and nothing that merely coerces to one', () => {
+    expect(versionParam.parse('1')).toBe(1);
+    expect(versionParam.parse('42')).toBe(42);
+    for (const junk of ['0', '01', '-1', '1.0', '1e0', '0x1', ' 1', '1 ', '', 'abc', '1234567890123456'])
+      expect(versionParam.safeParse(junk).success, junk).toBe(false);
   });
 });
