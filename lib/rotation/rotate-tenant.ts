@@ -12,8 +12,9 @@ import type { EventPublisher, RotationEvent } from './events.js';
 /**
  * Rotation of one tenant's data key, in three persisted phases so any crash can be resumed:
  *   1. start:  new key version stored and made active, old one marked `retiring` (one transaction);
- *   2. sweep:  every value not yet under the new version is re-encrypted with a conditional
- *              write on the version it read, so a concurrent PUT/PATCH is never overwritten;
+ *   2. sweep:  every sealed value not yet under the new version (current values, kept versions,
+ *              the trash) is re-encrypted with a conditional write on the exact ciphertext it
+ *              read, so a concurrent write, move or delete is never overwritten;
  *   3. finish: once a sweep finds nothing left, the old version is marked `retired`.
  * Writes check the tenant's active version at commit (see ACTIVE_KEY_CONDITION), so no value
  * lands under the old version after phase 1. Retired keys stay unwrappable for reads.
