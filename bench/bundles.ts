@@ -54,8 +54,11 @@ export interface BuiltBundle {
   baselineBundle: string;
 }
 
-/** Bundles every function of the route table and the baselines. Needs no running service. */
-export async function buildBundles(outdir: string): Promise<BuiltBundle[]> {
+/** Bundles every function of the route table (those `include` takes) and the baselines. Needs no running service. */
+export async function buildBundles(
+  outdir: string,
+  include: (route: RouteDefinition) => boolean = () => true,
+): Promise<BuiltBundle[]> {
   const baselines = new Map<ClientSet, string>();
   for (const [set, contents] of Object.entries(BASELINE_ENTRIES) as [ClientSet, string][]) {
     const outfile = join(outdir, `baseline-${set.replace('+', '-')}`, BUNDLE_FILE);
@@ -64,7 +67,7 @@ export async function buildBundles(outdir: string): Promise<BuiltBundle[]> {
   }
   const built: BuiltBundle[] = [];
   for (const route of ROUTES) {
-    if (built.some((b) => b.route.function === route.function)) continue;
+    if (!include(route) || built.some((b) => b.route.function === route.function)) continue;
     const dir = join(outdir, route.function);
     await bundleFunction(route.function, dir);
     const baseline: ClientSet = route.kms.length > 0 ? 'dynamodb+kms' : 'dynamodb';

@@ -1,5 +1,6 @@
 import { INJECT_SCOPE } from '../lib/auth/claims.js';
 import { type BenchContext, findRoute } from './context.js';
+import type { SecretRef } from './fixtures.js';
 import { gatewayRequest } from './requests.js';
 import { BENCH_VALUE, type BenchCall } from './routes.js';
 
@@ -17,11 +18,25 @@ export interface OpUsage {
 }
 
 export interface CallFigures {
+  /** The service's MAX_VERSIONS: value versions a secret keeps, the current one included. */
+  maxVersions: number;
   create: { warm: OpUsage; coldCache: OpUsage; newUser: OpUsage };
+  /** A secret with fewer than MAX_VERSIONS versions: the write keeps the previous value as one VERSION# item. */
   update: { warm: OpUsage; coldCache: OpUsage };
+  /** A secret at MAX_VERSIONS: the write puts the previous value in the oldest version's slot. */
+  updateAtMaxVersions: { warm: OpUsage; coldCache: OpUsage };
   get: OpUsage;
   list: OpUsage;
+  /** Moves the secret to the trash. */
   delete: OpUsage;
+  /** The versions of a secret at MAX_VERSIONS, one page. */
+  listVersions: OpUsage;
+  /** Of a secret at MAX_VERSIONS, to the version before its current one. */
+  restoreVersion: { warm: OpUsage; coldCache: OpUsage };
+  /** One page (50) of a trash of TRASH_LISTED secrets. */
+  listDeleted: OpUsage;
+  restoreDeleted: { warm: OpUsage; coldCache: OpUsage };
+  purge: OpUsage;
   inject10: { warm: OpUsage; coldCache: OpUsage };
   inject100: { warm: OpUsage; coldCache: OpUsage };
   /** An environment's 100 values by service token; the cold call is also the token's first use, which it notes. */
@@ -29,6 +44,8 @@ export interface CallFigures {
 }
 
 const V1 = '/api/v1/user/secrets';
+/** Secrets in the trash the list is counted on: more than a page. */
+const TRASH_LISTED = 60;
 
 export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
   const { service, seeder, tokens } = ctx;
@@ -81,6 +98,10 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
     await seeder.seedSecrets('calls-inject-10', 10);
     await seeder.seedSecrets('calls-inject-100', 100);
     const held = await seeder.seedServiceToken(await seeder.seedEnvironment('calls-service-inject-100', 100));
+    const maxVersions = seeder.deps.config.maxVersions;
+    const [atMax] = await seeder.seedSecrets('calls-cold-update-max', 1, maxVersions);
+    const [versioned] = await seeder.seedSecrets('calls-cold-restore-version', 1, maxVersions);
+    const trashed = await seeder.seedTrashedSecrets('calls-cold-trash', TRASH_LISTED);
     const coldCreate = await create('calls-cold-create', 'ANOTHER');
     const coldUpdate = await update('calls-cold-update', toUpdate!.id);
     const coldInject10 = await inject('calls-inject-10');
@@ -89,12 +110,37 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
     const warmInject100 = await inject('calls-inject-100');
     const coldServiceInject100 = await injectByToken(held);
     const warmServiceInject100 = await injectByToken(held);
+    const coldUpdateAtMax = await update('calls-cold-update-max', atMax!.id);
+    const warmUpdateAtMax = await update('calls-cold-update-max', atMax!.id);
+    const versionsOf = { sub: 'calls-cold-restore-version', params: { id: versioned!.id } };
+    const listVersions = await measure(`GET ${V1}/{id}/versions`, versionsOf);
+    // The version before the current one, twice: still kept after the first restore.
+    const restoreVersion = () =>
+      measure(`POST ${V1}/{id}/versions/{version}/restore`, {
+        ...versionsOf,
+        params: { ...versionsOf.params, version: String(maxVersions - 1) },
+      });
+    const coldRestoreVersion = await restoreVersion();
+    const warmRestoreVersion = await restoreVersion();
+    const listDeleted = await measure(`GET ${V1}/deleted`, { sub: 'calls-cold-trash' });
+    const fromTrash = (route: string, secret: SecretRef) =>
+      measure(route, { sub: secret.sub, params: { id: secret.id } });
+    const coldRestoreDeleted = await fromTrash(`POST ${V1}/deleted/{id}/restore`, trashed[0]!);
+    const warmRestoreDeleted = await fromTrash(`POST ${V1}/deleted/{id}/restore`, trashed[1]!);
+    const purge = await fromTrash(`DELETE ${V1}/deleted/{id}`, trashed[2]!);
     return {
+      maxVersions,
       create: { warm: warmCreate.usage, coldCache: coldCreate.usage, newUser: newUser.usage },
       update: { warm: warmUpdate.usage, coldCache: coldUpdate.usage },
+      updateAtMaxVersions: { warm: warmUpdateAtMax.usage, coldCache: coldUpdateAtMax.usage },
       get: get.usage,
       list: list.usage,
       delete: deleted.usage,
+      listVersions: listVersions.usage,
+      restoreVersion: { warm: warmRestoreVersion.usage, coldCache: coldRestoreVersion.usage },
+      listDeleted: listDeleted.usage,
+      restoreDeleted: { warm: warmRestoreDeleted.usage, coldCache: coldRestoreDeleted.usage },
+      purge: purge.usage,
       inject10: { warm: warmInject10.usage, coldCache: coldInject10.usage },
       inject100: { warm: warmInject100.usage, coldCache: coldInject100.usage },
       serviceInject100: { warm: warmServiceInject100.usage, coldCache: coldServiceInject100.usage },

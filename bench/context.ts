@@ -21,6 +21,25 @@ export interface BenchOptions {
   coldRuns: number;
   /** Milliseconds per payload size and cipher path. */
   cryptoMillis: number;
+  /**
+   * `--only a,b`: the route rows, and the functions cold-started, whose route key or function
+   * name contains one of these (plus the two rows the cost is worked out from); every other
+   * phase runs as usual. Such a run prints its report but does not write bench/results.json.
+   */
+  only?: string[];
+}
+
+/** The routes the cost is worked out from: a filtered run measures them too. */
+export const COST_ROUTES: readonly string[] = ['GET /api/v1/user/secrets/env', 'PUT /api/v1/user/secrets/{id}'];
+
+/** Whether a run measures this route (its row, and its function's cold starts). */
+export function measuresRoute(options: BenchOptions, route: RouteDefinition): boolean {
+  const key = routeKey(route);
+  return (
+    options.only === undefined ||
+    COST_ROUTES.includes(key) ||
+    options.only.some((part) => key.includes(part) || route.function.includes(part))
+  );
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -29,10 +48,14 @@ export function parseOptions(argv: string[]): BenchOptions {
   const connections = Number(flagValue(argv, '--connections') ?? 1);
   if (!Number.isInteger(connections) || connections < 1 || connections > 64)
     throw new Error('--connections must be 1 to 64');
-  return quick
+  const onlyFlag = flagValue(argv, '--only');
+  const only = onlyFlag
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (argv.includes('--only') && !only?.length) throw new Error('--only needs a comma-separated list of route parts');
+  const timings: Omit<BenchOptions, 'quick' | 'connections' | 'only'> = quick
     ? {
-        quick,
-        connections,
         seconds: 1,
         warmupSeconds: 1,
         scaleSeconds: 1,
@@ -41,8 +64,6 @@ export function parseOptions(argv: string[]): BenchOptions {
         cryptoMillis: 150,
       }
     : {
-        quick,
-        connections,
         seconds: 10,
         warmupSeconds: 2,
         scaleSeconds: 6,
@@ -51,6 +72,7 @@ export function parseOptions(argv: string[]): BenchOptions {
         coldRuns: 31,
         cryptoMillis: 1000,
       };
+  return { quick, connections, ...timings, ...(only ? { only } : {}) };
 }
 
 function flagValue(argv: string[], flag: string): string | undefined {

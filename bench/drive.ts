@@ -1,4 +1,4 @@
-import { type BenchContext, findRoute } from './context.js';
+import { type BenchContext, findRoute, measuresRoute } from './context.js';
 import { floorRequest } from './floor.js';
 import { type LoadOptions, type LoadResult, type LoadSample, runLoad, summarize } from './load.js';
 import { gatewayRequest } from './requests.js';
@@ -23,6 +23,7 @@ export async function measureRoutes(ctx: BenchContext, log: (line: string) => vo
   const { connections, seconds, warmupSeconds } = ctx.options;
   const figures: RouteFigures[] = [];
   for (const entry of ROUTE_BENCHES) {
+    if (!measuresRoute(ctx.options, findRoute(entry.route))) continue;
     const plan = { connections, calls: PLAN_RATE * (seconds + warmupSeconds) };
     const floorSource = await entry.prepare(ctx.fixtures, { ...plan, target: 'floor' });
     const gatewaySource = await entry.prepare(ctx.fixtures, { ...plan, target: 'gateway' });
@@ -36,24 +37,57 @@ export async function measureRoutes(ctx: BenchContext, log: (line: string) => vo
   return figures;
 }
 
-type Side = 'floor' | 'gateway';
+export type Side = 'floor' | 'gateway';
 const SIDES: readonly Side[] = ['floor', 'gateway'];
+
+/** One load of a measurement: calls from `source`, sent to the gateway or the floor. */
+export interface Lane {
+  side: Side;
+  source: CallSource;
+}
+
+interface RunSettings {
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+}
 
 /**
  * Warms both sides up, then runs them in alternating slices, so a change in the machine's
  * load (it is shared) falls on floor and gateway alike.
  */
-export async function measurePair(
+export function measurePair(
   ctx: BenchContext,
   entry: RouteBench,
   sources: Record<Side, CallSource>,
-  { connections, seconds, warmupSeconds }: { connections: number; seconds: number; warmupSeconds: number },
+  settings: RunSettings,
 ): Promise<Record<Side, LoadResult>> {
+  return measureLanes(
+    ctx,
+    entry,
+    Object.fromEntries(SIDES.map((side) => [side, { side, source: sources[side] }])) as Record<Side, Lane>,
+    settings,
+  );
+}
+
+/**
+ * Any number of loads of one route (floor and gateway, of one set of data or of several),
+ * warmed up in turn and then run in alternating slices, so that they are compared side by side.
+ */
+export async function measureLanes<Name extends string>(
+  ctx: BenchContext,
+  entry: RouteBench,
+  lanes: Record<Name, Lane>,
+  { connections, seconds, warmupSeconds }: RunSettings,
+): Promise<Record<Name, LoadResult>> {
   const route = findRoute(entry.route);
-  await ctx.tokens.sign(sources.gateway.subs, entry.scope);
+  const names = Object.keys(lanes) as Name[];
+  for (const name of names) {
+    if (lanes[name].side === 'gateway') await ctx.tokens.sign(lanes[name].source.subs, entry.scope);
+  }
   const loads = Object.fromEntries(
-    SIDES.map((side) => {
-      const source = sources[side];
+    names.map((name) => {
+      const { side, source } = lanes[name];
       const inFlight: BenchCall[] = [];
       const load: Omit<LoadOptions, 'seconds'> = {
         url: side === 'gateway' ? ctx.service.url : ctx.service.floorUrl,
@@ -68,18 +102,18 @@ export async function measurePair(
         },
         answered: source.answered && ((client, body) => source.answered!(client, inFlight[client]!, body)),
       };
-      return [side, load];
+      return [name, load];
     }),
-  ) as Record<Side, Omit<LoadOptions, 'seconds'>>;
+  ) as Record<Name, Omit<LoadOptions, 'seconds'>>;
 
-  if (warmupSeconds > 0) for (const side of SIDES) await runLoad({ ...loads[side], seconds: warmupSeconds });
+  if (warmupSeconds > 0) for (const name of names) await runLoad({ ...loads[name], seconds: warmupSeconds });
   const slices = Math.max(1, Math.round(seconds / SLICE_SECONDS));
-  const samples: Record<Side, LoadSample[]> = { floor: [], gateway: [] };
+  const samples = Object.fromEntries(names.map((name) => [name, [] as LoadSample[]])) as Record<Name, LoadSample[]>;
   for (let slice = 0; slice < slices; slice++) {
-    for (const side of SIDES) {
-      if (samples[side].at(-1)?.exhausted) continue;
-      samples[side].push(await runLoad({ ...loads[side], seconds: seconds / slices }));
+    for (const name of names) {
+      if (samples[name].at(-1)?.exhausted) continue;
+      samples[name].push(await runLoad({ ...loads[name], seconds: seconds / slices }));
     }
   }
-  return { floor: summarize(samples.floor), gateway: summarize(samples.gateway) };
+  return Object.fromEntries(names.map((name) => [name, summarize(samples[name])])) as Record<Name, LoadResult>;
 }

@@ -23,6 +23,29 @@ export interface EnvironmentRef extends OwnedEnvironment {
   keys: string[];
 }
 
+/** A secret of an environment, by key. */
+export interface EnvironmentSecretRef extends OwnedEnvironment {
+  key: string;
+}
+
+/**
+ * A secret with kept value versions, and the record version of its current value (every
+ * write of it is a value write, so the two are one). A run that restores versions moves
+ * `current` on with each answer, so the next call names a version the secret still keeps.
+ */
+export interface VersionedSecret {
+  /** The user secret's id, or the environment secret's key. */
+  id: string;
+  name: string;
+  current: number;
+}
+
+export interface VersionedHolder extends Caller {
+  /** The environment holding the secrets; absent for a user's own. */
+  environmentId?: string;
+  secrets: VersionedSecret[];
+}
+
 /** A service token of an environment, by id: what its owner revokes. */
 export interface TokenRef extends OwnedEnvironment {
   tokenId: string;
@@ -45,6 +68,8 @@ const LIVE_ENVIRONMENTS = 3;
 const DELETED_ENVIRONMENTS = 2;
 /** A user's audit events: more than a page (50), so a list reads a full one. */
 const AUDIT_EVENTS = 60;
+/** Secrets in a trash that is listed: more than a page (50), so a list reads a full one. */
+const TRASHED_SECRETS = 60;
 
 /**
  * What one run leaves for a later one (secrets it created, environments it deleted, tokens
@@ -81,6 +106,7 @@ export class Fixtures {
   readonly createdSecrets = new Leftovers<SecretRef>();
   readonly deletedEnvironments = new Leftovers<OwnedEnvironment>();
   readonly createdTokens = new Leftovers<TokenRef>();
+  readonly createdEnvironmentSecrets = new Leftovers<EnvironmentSecretRef>();
   private readonly made = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -181,6 +207,105 @@ export class Fixtures {
     const environments = await this.environments(target, connections, 'writer');
     return topUp(this.createdTokens.take(target, connections), count, (client, n) =>
       this.seeder.seedServiceTokens(environments[client]!, n),
+    );
+  }
+
+  /**
+   * One user per connection with READER_SECRETS secrets, each at MAX_VERSIONS value versions
+   * (the current one and every earlier one the service keeps): what lists, reveals and
+   * restores of versions read.
+   */
+  versionedReaders(target: Target, connections: number): Promise<VersionedHolder[]> {
+    const versions = this.seeder.deps.config.maxVersions;
+    return this.once(`versioned/${target}/${connections}`, () =>
+      Promise.all(
+        Array.from({ length: connections }, async (_, client) => {
+          const sub = `${target}-versioned-${client}`;
+          const secrets = await this.seeder.seedSecrets(sub, READER_SECRETS, versions);
+          return { sub, secrets: secrets.map(({ id, name }) => ({ id, name, current: versions })) };
+        }),
+      ),
+    );
+  }
+
+  /** One environment per connection, owned by its caller, of READER_SECRETS secrets at MAX_VERSIONS versions. */
+  versionedEnvironments(target: Target, connections: number): Promise<VersionedHolder[]> {
+    const versions = this.seeder.deps.config.maxVersions;
+    return this.once(`environments/${target}/${connections}/versioned`, () =>
+      Promise.all(
+        Array.from({ length: connections }, async (_, client) => {
+          const { sub, environmentId, keys } = await this.seeder.seedEnvironment(
+            `${target}-env-versioned-${client}`,
+            READER_SECRETS,
+            versions,
+          );
+          return { sub, environmentId, secrets: keys.map((key) => ({ id: key, name: key, current: versions })) };
+        }),
+      ),
+    );
+  }
+
+  /** One user per connection with TRASHED_SECRETS secrets in the trash. */
+  userTrash(target: Target, connections: number): Promise<Caller[]> {
+    return this.once(`trash/${target}/${connections}`, () =>
+      Promise.all(
+        Array.from({ length: connections }, async (_, client) => {
+          const sub = `${target}-trash-${client}`;
+          await this.seeder.seedTrashedSecrets(sub, TRASHED_SECRETS);
+          return { sub };
+        }),
+      ),
+    );
+  }
+
+  /** One environment per connection, owned by its caller, with TRASHED_SECRETS secrets in its trash. */
+  environmentTrash(target: Target, connections: number): Promise<OwnedEnvironment[]> {
+    return this.once(`environments/${target}/${connections}/trash`, () =>
+      Promise.all(
+        Array.from({ length: connections }, async (_, client) => {
+          const environment = await this.seeder.seedEnvironment(`${target}-env-trash-${client}`, 0);
+          await this.seeder.seedTrashedEnvironmentSecrets(environment, TRASHED_SECRETS);
+          return { sub: environment.sub, environmentId: environment.environmentId };
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Trashed secrets to restore or purge (`use` names the pool), `count` in all, one user and
+   * pile per connection: the trash is per user, so a connection's calls stay in one tenant.
+   */
+  trashedSecrets(target: Target, connections: number, count: number, use: 'restore' | 'purge'): Promise<SecretRef[][]> {
+    return topUp(
+      Array.from({ length: connections }, () => []),
+      count,
+      (client, n) => this.seeder.seedTrashedSecrets(`${target}-${use}-pool-${client}`, n),
+    );
+  }
+
+  /** Environment secrets to delete, one pile per connection: what the create runs made, topped up with seeded ones to `count`. */
+  deletableEnvironmentSecrets(target: Target, connections: number, count: number): Promise<EnvironmentSecretRef[][]> {
+    return topUp(this.createdEnvironmentSecrets.take(target, connections), count, async (client, n) => {
+      const { sub, environmentId, keys } = await this.seeder.seedEnvironment(`${target}-env-secret-pool-${client}`, n);
+      return keys.map((key) => ({ sub, environmentId, key }));
+    });
+  }
+
+  /** Trashed environment secrets to restore or purge, `count` in all, one environment and pile per connection. */
+  trashedEnvironmentSecrets(
+    target: Target,
+    connections: number,
+    count: number,
+    use: 'restore' | 'purge',
+  ): Promise<EnvironmentSecretRef[][]> {
+    return topUp(
+      Array.from({ length: connections }, () => []),
+      count,
+      async (client, n) =>
+        this.seeder.seedTrashedEnvironmentSecrets(
+          await this.seeder.seedEnvironment(`${target}-env-${use}-pool-${client}`, 0),
+          n,
+        ),
     );
   }
 

@@ -5,13 +5,30 @@ import type { MonthlyCost } from './cost.js';
 import { type CryptoFigures, REPORTED_PAYLOAD_BYTES } from './crypto.js';
 import type { RouteFigures } from './drive.js';
 import type { LoadResult } from './load.js';
-import { LIST_PAGE, type ScalePoint } from './scale.js';
+import { LIST_PAGE, type ScalePoint, scaleLabel, TRASHED_BESIDE } from './scale.js';
 
 /** bench/results.json — this shape exactly; milliseconds unless a name says otherwise. */
 export interface Results {
   machine: Record<string, unknown>;
   routes: Record<string, { p50: number; p99: number; rps: number; floor_p50: number; floor_rps: number }>;
-  kms_calls: { create: number; update: number; list: number; inject_100: number };
+  kms_calls: {
+    create: number;
+    /** Updates below and at MAX_VERSIONS alike. */
+    update: number;
+    list: number;
+    inject_100: number;
+    /** Added with value versions and the trash (v1): the contract's budget is 0 for lists and ≤ 1 for restores. */
+    list_versions: number;
+    restore_version: number;
+    list_deleted: number;
+    restore_deleted: number;
+  };
+  /**
+   * DynamoDB per v1 update (the larger of warm and cold cache), beside its budget: what an
+   * update made before value versions plus one version item. `at_max_versions`: an update of a
+   * secret already keeping MAX_VERSIONS, whose write overwrites the oldest version's slot.
+   */
+  dynamodb_update: UpdateUsage & { at_max_versions: UpdateUsage; budget: UpdateUsage };
   scale: {
     list_p50_at_10: number;
     list_p50_at_10000: number;
@@ -22,6 +39,14 @@ export interface Results {
     env_list_p50_at_1000: number;
     env_inject_p50_at_10: number;
     env_inject_p50_at_1000: number;
+    /**
+     * Added with value versions and the trash: the same 10 secrets each at MAX_VERSIONS versions,
+     * beside TRASHED_BESIDE trashed secrets, against the `_at_10` points above.
+     */
+    list_p50_at_10_with_history: number;
+    inject_p50_at_10_with_history: number;
+    env_list_p50_at_10_with_history: number;
+    env_inject_p50_at_10_with_history: number;
   };
   crypto: { encrypt_mb_s: number; raw_aes_gcm_mb_s: number };
   /** The local publisher: mapping and file sink throughput; commit-to-line lag on the running stack. */
@@ -32,6 +57,26 @@ export interface Results {
   >;
   cost_usd_month: MonthlyCost;
 }
+
+export interface UpdateUsage {
+  calls: number;
+  read_units: number;
+  write_units: number;
+}
+
+/**
+ * A v1 update before value versions, cold cache (BENCHMARKS.md, full run of 2026-12-03):
+ * GetItem of the record, of the tenant header and of the data key, then the four-item
+ * transaction. The budget now is this plus one version item.
+ */
+export const UPDATE_BEFORE_VERSIONS: UpdateUsage = { calls: 4, read_units: 3, write_units: 8 };
+/** One more item in the update's transaction: the previous value's VERSION# item, a Put under 1 KB. */
+const VERSION_ITEM: UpdateUsage = { calls: 0, read_units: 0, write_units: 2 };
+const UPDATE_BUDGET: UpdateUsage = {
+  calls: UPDATE_BEFORE_VERSIONS.calls + VERSION_ITEM.calls,
+  read_units: UPDATE_BEFORE_VERSIONS.read_units + VERSION_ITEM.read_units,
+  write_units: UPDATE_BEFORE_VERSIONS.write_units + VERSION_ITEM.write_units,
+};
 
 export interface Measurements {
   machine: Record<string, unknown>;
@@ -48,8 +93,14 @@ const ms = (value: number) => Math.round(value * 100) / 100;
 const perSecond = (value: number) => Math.round(value * 10) / 10;
 
 export function toResults(m: Measurements): Results {
-  const scaleAt = (route: string, secrets: number) =>
-    ms(m.scale.find((p) => p.route === route && p.secrets === secrets)!.gateway.p50);
+  const scaleAt = (route: string, secrets: number, history = false) =>
+    ms(m.scale.find((p) => p.route === route && p.secrets === secrets && p.trashed > 0 === history)!.gateway.p50);
+  const largest = (...usages: OpUsage[]): UpdateUsage => ({
+    calls: Math.max(...usages.map((u) => u.dynamodbCalls)),
+    read_units: Math.max(...usages.map((u) => u.readUnits)),
+    write_units: Math.max(...usages.map((u) => u.writeUnits)),
+  });
+  const c = m.calls;
   const reported = m.crypto.find((c) => c.bytes === REPORTED_PAYLOAD_BYTES)!;
   return {
     machine: m.machine,
@@ -67,16 +118,30 @@ export function toResults(m: Measurements): Results {
     ),
     kms_calls: {
       // The largest count seen, cold cache included: that is what the budget must hold for.
-      create: Math.max(m.calls.create.warm.kms, m.calls.create.coldCache.kms, m.calls.create.newUser.kms),
-      update: Math.max(m.calls.update.warm.kms, m.calls.update.coldCache.kms),
-      list: m.calls.list.kms,
+      create: Math.max(c.create.warm.kms, c.create.coldCache.kms, c.create.newUser.kms),
+      update: Math.max(
+        c.update.warm.kms,
+        c.update.coldCache.kms,
+        c.updateAtMaxVersions.warm.kms,
+        c.updateAtMaxVersions.coldCache.kms,
+      ),
+      list: c.list.kms,
       // A service-token inject is held to the same budget as the user's own.
       inject_100: Math.max(
-        m.calls.inject100.warm.kms,
-        m.calls.inject100.coldCache.kms,
-        m.calls.serviceInject100.warm.kms,
-        m.calls.serviceInject100.coldCache.kms,
+        c.inject100.warm.kms,
+        c.inject100.coldCache.kms,
+        c.serviceInject100.warm.kms,
+        c.serviceInject100.coldCache.kms,
       ),
+      list_versions: c.listVersions.kms,
+      restore_version: Math.max(c.restoreVersion.warm.kms, c.restoreVersion.coldCache.kms),
+      list_deleted: c.listDeleted.kms,
+      restore_deleted: Math.max(c.restoreDeleted.warm.kms, c.restoreDeleted.coldCache.kms),
+    },
+    dynamodb_update: {
+      ...largest(c.update.warm, c.update.coldCache),
+      at_max_versions: largest(c.updateAtMaxVersions.warm, c.updateAtMaxVersions.coldCache),
+      budget: UPDATE_BUDGET,
     },
     scale: {
       list_p50_at_10: scaleAt('GET /api/v1/user/secrets', 10),
@@ -87,6 +152,10 @@ export function toResults(m: Measurements): Results {
       env_list_p50_at_1000: scaleAt('GET /api/environments/{id}/secrets', 1_000),
       env_inject_p50_at_10: scaleAt('GET /api/environments/{id}/env', 10),
       env_inject_p50_at_1000: scaleAt('GET /api/environments/{id}/env', 1_000),
+      list_p50_at_10_with_history: scaleAt('GET /api/v1/user/secrets', 10, true),
+      inject_p50_at_10_with_history: scaleAt('GET /api/v1/user/secrets/env', 10, true),
+      env_list_p50_at_10_with_history: scaleAt('GET /api/environments/{id}/secrets', 10, true),
+      env_inject_p50_at_10_with_history: scaleAt('GET /api/environments/{id}/env', 10, true),
     },
     crypto: { encrypt_mb_s: perSecond(reported.sealMbPerSecond), raw_aes_gcm_mb_s: perSecond(reported.rawMbPerSecond) },
     change_events: {
@@ -117,6 +186,18 @@ export interface TargetCheck {
 
 const BUNDLE_ALLOWANCE_BYTES = 150 * 1024;
 const CHANGE_EVENT_LAG_TARGET = 'change event lag p99 (local stack) ≤ 1 s';
+const usageText = (u: UpdateUsage) => `${u.calls} calls, ${u.read_units} RRU, ${u.write_units} WRU`;
+const UPDATE_TARGET = `DynamoDB per update ≤ before versions + 1 version item (${usageText(UPDATE_BUDGET)})`;
+const UPDATE_AT_MAX_TARGET = 'DynamoDB per update at MAX_VERSIONS (overwrites the oldest) ≤ the same';
+/** The scale targets of a tenant with history: every secret at MAX_VERSIONS versions and TRASHED_BESIDE in the trash. */
+const historyTarget = (point: string) =>
+  `${point} at 10 with all versions kept and ${TRASHED_BESIDE.toLocaleString('en-US')} trashed ≤ 1.2× without`;
+const HISTORY_TARGETS = {
+  list: historyTarget(`list page (${LIST_PAGE})`),
+  inject: historyTarget('inject'),
+  envList: historyTarget(`environment list page (${LIST_PAGE})`),
+  envInject: historyTarget('environment inject'),
+};
 
 export function checkTargets(results: Results): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -146,11 +227,50 @@ export function checkTargets(results: Results): TargetCheck[] {
     measured: `${envInject.toFixed(1)}×`,
     pass: envInject <= 20,
   });
+  const withHistory = (target: string, withIt: number, without: number) => {
+    const x = ratio(withIt, without);
+    checks.push({ target, measured: `${x.toFixed(2)}×`, pass: x <= 1.2 });
+  };
+  withHistory(HISTORY_TARGETS.list, s.list_p50_at_10_with_history, s.list_p50_at_10);
+  withHistory(HISTORY_TARGETS.inject, s.inject_p50_at_10_with_history, s.inject_p50_at_10);
+  withHistory(HISTORY_TARGETS.envList, s.env_list_p50_at_10_with_history, s.env_list_p50_at_10);
+  withHistory(HISTORY_TARGETS.envInject, s.env_inject_p50_at_10_with_history, s.env_inject_p50_at_10);
   const k = results.kms_calls;
   checks.push({ target: 'KMS calls per create ≤ 1', measured: String(k.create), pass: k.create <= 1 });
   checks.push({ target: 'KMS calls per update ≤ 1', measured: String(k.update), pass: k.update <= 1 });
   checks.push({ target: 'KMS calls per list = 0', measured: String(k.list), pass: k.list === 0 });
   checks.push({ target: 'KMS calls per inject of 100 ≤ 1', measured: String(k.inject_100), pass: k.inject_100 <= 1 });
+  checks.push({
+    target: 'KMS calls per list of versions = 0',
+    measured: String(k.list_versions),
+    pass: k.list_versions === 0,
+  });
+  checks.push({
+    target: 'KMS calls per restore of a version ≤ 1',
+    measured: String(k.restore_version),
+    pass: k.restore_version <= 1,
+  });
+  checks.push({
+    target: 'KMS calls per list of the trash = 0',
+    measured: String(k.list_deleted),
+    pass: k.list_deleted === 0,
+  });
+  checks.push({
+    target: 'KMS calls per restore from the trash ≤ 1',
+    measured: String(k.restore_deleted),
+    pass: k.restore_deleted <= 1,
+  });
+  const u = results.dynamodb_update;
+  const within = (usage: UpdateUsage) =>
+    usage.calls <= u.budget.calls &&
+    usage.read_units <= u.budget.read_units &&
+    usage.write_units <= u.budget.write_units;
+  checks.push({ target: UPDATE_TARGET, measured: usageText(u), pass: within(u) });
+  checks.push({
+    target: UPDATE_AT_MAX_TARGET,
+    measured: usageText(u.at_max_versions),
+    pass: within(u.at_max_versions),
+  });
   for (const [name, b] of Object.entries(results.bundles)) {
     const extra = b.bytes - b.baseline_bytes;
     checks.push({
@@ -219,17 +339,31 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
         [
           usageRow('create (new user: makes the data key)', c.create.newUser),
           usageRow('create', c.create.warm, c.create.coldCache),
-          usageRow('update', c.update.warm, c.update.coldCache),
+          usageRow('update (keeps the previous value as a version)', c.update.warm, c.update.coldCache),
+          usageRow(
+            `update at ${c.maxVersions} versions (overwrites the oldest)`,
+            c.updateAtMaxVersions.warm,
+            c.updateAtMaxVersions.coldCache,
+          ),
           usageRow('get', c.get),
           usageRow('list', c.list),
-          usageRow('delete', c.delete),
+          usageRow('delete (to the trash)', c.delete),
+          usageRow(`list versions (${c.maxVersions})`, c.listVersions),
+          usageRow('restore a version', c.restoreVersion.warm, c.restoreVersion.coldCache),
+          usageRow('list the trash (a page of 50)', c.listDeleted),
+          usageRow('restore from the trash', c.restoreDeleted.warm, c.restoreDeleted.coldCache),
+          usageRow('purge from the trash', c.purge),
           usageRow('inject 10', c.inject10.warm, c.inject10.coldCache),
           usageRow('inject 100', c.inject100.warm, c.inject100.coldCache),
           usageRow('service-token inject 100 (environment)', c.serviceInject100.warm, c.serviceInject100.coldCache),
         ],
       ) +
       `\n\nReported (max over warm and cold): create ${verdict('KMS calls per create ≤ 1')}, update ${verdict('KMS calls per update ≤ 1')}, ` +
-      `list ${verdict('KMS calls per list = 0')}, inject of 100 ${verdict('KMS calls per inject of 100 ≤ 1')}.`,
+      `list ${verdict('KMS calls per list = 0')}, inject of 100 ${verdict('KMS calls per inject of 100 ≤ 1')}, ` +
+      `list of versions ${verdict('KMS calls per list of versions = 0')}, restore of a version ${verdict('KMS calls per restore of a version ≤ 1')}, ` +
+      `list of the trash ${verdict('KMS calls per list of the trash = 0')}, restore from the trash ${verdict('KMS calls per restore from the trash ≤ 1')}.` +
+      `\n\nDynamoDB per update (budget: ${usageText(UPDATE_BEFORE_VERSIONS)} before value versions, plus one version item): ` +
+      `${verdict(UPDATE_TARGET)}; at ${c.maxVersions} versions: ${verdict(UPDATE_AT_MAX_TARGET)}.`,
   );
 
   sections.push(
@@ -237,7 +371,7 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
       table(
         ['point', 'p50 ms', 'p99 ms', 'floor p50', 'floor p99'],
         m.scale.map((p) => [
-          `${p.route} at ${p.secrets.toLocaleString('en-US')}`,
+          scaleLabel(p),
           fixed(p.gateway.p50),
           fixed(p.gateway.p99),
           fixed(p.floor.p50),
@@ -246,7 +380,10 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
       ) +
       `\n\nlist at 10,000 vs 10: ${verdict(`list page (${LIST_PAGE}) at 10,000 ≤ 1.2× at 10`)}; inject 1,000 vs 10: ${verdict('inject 1,000 ≤ 20× inject 10')}; ` +
       `environment list at 1,000 vs 10: ${verdict(`environment list page (${LIST_PAGE}) at 1,000 ≤ 1.2× at 10`)}; ` +
-      `environment inject 1,000 vs 10: ${verdict('environment inject 1,000 ≤ 20× inject 10')}.`,
+      `environment inject 1,000 vs 10: ${verdict('environment inject 1,000 ≤ 20× inject 10')}. ` +
+      `With every version kept and ${TRASHED_BESIDE.toLocaleString('en-US')} trashed vs without, at 10: list ${verdict(HISTORY_TARGETS.list)}, ` +
+      `inject ${verdict(HISTORY_TARGETS.inject)}, environment list ${verdict(HISTORY_TARGETS.envList)}, ` +
+      `environment inject ${verdict(HISTORY_TARGETS.envInject)}.`,
   );
 
   sections.push(

@@ -21,15 +21,28 @@ import {
   environmentHeaderItem,
 } from '../lib/store/items/environment-header.js';
 import {
+  type EnvironmentSecretRecord,
   environmentSecretItem,
   ENVIRONMENT_SECRET_METADATA_ATTRIBUTES as SECRET_METADATA_ATTRIBUTES,
   ENVIRONMENT_SECRET_VALUE_ATTRIBUTES as SECRET_VALUE_ATTRIBUTES,
+  trashedEnvironmentSecretItem,
 } from '../lib/store/items/environment-secret.js';
 import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES } from '../lib/store/items/member.js';
+import { SecretVersionRecord, secretVersionItem } from '../lib/store/items/secret-version.js';
 import { ServiceTokenRecord, serviceTokenItem } from '../lib/store/items/service-token.js';
 import { ServiceTokenLookupRecord, serviceTokenLookupItem } from '../lib/store/items/service-token-lookup.js';
 import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
-import { USER_SECRET_METADATA_ATTRIBUTES as METADATA_ATTRIBUTES } from '../lib/store/items/user-secret.js';
+import { trashedNameItem } from '../lib/store/items/trashed-name.js';
+import { TrashFields } from '../lib/store/items/trashed-secret.js';
+import {
+  USER_SECRET_METADATA_ATTRIBUTES as METADATA_ATTRIBUTES,
+  trashedUserSecretItem,
+  UserSecretMetadataRecord,
+  type UserSecretRecord,
+  userSecretItem,
+} from '../lib/store/items/user-secret.js';
+import { userSecretNameItem } from '../lib/store/items/user-secret-name.js';
+import type { SealedValue } from '../lib/store/items/value-item.js';
 import {
   ENVIRONMENT_TENANT_PREFIX,
   environmentTenant,
@@ -43,7 +56,8 @@ import {
 import { TABLE_DEFINITION } from '../lib/store/table.js';
 import type { TransactItem } from '../lib/store/transactions.js';
 import type { CreateServiceTokenBody } from '../lib/tokens/schemas.js';
-import type { Caller, EnvironmentRef, Fixtures, SecretRef } from './fixtures.js';
+import { type KeptVersion, type Lineage, slotOf, supersede, versionsPage } from '../lib/versions/history.js';
+import type { Caller, EnvironmentRef, Fixtures, SecretRef, VersionedHolder, VersionedSecret } from './fixtures.js';
 
 /**
  * The routes the bench drives, one entry each: how to make the calls of a run (`prepare`)
@@ -91,6 +105,8 @@ export interface RunPlan {
 export interface FloorStore {
   ddb: DynamoDBDocumentClient;
   tableName: string;
+  /** The service's MAX_VERSIONS: how many value versions a value write keeps. */
+  maxVersions: number;
 }
 
 export type FloorOp = (store: FloorStore, call: BenchCall) => Promise<unknown>;
@@ -130,6 +146,11 @@ const DAY_MS = 86_400_000;
 const FLOOR_RECOVERY_MS = 7 * DAY_MS;
 const SERVICE_TOKEN_ATTRIBUTES = Object.keys(ServiceTokenRecord.shape);
 const SERVICE_TOKEN_LOOKUP_ATTRIBUTES = Object.keys(ServiceTokenLookupRecord.shape);
+const SECRET_VERSION_ATTRIBUTES = Object.keys(SecretVersionRecord.shape);
+const USER_SECRET_NAME_ATTRIBUTES = Object.keys(UserSecretMetadataRecord.shape);
+/** What a list of the trash reads of each trashed secret: its record and when it goes, never its value. */
+const TRASHED_USER_SECRET_ATTRIBUTES = [...METADATA_ATTRIBUTES, ...Object.keys(TrashFields)];
+const TRASHED_ENVIRONMENT_SECRET_ATTRIBUTES = [...SECRET_METADATA_ATTRIBUTES, ...Object.keys(TrashFields)];
 /** The page a list call without `limit` gets. */
 const DEFAULT_PAGE_LIMIT = PageQuery.parse({}).limit;
 
@@ -223,57 +244,42 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       const readers = await fixtures.readers(plan.target, plan.connections);
       return { subs: readers.map((r) => r.sub), next: cycleSecrets(readers, () => ({ value: BENCH_VALUE })) };
     },
+    // The record with its current value (which becomes a value version), then the transaction
+    // writing the new value, the previous one's VERSION# item and the removal of the oldest one
+    // past MAX_VERSIONS (once a secret has that many: the readers' secrets get there within a run).
     floor: async (store, { sub, params, body }) => {
-      const tenant = userTenant(sub);
-      const now = new Date().toISOString();
-      await floorReadUserSecret(store, tenant, params!.id!);
-      await floorTransact(
-        store,
-        {
-          Update: {
-            TableName: store.tableName,
-            Key: itemKeys.userSecret(tenant, params!.id!),
-            UpdateExpression: 'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now ADD version :one',
-            ExpressionAttributeValues: {
-              ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
-              ':kv': SEEDED_KEY_VERSION,
-              ':masked': MASK,
-              ':now': now,
-              ':one': 1,
-            },
-          },
-        },
-        {
-          Update: {
-            TableName: store.tableName,
-            Key: itemKeys.userSecretName(tenant, params!.name!),
-            UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
-            ExpressionAttributeValues: { ':masked': MASK, ':now': now },
-          },
-        },
-        sameSizeValueCheck(store, tenant),
-        floorChangeAudit(store, tenant, sub, [params!.name!]),
-      );
-      return { id: params!.id };
+      const current = await floorUserSecret(store, userTenant(sub), params!.id!);
+      return floorWriteUserValue(store, sub, current, String(body!.value));
     },
   },
   {
     route: `DELETE ${V1}/{id}`,
     async prepare(fixtures, plan) {
+      // Each secret once: deleted, it is in the trash with its name reserved, so none is made again.
       return poolCalls(await fixtures.deletableSecrets(plan.target, plan.connections, plan.calls), (secret) => ({
         sub: secret.sub,
         params: { id: secret.id, name: secret.name },
       }));
     },
+    // The record with its value, then the transaction moving it to the trash: the secret and its
+    // name entry out, the TRASH# item (record and sealed value) and the TRASHNAME# reservation in,
+    // usage and audit; plus the expiry of each kept version (the pool's secrets keep none).
     floor: async (store, { sub, params }) => {
       const tenant = userTenant(sub);
-      await floorReadUserSecret(store, tenant, params!.id!);
+      const current = await floorUserSecret(store, tenant, params!.id!);
+      const window = floorTrashWindow();
+      const t = tableOf(store);
       await floorTransact(
         store,
-        { Delete: { TableName: store.tableName, Key: itemKeys.userSecret(tenant, params!.id!) } },
-        { Delete: { TableName: store.tableName, Key: itemKeys.userSecretName(tenant, params!.name!) } },
-        tenantHeaderItem.changeUsage(tableOf(store), tenant, { secrets: -1, bytes: -valueBytes(BENCH_VALUE) })!,
-        floorChangeAudit(store, tenant, sub, [params!.name!]),
+        userSecretItem.deleteIfVersion(t, tenant, current.id, current.version),
+        userSecretNameItem.deleteIfOwnedBy(t, tenant, current.name, current.id),
+        trashedUserSecretItem.put(t, tenant, current.id, { ...current, ...window, deleted_by: sub }),
+        trashedNameItem.put(t, tenant, current.name, current.id, window.expires_at),
+        tenantHeaderItem.changeUsage(t, tenant, { secrets: -1, bytes: -(current.value_bytes ?? 0) })!,
+        floorChangeAudit(store, tenant, sub, [current.name]),
+        ...current.history.map(
+          ({ slot }) => secretVersionItem.expireAt(t, tenant, current.id, slot, window.expires_at).transactItem,
+        ),
       );
       return undefined;
     },
@@ -290,7 +296,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
           TableName: store.tableName,
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
           ExpressionAttributeValues: { ':pk': userTenant(sub), ':prefix': SK_PREFIX.secret },
-          ProjectionExpression: 'id, #name, kv, ct',
+          ProjectionExpression: 'id, #name, value_version, kv, ct',
           ExpressionAttributeNames: { '#name': 'name' },
           ConsistentRead: true,
         }),
@@ -328,17 +334,117 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     },
   },
   {
+    route: `GET ${V1}/{id}/versions`,
+    async prepare(fixtures, plan) {
+      return versionCalls(await fixtures.versionedReaders(plan.target, plan.connections), 'list');
+    },
+    // The record (its `history` names the kept versions), then the page's VERSION# items in one BatchGetItem.
+    floor: async (store, { sub, params, query }) => {
+      const tenant = userTenant(sub);
+      const record = (await floorGet(store, itemKeys.userSecret(tenant, params!.id!), METADATA_ATTRIBUTES)) as
+        | UserSecretRecord
+        | undefined;
+      if (!record) throw new Error('No such secret');
+      return { record, versions: await floorVersionPage(store, tenant, record.id, record, query) };
+    },
+  },
+  {
+    route: `POST ${V1}/{id}/versions/{version}/restore`,
+    async prepare(fixtures, plan) {
+      return versionCalls(await fixtures.versionedReaders(plan.target, plan.connections), 'restore');
+    },
+    // The record with its value, the kept version's item, then the value write of an update.
+    floor: async (store, { sub, params }) => {
+      const current = await floorUserSecret(store, userTenant(sub), params!.id!);
+      await floorKeptVersion(store, userTenant(sub), current.id, current, Number(params!.version));
+      return floorWriteUserValue(store, sub, current, BENCH_VALUE);
+    },
+  },
+  {
+    route: `GET ${V1}/deleted`,
+    async prepare(fixtures, plan) {
+      return eachConnection(await fixtures.userTrash(plan.target, plan.connections), ({ sub }) => ({ sub }));
+    },
+    // One page of TRASH# items without values, leaving out what is past its window.
+    floor: (store, { sub, query }) =>
+      floorTrashPage(store, userTenant(sub), pageLimit(query), TRASHED_USER_SECRET_ATTRIBUTES),
+  },
+  {
+    route: `POST ${V1}/deleted/{id}/restore`,
+    async prepare(fixtures, plan) {
+      const piles = await fixtures.trashedSecrets(plan.target, plan.connections, plan.calls, 'restore');
+      return poolCalls(piles, ({ sub, id }) => ({ sub, params: { id } }));
+    },
+    // The TRASH# item, then one transaction: it and the name's reservation out, the secret and
+    // its name entry back (a new record version), usage within the quota, audit; plus keeping
+    // each version for good again (the pool's secrets keep none).
+    floor: async (store, { sub, params }) => {
+      const tenant = userTenant(sub);
+      const trashed = await floorTrashed<UserSecretRecord>(store, tenant, params!.id!);
+      const { deleted_at: _, deleted_by: __, purge_at: ___, expires_at: ____, kv, ct, ...kept } = trashed;
+      const record: UserSecretRecord = { ...kept, version: trashed.version + 1, updated_at: new Date().toISOString() };
+      const t = tableOf(store);
+      await floorTransact(
+        store,
+        trashedUserSecretItem.removeIfVersion(t, tenant, record.id, trashed.version, nowSeconds()),
+        trashedNameItem.deleteIfHeldBy(t, tenant, record.name, record.id),
+        userSecretItem.putNew(t, userSecretItem.build(tenant, record, { kv, ct })),
+        userSecretNameItem.putNew(t, userSecretNameItem.build(tenant, pick(record, USER_SECRET_NAME_ATTRIBUTES))),
+        tenantHeaderItem.changeUsage(t, tenant, {
+          secrets: 1,
+          bytes: record.value_bytes ?? 0,
+          sealedUnder: kv,
+          quota: BENCH_QUOTA,
+        })!,
+        floorChangeAudit(store, tenant, sub, [record.name]),
+        ...record.history.map(({ slot }) => secretVersionItem.keep(t, tenant, record.id, slot).transactItem),
+      );
+      return pick(record, USER_SECRET_NAME_ATTRIBUTES);
+    },
+  },
+  {
+    route: `DELETE ${V1}/deleted/{id}`,
+    async prepare(fixtures, plan) {
+      const piles = await fixtures.trashedSecrets(plan.target, plan.connections, plan.calls, 'purge');
+      return poolCalls(piles, ({ sub, id }) => ({ sub, params: { id } }));
+    },
+    // The TRASH# item, then one transaction: it and the name's reservation out, audit; plus the
+    // removal of each kept version (the pool's secrets keep none).
+    floor: async (store, { sub, params }) => {
+      const tenant = userTenant(sub);
+      const trashed = await floorTrashed<UserSecretRecord>(store, tenant, params!.id!);
+      const t = tableOf(store);
+      await floorTransact(
+        store,
+        trashedUserSecretItem.removeIfVersion(t, tenant, trashed.id, trashed.version, nowSeconds()),
+        trashedNameItem.deleteIfHeldBy(t, tenant, trashed.name, trashed.id),
+        floorChangeAudit(store, tenant, sub, [trashed.name]),
+        ...trashed.history.map(({ slot }) => secretVersionItem.remove(t, tenant, trashed.id, slot).transactItem),
+      );
+      return undefined;
+    },
+  },
+  {
     route: `POST ${ENVIRONMENT_SECRETS}`,
     async prepare(fixtures, plan) {
       const counts = Array.from({ length: plan.connections }, () => 0);
-      return eachConnection(
-        await fixtures.environments(plan.target, plan.connections, 'writer'),
-        ({ sub, environmentId }, client) => ({
-          sub,
-          params: { id: environmentId },
-          body: { key: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE },
-        }),
-      );
+      return {
+        ...eachConnection(
+          await fixtures.environments(plan.target, plan.connections, 'writer'),
+          ({ sub, environmentId }, client) => ({
+            sub,
+            params: { id: environmentId },
+            body: { key: `BENCH_${client}_${counts[client]!++}`, value: BENCH_VALUE },
+          }),
+        ),
+        // What a create run made, the delete run deletes.
+        answered: (client, { sub, params, body }) =>
+          fixtures.createdEnvironmentSecrets.record(plan.target, client, {
+            sub,
+            environmentId: params!.id!,
+            key: String(body!.key),
+          }),
+      };
     },
     floor: async (store, { sub, params, body }) => {
       const { tenant } = await floorAuthorize(store, sub, params!.id!);
@@ -360,6 +466,8 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
+        // The key must not be held by a trashed secret either.
+        trashedEnvironmentSecretItem.absent(tableOf(store), tenant, record.key, nowSeconds()),
         tenantHeaderItem.changeUsage(tableOf(store), tenant, {
           secrets: 1,
           bytes: valueBytes(value),
@@ -402,31 +510,38 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
         value: BENCH_VALUE,
       }));
     },
+    // The access check, the record with its current value, then the value write: the record,
+    // the previous value's VERSION# item and the removal of the oldest one past MAX_VERSIONS.
     floor: async (store, { sub, params, body }) => {
-      const tenant = environmentTenant(params!.id!);
-      await floorGetSecret(store, sub, params!, SECRET_METADATA_ATTRIBUTES);
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const current = await floorEnvironmentSecret(store, tenant, params!.key!);
+      return floorWriteEnvironmentValue(store, sub, tenant, current, String(body!.value));
+    },
+  },
+  {
+    route: `DELETE ${ENVIRONMENT_SECRETS}/{key}`,
+    async prepare(fixtures, plan) {
+      const piles = await fixtures.deletableEnvironmentSecrets(plan.target, plan.connections, plan.calls);
+      return poolCalls(piles, ({ sub, environmentId, key }) => ({ sub, params: { id: environmentId, key } }));
+    },
+    // The access check, the record with its value, then one transaction: the secret out, its
+    // TRASH# item in, usage and audit; plus the expiry of each kept version (the pool's keep none).
+    floor: async (store, { sub, params }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const current = await floorEnvironmentSecret(store, tenant, params!.key!);
+      const window = floorTrashWindow();
+      const t = tableOf(store);
       await floorTransact(
         store,
-        {
-          Update: {
-            TableName: store.tableName,
-            Key: itemKeys.environmentSecret(tenant, params!.key!),
-            UpdateExpression:
-              'SET ct = :ct, kv = :kv, masked_value = :masked, updated_at = :now, updated_by = :sub ADD version :one',
-            ExpressionAttributeValues: {
-              ':ct': Buffer.alloc(sealedBytes(String(body!.value))),
-              ':kv': SEEDED_KEY_VERSION,
-              ':masked': MASK,
-              ':now': new Date().toISOString(),
-              ':sub': sub,
-              ':one': 1,
-            },
-          },
-        },
-        sameSizeValueCheck(store, tenant),
-        floorChangeAudit(store, tenant, sub, [params!.key!]),
+        environmentSecretItem.deleteIfVersion(t, tenant, current.key, current.version),
+        trashedEnvironmentSecretItem.put(t, tenant, current.key, { ...current, ...window, deleted_by: sub }),
+        tenantHeaderItem.changeUsage(t, tenant, { secrets: -1, bytes: -(current.value_bytes ?? 0) })!,
+        floorChangeAudit(store, tenant, sub, [current.key]),
+        ...current.history.map(
+          ({ slot }) => secretVersionItem.expireAt(t, tenant, current.key, slot, window.expires_at).transactItem,
+        ),
       );
-      return { key: params!.key };
+      return undefined;
     },
   },
   {
@@ -453,6 +568,122 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
         items.map((item) => String(item.key)),
       );
       return { env: sealedEnv(items) };
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENT_SECRETS}/{key}/versions`,
+    async prepare(fixtures, plan) {
+      return versionCalls(await fixtures.versionedEnvironments(plan.target, plan.connections), 'list');
+    },
+    // The access check, the record, then the page's VERSION# items in one BatchGetItem.
+    floor: async (store, { sub, params, query }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const record = (await floorGet(
+        store,
+        itemKeys.environmentSecret(tenant, params!.key!),
+        SECRET_METADATA_ATTRIBUTES,
+      )) as EnvironmentSecretRecord | undefined;
+      if (!record) throw new Error('No such secret');
+      return { record, versions: await floorVersionPage(store, tenant, record.key, record, query) };
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENT_SECRETS}/{key}/versions/{version}/value`,
+    async prepare(fixtures, plan) {
+      return versionCalls(await fixtures.versionedEnvironments(plan.target, plan.connections), 'reveal');
+    },
+    // The access check, the record with its value, the kept version's item, then the audit
+    // written before the value leaves.
+    floor: async (store, { sub, params }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const current = await floorEnvironmentSecret(store, tenant, params!.key!);
+      const version = Number(params!.version);
+      const kept = await floorKeptVersion(store, tenant, current.key, current, version);
+      await floorAudit(store, tenant, sub, [current.key]);
+      // The value still sealed: the floor does no crypto.
+      return { key: current.key, version, value: Buffer.from(kept.ct).toString('base64') };
+    },
+  },
+  {
+    route: `POST ${ENVIRONMENT_SECRETS}/{key}/versions/{version}/restore`,
+    async prepare(fixtures, plan) {
+      return versionCalls(await fixtures.versionedEnvironments(plan.target, plan.connections), 'restore');
+    },
+    // The access check, the record with its value, the kept version's item, then the value write of a PATCH.
+    floor: async (store, { sub, params }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const current = await floorEnvironmentSecret(store, tenant, params!.key!);
+      await floorKeptVersion(store, tenant, current.key, current, Number(params!.version));
+      return floorWriteEnvironmentValue(store, sub, tenant, current, BENCH_VALUE);
+    },
+  },
+  {
+    route: `GET ${ENVIRONMENTS}/{id}/deleted-secrets`,
+    async prepare(fixtures, plan) {
+      return eachConnection(
+        await fixtures.environmentTrash(plan.target, plan.connections),
+        ({ sub, environmentId }) => ({ sub, params: { id: environmentId } }),
+      );
+    },
+    // The access check, then one page of TRASH# items without values, leaving out what is past its window.
+    floor: async (store, { sub, params, query }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      return floorTrashPage(store, tenant, pageLimit(query), TRASHED_ENVIRONMENT_SECRET_ATTRIBUTES);
+    },
+  },
+  {
+    route: `POST ${ENVIRONMENTS}/{id}/deleted-secrets/{key}/restore`,
+    async prepare(fixtures, plan) {
+      const piles = await fixtures.trashedEnvironmentSecrets(plan.target, plan.connections, plan.calls, 'restore');
+      return poolCalls(piles, ({ sub, environmentId, key }) => ({ sub, params: { id: environmentId, key } }));
+    },
+    // The access check, the TRASH# item, then one transaction: it out, the secret back (a new
+    // record version), usage within the quota, audit; plus keeping each version for good again.
+    floor: async (store, { sub, params }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const trashed = await floorTrashed<EnvironmentSecretRecord>(store, tenant, params!.key!);
+      const { deleted_at: _, deleted_by: __, purge_at: ___, expires_at: ____, kv, ct, ...kept } = trashed;
+      const record: EnvironmentSecretRecord = {
+        ...kept,
+        version: trashed.version + 1,
+        updated_at: new Date().toISOString(),
+        updated_by: sub,
+      };
+      const t = tableOf(store);
+      await floorTransact(
+        store,
+        trashedEnvironmentSecretItem.removeIfVersion(t, tenant, record.key, trashed.version, nowSeconds()),
+        environmentSecretItem.putNew(t, environmentSecretItem.build(tenant, record, { kv, ct })),
+        tenantHeaderItem.changeUsage(t, tenant, {
+          secrets: 1,
+          bytes: record.value_bytes ?? 0,
+          sealedUnder: kv,
+          quota: BENCH_QUOTA,
+        })!,
+        floorChangeAudit(store, tenant, sub, [record.key]),
+        ...record.history.map(({ slot }) => secretVersionItem.keep(t, tenant, record.key, slot).transactItem),
+      );
+      return record;
+    },
+  },
+  {
+    route: `DELETE ${ENVIRONMENTS}/{id}/deleted-secrets/{key}`,
+    async prepare(fixtures, plan) {
+      const piles = await fixtures.trashedEnvironmentSecrets(plan.target, plan.connections, plan.calls, 'purge');
+      return poolCalls(piles, ({ sub, environmentId, key }) => ({ sub, params: { id: environmentId, key } }));
+    },
+    // The access check, the TRASH# item, then one transaction: it out, audit; plus the removal of each kept version.
+    floor: async (store, { sub, params }) => {
+      const { tenant } = await floorAuthorize(store, sub, params!.id!);
+      const trashed = await floorTrashed<EnvironmentSecretRecord>(store, tenant, params!.key!);
+      const t = tableOf(store);
+      await floorTransact(
+        store,
+        trashedEnvironmentSecretItem.removeIfVersion(t, tenant, trashed.key, trashed.version, nowSeconds()),
+        floorChangeAudit(store, tenant, sub, [trashed.key]),
+        ...trashed.history.map(({ slot }) => secretVersionItem.remove(t, tenant, trashed.key, slot).transactItem),
+      );
+      return undefined;
     },
   },
   {
@@ -845,26 +1076,31 @@ async function floorMemberships({ ddb, tableName }: FloorStore, sub: string, lim
 
 /** The headers of these memberships' environments in one BatchGetItem (none for none), as the lists read them. */
 async function floorHeaders(
-  { ddb, tableName }: FloorStore,
+  store: FloorStore,
   memberships: Record<string, unknown>[],
 ): Promise<EnvironmentHeaderRecord[]> {
-  if (memberships.length === 0) return [];
+  return (await floorBatchGet(
+    store,
+    memberships.map((membership) => itemKeys.tenantMeta(environmentTenant(String(membership.environment_id)))),
+    ENVIRONMENT_HEADER_ATTRIBUTES,
+  )) as EnvironmentHeaderRecord[];
+}
+
+/** Items by key in one strongly consistent BatchGetItem (none for none), as the service reads a page of them. */
+async function floorBatchGet(
+  { ddb, tableName }: FloorStore,
+  keys: Key[],
+  attributes: readonly string[],
+): Promise<Record<string, unknown>[]> {
+  if (keys.length === 0) return [];
   const { Responses, UnprocessedKeys } = await ddb.send(
     new BatchGetCommand({
-      RequestItems: {
-        [tableName]: {
-          Keys: memberships.map((membership) =>
-            itemKeys.tenantMeta(environmentTenant(String(membership.environment_id))),
-          ),
-          ConsistentRead: true,
-          ...projection('PK', 'SK', ...ENVIRONMENT_HEADER_ATTRIBUTES),
-        },
-      },
+      RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true, ...projection('PK', 'SK', ...attributes) } },
     }),
   );
   // The service asks again for what is left unprocessed; a floor that did not would answer with less.
   if (UnprocessedKeys?.[tableName]?.Keys?.length) throw new Error('DynamoDB left keys unprocessed');
-  return (Responses?.[tableName] ?? []) as EnvironmentHeaderRecord[];
+  return Responses?.[tableName] ?? [];
 }
 
 /** The read an update or delete makes first: the record's metadata and version. */
@@ -929,6 +1165,8 @@ async function floorCreate(store: FloorStore, sub: string, name: string, provide
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     },
+    // The name must not be held by a trashed secret either.
+    trashedNameItem.free(tableOf(store), tenant, name, nowSeconds()),
     {
       Put: {
         TableName: store.tableName,
@@ -937,6 +1175,10 @@ async function floorCreate(store: FloorStore, sub: string, name: string, provide
           ...metadata,
           version: 1,
           value_bytes: valueBytes(value),
+          value_version: 1,
+          value_at: now,
+          value_by: sub,
+          history: [],
           kv: 1,
           ct: Buffer.alloc(sealedBytes(value)),
         },
@@ -951,4 +1193,245 @@ async function floorCreate(store: FloorStore, sub: string, name: string, provide
     floorChangeAudit(store, tenant, sub, [name]),
   );
   return { id };
+}
+
+/** Now in epoch seconds, as the trash's conditions and windows count it. */
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The window of a secret trashed now: the service's default, stamped as the service stamps it. */
+function floorTrashWindow() {
+  const now = Date.now();
+  const expires_at = Math.floor((now + FLOOR_RECOVERY_MS) / 1000);
+  return {
+    deleted_at: new Date(now).toISOString(),
+    purge_at: new Date(expires_at * 1000).toISOString(),
+    expires_at,
+  };
+}
+
+/** These attributes of a record: the name entry's copy of a user secret's metadata. */
+function pick<T extends object>(record: T, attributes: readonly string[]): T {
+  return Object.fromEntries(
+    attributes.filter((attribute) => attribute in record).map((a) => [a, (record as Record<string, unknown>)[a]]),
+  ) as T;
+}
+
+/**
+ * A whole item, strongly consistent, without its keys: what a write that keeps or moves a
+ * sealed value reads (the record with its value, a kept version, a trashed secret).
+ */
+async function floorGetWhole<T>({ ddb, tableName }: FloorStore, key: Key): Promise<T | undefined> {
+  const { Item } = await ddb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+  if (!Item) return undefined;
+  const { PK: _, SK: __, ...record } = Item;
+  return record as T;
+}
+
+async function floorUserSecret(store: FloorStore, tenant: string, id: string) {
+  const current = await floorGetWhole<UserSecretRecord & SealedValue>(store, itemKeys.userSecret(tenant, id));
+  if (!current) throw new Error('No such secret');
+  return current;
+}
+
+async function floorEnvironmentSecret(store: FloorStore, tenant: string, key: string) {
+  const current = await floorGetWhole<EnvironmentSecretRecord & SealedValue>(
+    store,
+    itemKeys.environmentSecret(tenant, key),
+  );
+  if (!current) throw new Error('No such secret');
+  return current;
+}
+
+/** A trashed secret within its window, with its value. */
+async function floorTrashed<R>(store: FloorStore, tenant: string, recordId: string) {
+  const trashed = await floorGetWhole<
+    R &
+      Lineage & { version: number } & SealedValue & {
+        deleted_at: string;
+        deleted_by: string;
+        purge_at: string;
+        expires_at: number;
+      }
+  >(store, itemKeys.trashedSecret(tenant, recordId));
+  if (!trashed || trashed.expires_at <= nowSeconds()) throw new Error('Not in the trash');
+  return trashed;
+}
+
+/** The value of version `valueVersion`: the current one as read, else its VERSION# item. */
+async function floorKeptVersion(
+  store: FloorStore,
+  tenant: string,
+  recordId: string,
+  current: Lineage & SealedValue,
+  valueVersion: number,
+): Promise<SealedValue> {
+  if (valueVersion === current.value_version) return current;
+  const slot = slotOf(current, valueVersion);
+  if (slot === undefined) throw new Error('No such version');
+  const kept = await floorGetWhole<SealedValue>(store, itemKeys.secretVersion(tenant, recordId, slot));
+  if (!kept) throw new Error('No such version');
+  return kept;
+}
+
+/** One page of a secret's versions: the kept ones on it in one BatchGetItem, never a value. */
+function floorVersionPage(
+  store: FloorStore,
+  tenant: string,
+  recordId: string,
+  lineage: Lineage,
+  query: BenchCall['query'],
+) {
+  const { versions } = versionsPage(recordId, lineage, { limit: pageLimit(query) });
+  return floorBatchGet(
+    store,
+    versions.flatMap((n) => slotOf(lineage, n) ?? []).map((slot) => itemKeys.secretVersion(tenant, recordId, slot)),
+    SECRET_VERSION_ATTRIBUTES,
+  );
+}
+
+/** One page of a tenant's trash, without values, leaving out what is past its window. */
+async function floorTrashPage({ ddb, tableName }: FloorStore, tenant: string, limit: number, attributes: string[]) {
+  const { Items = [] } = await ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      FilterExpression: 'expires_at > :now',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.trashedSecret, ':now': nowSeconds() },
+      Limit: limit + 1,
+      ConsistentRead: true,
+      ...projection('SK', ...attributes),
+    }),
+  );
+  return Items.slice(0, limit);
+}
+
+/** What a value write does to a secret's versions: the previous value kept in a VERSION# slot (the oldest one's at MAX_VERSIONS). */
+function floorVersionWrites(
+  store: FloorStore,
+  tenant: string,
+  recordId: string,
+  current: Lineage & SealedValue & { masked_value: string; value_bytes?: number; value_at: string; value_by: string },
+  name: string,
+): { history: KeptVersion[]; items: TransactItem[] } {
+  const t = tableOf(store);
+  const versions = supersede(current, store.maxVersions);
+  return {
+    history: versions.history,
+    items: [
+      ...(versions.superseded
+        ? [secretVersionItem.putSuperseded(t, tenant, { recordId, name, slot: versions.superseded.slot }, current)]
+        : []),
+      ...versions.pruned.map((slot) => secretVersionItem.delete(t, tenant, recordId, slot)),
+    ],
+  };
+}
+
+/** A user secret's value write (update, restore of a version): one transaction, as the service writes it. */
+async function floorWriteUserValue(
+  store: FloorStore,
+  sub: string,
+  current: UserSecretRecord & SealedValue,
+  value: string,
+) {
+  const tenant = userTenant(sub);
+  const now = new Date().toISOString();
+  const next = current.version + 1;
+  const versions = floorVersionWrites(store, tenant, current.id, current, current.name);
+  await floorTransact(
+    store,
+    userSecretItem.updateValue(tableOf(store), tenant, {
+      id: current.id,
+      readVersion: current.version,
+      sealed: { kv: SEEDED_KEY_VERSION, ct: Buffer.alloc(sealedBytes(value)) },
+      value_bytes: valueBytes(value),
+      masked_value: MASK,
+      updated_at: now,
+      value_version: next,
+      value_at: now,
+      value_by: sub,
+      history: versions.history,
+    }),
+    ...versions.items,
+    userSecretNameItem.updateMask(tableOf(store), tenant, {
+      name: current.name,
+      id: current.id,
+      masked_value: MASK,
+      updated_at: now,
+    }),
+    sameSizeValueCheck(store, tenant),
+    floorChangeAudit(store, tenant, sub, [current.name]),
+  );
+  return { id: current.id };
+}
+
+/** An environment secret's value write (PATCH of the value, restore of a version): one transaction, as the service writes it. */
+async function floorWriteEnvironmentValue(
+  store: FloorStore,
+  sub: string,
+  tenant: string,
+  { kv, ct, ...current }: EnvironmentSecretRecord & SealedValue,
+  value: string,
+) {
+  const now = new Date().toISOString();
+  const version = current.version + 1;
+  const versions = floorVersionWrites(store, tenant, current.key, { ...current, kv, ct }, current.key);
+  const next: EnvironmentSecretRecord = {
+    ...current,
+    masked_value: MASK,
+    version,
+    updated_at: now,
+    updated_by: sub,
+    value_bytes: valueBytes(value),
+    value_version: version,
+    value_at: now,
+    value_by: sub,
+    history: versions.history,
+  };
+  await floorTransact(
+    store,
+    environmentSecretItem.updateIfVersion(
+      tableOf(store),
+      tenant,
+      next,
+      { kv: SEEDED_KEY_VERSION, ct: Buffer.alloc(sealedBytes(value)) },
+      current.version,
+    ),
+    ...versions.items,
+    sameSizeValueCheck(store, tenant),
+    floorChangeAudit(store, tenant, sub, [current.key]),
+  );
+  return next;
+}
+
+/**
+ * Calls on secrets with kept versions, each connection walking through its own holder's
+ * secrets: a list of the versions, or a reveal or restore of the one before the current
+ * value. A restore makes a new current version; its answer moves the secret on, so the next
+ * call names a version the secret still keeps (≥ 2 of MAX_VERSIONS are kept at all times).
+ */
+function versionCalls(holders: VersionedHolder[], use: 'list' | 'reveal' | 'restore'): CallSource {
+  const counts = holders.map(() => 0);
+  const sent = new WeakMap<BenchCall, { secret: VersionedSecret; current: number }>();
+  return {
+    subs: holders.map((holder) => holder.sub),
+    next: (client) => {
+      const holder = holders[client]!;
+      const secret = holder.secrets[counts[client]!++ % holder.secrets.length]!;
+      const params: Record<string, string> =
+        holder.environmentId === undefined
+          ? { id: secret.id, name: secret.name }
+          : { id: holder.environmentId, key: secret.id };
+      if (use !== 'list') params.version = String(secret.current - 1);
+      const call: BenchCall = { sub: holder.sub, params };
+      sent.set(call, { secret, current: secret.current });
+      return call;
+    },
+    answered:
+      use === 'restore'
+        ? (_client, call) => {
+            const restored = sent.get(call);
+            if (restored) restored.secret.current = Math.max(restored.secret.current, restored.current + 1);
+          }
+        : undefined,
+  };
 }

@@ -12,7 +12,7 @@ import { freePort } from '../test/support/ports.js';
 import { buildBundles, measureBundles } from './bundles.js';
 import { measureCalls } from './calls.js';
 import { measureChangeEvents } from './change-events.js';
-import { type BenchContext, type BenchOptions, parseOptions } from './context.js';
+import { type BenchContext, type BenchOptions, measuresRoute, parseOptions } from './context.js';
 import { monthlyCost } from './cost.js';
 import { measureCrypto } from './crypto.js';
 import { measureRoutes } from './drive.js';
@@ -25,7 +25,7 @@ import { createSeeder } from './seed.js';
 import { startTarget } from './target-client.js';
 
 /**
- * `npm run bench [-- --quick] [-- --connections N]`: starts DynamoDB Local and the service
+ * `npm run bench [-- --quick] [-- --connections N] [-- --only a,b]`: starts DynamoDB Local and the service
  * (gateway + floor) in temp dirs on ephemeral loopback ports, measures, writes
  * bench/results.json, prints the report on stdout (progress on stderr) and stops everything.
  */
@@ -74,7 +74,7 @@ try {
   };
 
   // Bundling needs no service, so it overlaps DynamoDB Local's slow JVM start; nothing is timed yet.
-  const bundling = buildBundles(join(workDir, 'bundles'));
+  const bundling = buildBundles(join(workDir, 'bundles'), (route) => measuresRoute(options, route));
   bundling.catch(() => undefined); // a failure surfaces where it is awaited
   const dynamo = await phase('starting DynamoDB Local (and bundling)', async () =>
     startDynamoDbLocal({ dataDir: join(workDir, 'dynamodb'), port: await freePort() }),
@@ -137,16 +137,25 @@ try {
   };
   const results = toResults(measurements);
   const checks = checkTargets(results);
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  // A filtered run has only some of the routes and bundles: it must not replace the full results.
+  if (!options.only) writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(renderReport(measurements, results, checks, settings(options, tempRoot)));
-  log(`wrote ${RESULTS_FILE} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  log(
+    options.only
+      ? `done in ${seconds} s (filtered run: ${RESULTS_FILE} left as it was)`
+      : `wrote ${RESULTS_FILE} in ${seconds} s`,
+  );
 } finally {
   await stopAll();
 }
 
 function settings(o: BenchOptions, dataRoot: string): string {
+  const only = o.only
+    ? ` filtered to routes or functions containing ${o.only.map((p) => `"${p}"`).join(', ')} (and the cost's two);`
+    : '';
   return (
-    `${o.quick ? 'quick' : 'full'} run; routes at ${o.connections} connection${o.connections === 1 ? '' : 's'}, ${o.seconds} s measured after ${o.warmupSeconds} s warm-up ` +
+    `${o.quick ? 'quick' : 'full'} run;${only} routes at ${o.connections} connection${o.connections === 1 ? '' : 's'}, ${o.seconds} s measured after ${o.warmupSeconds} s warm-up ` +
     `per route and target; scale points ${o.scaleSeconds} s on 1 connection after ${o.scaleWarmupSeconds} s warm-up; ` +
     `${o.coldRuns} cold starts per bundle; ` +
     `DynamoDB Local data under ${dataRoot}.`
@@ -168,6 +177,7 @@ function machine(o: BenchOptions, dataRoot: string, loadAtStart: number[]): Reco
     run: {
       date: new Date().toISOString(),
       mode: o.quick ? 'quick' : 'full',
+      ...(o.only ? { only: o.only } : {}),
       connections: o.connections,
       seconds_per_route_run: o.seconds,
       warmup_seconds: o.warmupSeconds,

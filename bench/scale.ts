@@ -1,54 +1,82 @@
 import type { BenchContext } from './context.js';
-import { measurePair } from './drive.js';
+import { type Lane, measureLanes } from './drive.js';
 import type { LoadResult } from './load.js';
-import { type BenchCall, routeBench } from './routes.js';
+import { type BenchCall, type CallSource, routeBench } from './routes.js';
 
 /**
  * Does latency stay flat as a user's (or an environment's) secrets grow? One page of the
  * list, and the whole inject, at small and large counts — over HTTP on one connection, so no
  * queueing hides in the figures — with the floor's Query beside each point to show what
- * DynamoDB Local adds.
+ * DynamoDB Local adds. And does it stay flat as their history grows? The same at 10 secrets
+ * when every secret keeps MAX_VERSIONS value versions and the tenant's trash holds
+ * TRASHED_BESIDE secrets: lists and inject must read none of that.
  */
 export const LIST_PAGE = 10;
+/** Trashed secrets of the tenants whose points have `history`. */
+export const TRASHED_BESIDE = 1_000;
 
 export interface ScalePoint {
   route: string;
   secrets: number;
+  /** Value versions of each secret (the current one included): 1, or MAX_VERSIONS for a point with history. */
+  versions: number;
+  /** Secrets in the tenant's trash: 0, or TRASHED_BESIDE for a point with history. */
+  trashed: number;
   gateway: LoadResult;
   floor: LoadResult;
+}
+
+/** How the report names a point: `GET … at 10`, and what else the tenant holds. */
+export function scaleLabel({ route, secrets, versions, trashed }: Omit<ScalePoint, 'gateway' | 'floor'>): string {
+  const at = `${route} at ${secrets.toLocaleString('en-US')}`;
+  return versions > 1 || trashed > 0
+    ? `${at}, ${versions} versions each + ${trashed.toLocaleString('en-US')} trashed`
+    : at;
 }
 
 /** Whose secrets a point reads: a user's own, or an environment's. */
 type Holder = 'user' | 'environment';
 
-const SCALE_POINTS = [
-  { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10 },
-  { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10_000 },
-  { route: 'GET /api/v1/user/secrets/env', holder: 'user', secrets: 10 },
-  { route: 'GET /api/v1/user/secrets/env', holder: 'user', secrets: 1_000 },
-  { route: 'GET /api/environments/{id}/secrets', holder: 'environment', secrets: 10 },
-  { route: 'GET /api/environments/{id}/secrets', holder: 'environment', secrets: 1_000 },
-  { route: 'GET /api/environments/{id}/env', holder: 'environment', secrets: 10 },
-  { route: 'GET /api/environments/{id}/env', holder: 'environment', secrets: 1_000 },
-] as const;
+/** A point with history is measured together with the same point without (alternating slices). */
+const SCALE_POINTS: readonly { route: string; holder: Holder; secrets: number; history: boolean }[] = [
+  { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10, history: false },
+  { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10, history: true },
+  { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10_000, history: false },
+  { route: 'GET /api/v1/user/secrets/env', holder: 'user', secrets: 10, history: false },
+  { route: 'GET /api/v1/user/secrets/env', holder: 'user', secrets: 10, history: true },
+  { route: 'GET /api/v1/user/secrets/env', holder: 'user', secrets: 1_000, history: false },
+  { route: 'GET /api/environments/{id}/secrets', holder: 'environment', secrets: 10, history: false },
+  { route: 'GET /api/environments/{id}/secrets', holder: 'environment', secrets: 10, history: true },
+  { route: 'GET /api/environments/{id}/secrets', holder: 'environment', secrets: 1_000, history: false },
+  { route: 'GET /api/environments/{id}/env', holder: 'environment', secrets: 10, history: false },
+  { route: 'GET /api/environments/{id}/env', holder: 'environment', secrets: 10, history: true },
+  { route: 'GET /api/environments/{id}/env', holder: 'environment', secrets: 1_000, history: false },
+];
 
-/** The caller (and, for an environment, its id) holding each count of secrets, by `holder/count`. */
+/** The caller (and, for an environment, its id) holding each count of secrets, by `holder/count[/history]`. */
 export type ScaleUsers = ReadonlyMap<string, Pick<BenchCall, 'sub' | 'params'>>;
 
-const holderKey = (holder: Holder, secrets: number) => `${holder}/${secrets}`;
+const holderKey = (holder: Holder, secrets: number, history: boolean) =>
+  `${holder}/${secrets}${history ? '/history' : ''}`;
 
 export async function seedScaleUsers(ctx: BenchContext): Promise<ScaleUsers> {
-  const holders = [...new Map(SCALE_POINTS.map((point) => [holderKey(point.holder, point.secrets), point])).entries()];
+  const { seeder } = ctx;
+  const versions = seeder.deps.config.maxVersions;
+  const holders = [
+    ...new Map(SCALE_POINTS.map((point) => [holderKey(point.holder, point.secrets, point.history), point])).entries(),
+  ];
   return new Map(
     await Promise.all(
-      holders.map(async ([key, { holder, secrets }]): Promise<[string, Pick<BenchCall, 'sub' | 'params'>]> => {
-        const sub = `scale-${holder}-${secrets}`;
+      holders.map(async ([key, { holder, secrets, history }]): Promise<[string, Pick<BenchCall, 'sub' | 'params'>]> => {
+        const sub = `scale-${key.replaceAll('/', '-')}`;
         if (holder === 'user') {
-          await ctx.seeder.seedSecrets(sub, secrets);
+          await seeder.seedSecrets(sub, secrets, history ? versions : 1);
+          if (history) await seeder.seedTrashedSecrets(sub, TRASHED_BESIDE);
           return [key, { sub }];
         }
-        const { environmentId } = await ctx.seeder.seedEnvironment(sub, secrets);
-        return [key, { sub, params: { id: environmentId } }];
+        const environment = await seeder.seedEnvironment(sub, secrets, history ? versions : 1);
+        if (history) await seeder.seedTrashedEnvironmentSecrets(environment, TRASHED_BESIDE);
+        return [key, { sub, params: { id: environment.environmentId } }];
       }),
     ),
   );
@@ -61,26 +89,52 @@ export async function measureScale(
 ): Promise<ScalePoint[]> {
   // The same page size at every count, so only the number of stored secrets differs.
   const query = { limit: String(LIST_PAGE) };
+  const settings = {
+    connections: 1,
+    seconds: ctx.options.scaleSeconds,
+    warmupSeconds: ctx.options.scaleWarmupSeconds,
+  };
   const points: ScalePoint[] = [];
-  for (const { route, holder, secrets } of SCALE_POINTS) {
+  for (const { route, holder, secrets, history } of SCALE_POINTS) {
+    // A point with history is measured together with its twin without.
+    if (history) continue;
     const entry = routeBench(route)!;
-    const call: BenchCall = {
-      ...users.get(holderKey(holder, secrets))!,
-      query: route.endsWith('/env') ? undefined : query,
+    const source = (withHistory: boolean): CallSource => {
+      const call: BenchCall = {
+        ...users.get(holderKey(holder, secrets, withHistory))!,
+        query: route.endsWith('/env') ? undefined : query,
+      };
+      return { subs: [call.sub], next: () => call };
     };
-    const source = { subs: [call.sub], next: () => call };
-    const { floor, gateway } = await measurePair(
+    const twin = SCALE_POINTS.some((p) => p.history && p.route === route && p.secrets === secrets);
+    // The twins' four loads alternate slice by slice, so that the two tenants are compared side by side.
+    const lanes = await measureLanes(
       ctx,
       entry,
-      { floor: source, gateway: source },
       {
-        connections: 1,
-        seconds: ctx.options.scaleSeconds,
-        warmupSeconds: ctx.options.scaleWarmupSeconds,
-      },
+        floor: { side: 'floor', source: source(false) },
+        gateway: { side: 'gateway', source: source(false) },
+        ...(twin
+          ? {
+              historyFloor: { side: 'floor', source: source(true) },
+              historyGateway: { side: 'gateway', source: source(true) },
+            }
+          : {}),
+      } as Record<string, Lane>,
+      settings,
     );
-    log(`${route} at ${secrets}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms)`);
-    points.push({ route, secrets, gateway, floor });
+    const measured = [{ history: false, floor: lanes.floor!, gateway: lanes.gateway! }];
+    if (twin) measured.push({ history: true, floor: lanes.historyFloor!, gateway: lanes.historyGateway! });
+    for (const { history: withHistory, floor, gateway } of measured) {
+      const point = {
+        route,
+        secrets,
+        versions: withHistory ? ctx.seeder.deps.config.maxVersions : 1,
+        trashed: withHistory ? TRASHED_BESIDE : 0,
+      };
+      log(`${scaleLabel(point)}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms)`);
+      points.push({ ...point, gateway, floor });
+    }
   }
   return points;
 }

@@ -5,23 +5,41 @@ import type { ValueDeps } from '../lib/app/deps.js';
 import { auditChange } from '../lib/audit/audit.js';
 import { systemClock, timestampOf } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
+import { sealValue } from '../lib/crypto/envelope.js';
+import type { DataKey } from '../lib/crypto/keyring.js';
 import { createKeyring } from '../lib/crypto/keyring.js';
 import { createKmsClient } from '../lib/crypto/kms.js';
 import { createEnvironment } from '../lib/environments/environments.js';
 import { newSecretRecord, sealUnder } from '../lib/environments/secrets.js';
 import { valueBytes } from '../lib/quota/quota.js';
-import { newUserSecret } from '../lib/secrets/user-secrets.js';
+import { type NewUserSecret, newUserSecret } from '../lib/secrets/user-secrets.js';
 import { createDocumentClient } from '../lib/store/dynamodb.js';
 import { type EnvironmentHeaderRecord, environmentHeaderItem } from '../lib/store/items/environment-header.js';
-import { environmentSecretItem } from '../lib/store/items/environment-secret.js';
+import {
+  type EnvironmentSecretRecord,
+  environmentSecretItem,
+  trashedEnvironmentSecretItem,
+} from '../lib/store/items/environment-secret.js';
 import { memberItem } from '../lib/store/items/member.js';
+import { secretVersionItem } from '../lib/store/items/secret-version.js';
 import { type ServiceTokenRecord, serviceTokenItem } from '../lib/store/items/service-token.js';
 import { serviceTokenLookupItem } from '../lib/store/items/service-token-lookup.js';
 import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
+import { trashedNameItem } from '../lib/store/items/trashed-name.js';
+import { trashedUserSecretItem, type UserSecretRecord, userSecretItem } from '../lib/store/items/user-secret.js';
+import type { SealedValue } from '../lib/store/items/value-item.js';
 import { environmentTenant, userTenant } from '../lib/store/keys.js';
 import type { TransactItem } from '../lib/store/transactions.js';
 import { createServiceToken } from '../lib/tokens/tokens.js';
-import type { EnvironmentRef, HeldToken, OwnedEnvironment, SecretRef, TokenRef } from './fixtures.js';
+import { type KeptVersion, trashWindow } from '../lib/versions/history.js';
+import type {
+  EnvironmentRef,
+  EnvironmentSecretRef,
+  HeldToken,
+  OwnedEnvironment,
+  SecretRef,
+  TokenRef,
+} from './fixtures.js';
 import { BENCH_TOKEN, BENCH_VALUE } from './routes.js';
 
 /**
@@ -31,9 +49,21 @@ import { BENCH_TOKEN, BENCH_VALUE } from './routes.js';
  */
 export interface Seeder {
   deps: ValueDeps;
-  seedSecrets(sub: string, count: number): Promise<SecretRef[]>;
-  /** An environment made by createEnvironment with `owner` as its owner, holding `count` secrets. */
-  seedEnvironment(owner: string, count: number): Promise<EnvironmentRef>;
+  /**
+   * `count` secrets of the user. With `versions` > 1 each is as that many value writes leave it:
+   * its current value at record version `versions`, every earlier one kept as a VERSION# item
+   * (as the service keeps them, up to MAX_VERSIONS), each value sealed for its own slot.
+   */
+  seedSecrets(sub: string, count: number, versions?: number): Promise<SecretRef[]>;
+  /** An environment made by createEnvironment with `owner` as its owner, holding `count` secrets (`versions` as above). */
+  seedEnvironment(owner: string, count: number, versions?: number): Promise<EnvironmentRef>;
+  /**
+   * `count` secrets of the user in the trash, as deleteUserSecret leaves a secret that was
+   * never updated: its TRASH# item (record and sealed value) and the TRASHNAME# item reserving its name.
+   */
+  seedTrashedSecrets(sub: string, count: number): Promise<SecretRef[]>;
+  /** `count` secrets of the environment in its trash, as deleteSecret leaves one never updated: its TRASH# item. */
+  seedTrashedEnvironmentSecrets(environment: OwnedEnvironment, count: number): Promise<EnvironmentSecretRef[]>;
   /**
    * `count` environments of `owner`, holding nothing: the header and owner items
    * createEnvironment writes, marked as deleteEnvironment marks them when `deleted`.
@@ -47,9 +77,8 @@ export interface Seeder {
   seedAuditEvents(sub: string, count: number): Promise<void>;
 }
 
-/** BatchWriteItem takes 25 items; a user secret, an environment or a token is two, an environment secret or an event one. */
-const PAIRS_PER_BATCH = 12;
-const SINGLES_PER_BATCH = 25;
+/** BatchWriteItem's most items per call. */
+const ITEMS_PER_BATCH = 25;
 const DAY_MS = 86_400_000;
 /** Batches in flight across all seeding; more only queues inside DynamoDB Local. */
 const BATCHES_IN_FLIGHT = 4;
@@ -81,31 +110,28 @@ export function createSeeder(config: Config): Seeder {
 
   return {
     deps,
-    async seedSecrets(sub, count) {
+    async seedSecrets(sub, count, versions = 1) {
       const tenant = userTenant(sub);
       const dataKey = await deps.keyring.active(tenant);
+      const now = timestampOf(clock.now());
       const secrets = Array.from({ length: count }, () =>
         newUserSecret(
           tenant,
-          {
-            id: randomUUID(),
-            now: timestampOf(clock.now()),
-            sub,
-            name: `SEEDED_${seeded++}`,
-            provider: 'custom',
-            value: BENCH_VALUE,
-          },
+          { id: randomUUID(), now, sub, name: `SEEDED_${seeded++}`, provider: 'custom', value: BENCH_VALUE },
           dataKey,
         ),
       );
       await writeAll(
-        secrets.map((secret) => [secret.nameItem, secret.secretItem]),
-        PAIRS_PER_BATCH,
+        secrets.map((secret) =>
+          versions > 1
+            ? [secret.nameItem, ...userSecretWithVersions(tenant, sub, dataKey, secret.metadata, versions)]
+            : [secret.nameItem, secret.secretItem],
+        ),
       );
       await countSeeded(deps, tenant, count);
       return secrets.map(({ metadata }) => ({ sub, id: metadata.id, name: metadata.name }));
     },
-    async seedEnvironment(owner, count) {
+    async seedEnvironment(owner, count, versions = 1) {
       const { id } = await createEnvironment(deps, {
         requestId: 'req_test',
         sub: owner,
@@ -118,17 +144,85 @@ export function createSeeder(config: Config): Seeder {
       const secretKeys = Array.from({ length: count }, (_, n) => `SEEDED_${n}`);
       const items = secretKeys.map((key) => {
         const input = { key, value: BENCH_VALUE, description: '', neverReveal: false };
+        const record = newSecretRecord(owner, input, now);
+        if (versions <= 1)
+          return [
+            environmentSecretItem.build(tenant, record, sealUnder(dataKey, { key, valueVersion: 1 }, BENCH_VALUE)),
+          ];
+        const kept = earlierVersions(versions);
+        const current: EnvironmentSecretRecord = {
+          ...record,
+          version: versions,
+          value_version: versions,
+          history: kept,
+        };
         return [
           environmentSecretItem.build(
             tenant,
-            newSecretRecord(owner, input, now),
-            sealUnder(dataKey, { key, valueVersion: 1 }, BENCH_VALUE),
+            current,
+            sealUnder(dataKey, { key, valueVersion: versions }, BENCH_VALUE),
+          ),
+          ...kept.map(({ version, slot }) =>
+            itemOf(
+              secretVersionItem.put(
+                deps,
+                tenant,
+                { recordId: key, slot },
+                versionRecord(version, key, record.masked_value, now, owner),
+                sealUnder(dataKey, { key, valueVersion: version }, BENCH_VALUE),
+              ),
+            ),
           ),
         ];
       });
-      await writeAll(items, SINGLES_PER_BATCH);
+      await writeAll(items);
       await countSeeded(deps, tenant, count);
       return { sub: owner, environmentId: id, keys: secretKeys };
+    },
+    async seedTrashedSecrets(sub, count) {
+      const tenant = userTenant(sub);
+      const dataKey = await deps.keyring.active(tenant);
+      const at = clock.now();
+      const now = timestampOf(at);
+      const window = trashWindow(config, at);
+      const secrets = Array.from({ length: count }, () =>
+        newUserSecret(
+          tenant,
+          { id: randomUUID(), now, sub, name: `TRASHED_${seeded++}`, provider: 'custom', value: BENCH_VALUE },
+          dataKey,
+        ),
+      );
+      await writeAll(
+        secrets.map(({ metadata, secretItem }) => {
+          const { PK: _, SK: __, ...stored } = secretItem;
+          const trashed = { ...(stored as unknown as UserSecretRecord & SealedValue), ...window, deleted_by: sub };
+          return [
+            itemOf(trashedUserSecretItem.put(deps, tenant, metadata.id, trashed)),
+            itemOf(trashedNameItem.put(deps, tenant, metadata.name, metadata.id, window.expires_at)),
+          ];
+        }),
+      );
+      return secrets.map(({ metadata }) => ({ sub, id: metadata.id, name: metadata.name }));
+    },
+    async seedTrashedEnvironmentSecrets({ sub, environmentId }, count) {
+      const tenant = environmentTenant(environmentId);
+      const dataKey = await deps.keyring.active(tenant);
+      const at = clock.now();
+      const now = timestampOf(at);
+      const window = trashWindow(config, at);
+      const secretKeys = Array.from({ length: count }, () => `TRASHED_${seeded++}`);
+      await writeAll(
+        secretKeys.map((key) => {
+          const record = newSecretRecord(sub, { key, value: BENCH_VALUE, description: '', neverReveal: false }, now);
+          const sealed = sealUnder(dataKey, { key, valueVersion: 1 }, BENCH_VALUE);
+          return [
+            itemOf(
+              trashedEnvironmentSecretItem.put(deps, tenant, key, { ...record, ...sealed, ...window, deleted_by: sub }),
+            ),
+          ];
+        }),
+      );
+      return secretKeys.map((key) => ({ sub, environmentId, key }));
     },
     async seedEmptyEnvironments(owner, count, state) {
       const now = clock.now();
@@ -157,7 +251,6 @@ export function createSeeder(config: Config): Seeder {
             memberItem.build(environmentId, member),
           ];
         }),
-        PAIRS_PER_BATCH,
       );
       return environments;
     },
@@ -190,7 +283,6 @@ export function createSeeder(config: Config): Seeder {
           const lookup = { environment_id: environmentId, token_id: tokenId, expiry: record.expiry };
           return [serviceTokenItem.build(tenant, record), serviceTokenLookupItem.build(record.token_hash, lookup)];
         }),
-        PAIRS_PER_BATCH,
       );
       return tokens;
     },
@@ -208,17 +300,98 @@ export function createSeeder(config: Config): Seeder {
           }),
         ),
       ]);
-      await writeAll(events, SINGLES_PER_BATCH);
+      await writeAll(events);
     },
   };
 
-  /** Writes each secret's items (never split across batches), `perBatch` secrets a batch. */
-  async function writeAll(secrets: Record<string, unknown>[][], perBatch: number) {
+  /**
+   * Writes each secret's items (or each environment's, token's…), filling batches of 25: a
+   * secret's items share a batch unless they are more than one holds (a secret with many versions).
+   */
+  async function writeAll(groups: Record<string, unknown>[][]) {
     const batches: Record<string, unknown>[][] = [];
-    for (let start = 0; start < secrets.length; start += perBatch)
-      batches.push(secrets.slice(start, start + perBatch).flat());
-    await Promise.all(batches.map((batch) => limit(() => writeBatch(batch))));
+    let batch: Record<string, unknown>[] = [];
+    for (const group of groups) {
+      if (batch.length + group.length > ITEMS_PER_BATCH && batch.length > 0) {
+        batches.push(batch);
+        batch = [];
+      }
+      for (let start = 0; start < group.length; start += ITEMS_PER_BATCH) {
+        const part = group.slice(start, start + ITEMS_PER_BATCH);
+        if (batch.length + part.length > ITEMS_PER_BATCH) {
+          batches.push(batch);
+          batch = [];
+        }
+        batch.push(...part);
+      }
+    }
+    if (batch.length > 0) batches.push(batch);
+    await Promise.all(batches.map((items) => limit(() => writeBatch(items))));
   }
+
+  /**
+   * The secret item and VERSION# items of a user secret after `versions` value writes of
+   * BENCH_VALUE: each value sealed under the tenant's key for its own slot (id, name, version).
+   */
+  function userSecretWithVersions(
+    tenant: string,
+    sub: string,
+    dataKey: DataKey,
+    metadata: NewUserSecret['metadata'],
+    versions: number,
+  ): Record<string, unknown>[] {
+    const seal = (valueVersion: number): SealedValue => ({
+      kv: dataKey.version,
+      ct: sealValue(dataKey.key, BENCH_VALUE, {
+        tenant,
+        recordId: metadata.id,
+        name: metadata.name,
+        valueVersion,
+        keyVersion: dataKey.version,
+      }),
+    });
+    const kept = earlierVersions(versions);
+    const record: UserSecretRecord = {
+      ...metadata,
+      version: versions,
+      value_bytes: valueBytes(BENCH_VALUE),
+      value_version: versions,
+      value_at: metadata.updated_at,
+      value_by: sub,
+      history: kept,
+    };
+    return [
+      userSecretItem.build(tenant, record, seal(versions)),
+      ...kept.map(({ version, slot }) =>
+        itemOf(
+          secretVersionItem.put(
+            deps,
+            tenant,
+            { recordId: metadata.id, slot },
+            versionRecord(version, metadata.name, metadata.masked_value, metadata.updated_at, sub),
+            seal(version),
+          ),
+        ),
+      ),
+    ];
+  }
+}
+
+/** The value versions kept before current version `versions`: every earlier one, oldest first, in slots 0, 1, … */
+function earlierVersions(versions: number): KeptVersion[] {
+  return Array.from({ length: Math.max(0, versions - 1) }, (_, n) => ({ version: n + 1, slot: n }));
+}
+
+/** A kept version of BENCH_VALUE as the service moves a superseded value into its VERSION# item. */
+function versionRecord(valueVersion: number, name: string, masked: string, at: string, by: string) {
+  return {
+    value_version: valueVersion,
+    name,
+    masked_value: masked,
+    value_bytes: valueBytes(BENCH_VALUE),
+    created_at: at,
+    created_by: by,
+  };
 }
 
 /** The item a transaction's Put writes: the service's builders make transaction items. */

@@ -18,6 +18,7 @@ const usage = countDynamoDbUsage(store.ddb);
 const floor = await startFloorServer(new Map(ROUTE_BENCHES.map((entry) => [entry.route, entry.floor])), {
   ddb: store.ddb,
   tableName: options.tableName,
+  maxVersions: store.config.maxVersions,
 });
 
 const shutdown = async () => {

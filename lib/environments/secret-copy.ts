@@ -95,7 +95,9 @@ export async function copySecret(
           }),
           idempotency: commit?.(result),
         },
-        to.move ? current.history.map((n) => secretVersionItem.expireAt(deps, source, key, n, window.expires_at)) : [],
+        to.move
+          ? current.history.map(({ slot }) => secretVersionItem.expireAt(deps, source, key, slot, window.expires_at))
+          : [],
         'after',
       );
       return result;

@@ -61,7 +61,7 @@ export async function deleteSecret(
         }),
         idempotency: commit?.(),
       },
-      current.history.map((n) => secretVersionItem.expireAt(deps, tenant, key, n, window.expires_at)),
+      current.history.map(({ slot }) => secretVersionItem.expireAt(deps, tenant, key, slot, window.expires_at)),
       'after',
     );
   });
@@ -136,9 +136,9 @@ export async function restoreDeletedSecret(
           }),
           idempotency: commit?.(result),
         },
-        record.history.map((n) => ({
-          ...secretVersionItem.keep(deps, tenant, key, n),
-          undo: secretVersionItem.expireAt(deps, tenant, key, n, trashed.expires_at),
+        record.history.map(({ slot }) => ({
+          ...secretVersionItem.keep(deps, tenant, key, slot),
+          undo: secretVersionItem.expireAt(deps, tenant, key, slot, trashed.expires_at),
         })),
         'first',
       );
@@ -181,7 +181,7 @@ export async function purgeDeletedSecret(
         }),
         idempotency: commit?.(),
       },
-      trashed.history.map((n) => secretVersionItem.remove(deps, tenant, key, n)),
+      trashed.history.map(({ slot }) => secretVersionItem.remove(deps, tenant, key, slot)),
       'after',
     );
   });

@@ -6,7 +6,7 @@ import { environmentSecretItem } from '../store/items/environment-secret.js';
 import { secretVersionItem } from '../store/items/secret-version.js';
 import { environmentTenant } from '../store/keys.js';
 import type { CommitHook } from '../store/transactions.js';
-import { versionsPage } from '../versions/history.js';
+import { slotOf, versionsPage } from '../versions/history.js';
 import { secretNeverReveal, secretNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
 import type { SecretMetadata, SecretVersion } from './schemas.js';
@@ -23,8 +23,8 @@ export async function listSecretVersions(
   const tenant = environmentTenant(environmentId);
   const record = await environmentSecretItem.get(deps, tenant, key);
   if (!record) throw secretNotFound(key);
-  const { versions, nextCursor } = versionsPage(tenant, key, record, page);
-  const earlier = versions.filter((n) => n !== record.value_version);
+  const { versions, nextCursor } = versionsPage(key, record, page);
+  const earlier = versions.flatMap((n) => slotOf(record, n) ?? []);
   const kept = new Map(
     (await secretVersionItem.metadata(deps, tenant, key, earlier)).map((version) => [version.value_version, version]),
   );

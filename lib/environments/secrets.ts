@@ -174,8 +174,13 @@ export async function writeSecret(
       const result = toSecretMetadata(next);
       await transactWrite<WriteItems>(deps.ddb, {
         secret: environmentSecretItem.updateIfVersion(deps, tenant, next, sealed, current.version),
-        previous: versions?.keepsPrevious
-          ? secretVersionItem.putSuperseded(deps, tenant, { recordId: current.key, name: current.key }, current)
+        previous: versions?.superseded
+          ? secretVersionItem.putSuperseded(
+              deps,
+              tenant,
+              { recordId: current.key, name: current.key, slot: versions.superseded.slot },
+              current,
+            )
           : undefined,
         ...Object.fromEntries(
           (versions?.pruned ?? []).map((n) => [`pruned:${n}`, secretVersionItem.delete(deps, tenant, key, n)] as const),

@@ -11,7 +11,7 @@ import { userSecretItem } from '../store/items/user-secret.js';
 import { userSecretNameItem } from '../store/items/user-secret-name.js';
 import { userTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite } from '../store/transactions.js';
-import { epochSeconds, transactWithVersions } from '../versions/history.js';
+import { epochSeconds, slotOf, transactWithVersions } from '../versions/history.js';
 import { openSlot } from '../versions/sealing.js';
 import { toMetadata } from './user-secret-schemas.js';
 import { nameInTrash, nameTaken, secretNotFound, type VersionedMetadata, type Writer } from './user-secrets.js';
@@ -51,12 +51,16 @@ export async function renameUserSecret(
         return { kv: dataKey.version, ct: sealValue(dataKey.key, value, binding) };
       };
       const sealed = await rebind({ name: current.name, valueVersion: current.value_version, sealed: current });
-      const versions = await secretVersionItem.values(deps, tenant, id, current.history);
+      const slots = current.history.map((kept) => kept.slot);
+      const versions = await secretVersionItem.values(deps, tenant, id, slots);
       const rebound = await Promise.all(
         versions.map(async (version) => ({
-          ...version,
-          name,
-          ...(await rebind({ name: version.name, valueVersion: version.value_version, sealed: version })),
+          slot: slotOf(current, version.value_version)!,
+          version: {
+            ...version,
+            name,
+            ...(await rebind({ name: version.name, valueVersion: version.value_version, sealed: version })),
+          },
         })),
       );
       const updated_at = timestampOf(deps.clock.now());
@@ -80,7 +84,7 @@ export async function renameUserSecret(
           idempotency: commit?.(result),
         },
         // Any beyond one transaction are re-bound right after; until then they open under the old name.
-        rebound.map((version) => secretVersionItem.rebind(deps, tenant, id, version)),
+        rebound.map(({ slot, version }) => secretVersionItem.rebind(deps, tenant, { recordId: id, slot }, version)),
         'after',
       );
       return result;

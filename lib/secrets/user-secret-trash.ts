@@ -56,7 +56,7 @@ export async function deleteUserSecret(
         }),
         idempotency: commit?.(),
       },
-      current.history.map((n) => secretVersionItem.expireAt(deps, tenant, id, n, window.expires_at)),
+      current.history.map(({ slot }) => secretVersionItem.expireAt(deps, tenant, id, slot, window.expires_at)),
       'after',
     );
   });
@@ -124,9 +124,9 @@ export async function restoreDeletedUserSecret(
           }),
           idempotency: commit?.(result),
         },
-        record.history.map((n) => ({
-          ...secretVersionItem.keep(deps, tenant, id, n),
-          undo: secretVersionItem.expireAt(deps, tenant, id, n, trashed.expires_at),
+        record.history.map(({ slot }) => ({
+          ...secretVersionItem.keep(deps, tenant, id, slot),
+          undo: secretVersionItem.expireAt(deps, tenant, id, slot, trashed.expires_at),
         })),
         'first',
       );
@@ -161,7 +161,7 @@ export async function purgeDeletedUserSecret(
         }),
         idempotency: commit?.(),
       },
-      trashed.history.map((n) => secretVersionItem.remove(deps, tenant, id, n)),
+      trashed.history.map(({ slot }) => secretVersionItem.remove(deps, tenant, id, slot)),
       'after',
     );
   });

@@ -5,7 +5,7 @@ import { secretVersionItem } from '../store/items/secret-version.js';
 import { userSecretItem } from '../store/items/user-secret.js';
 import { userTenant } from '../store/keys.js';
 import type { CommitHook } from '../store/transactions.js';
-import { versionsPage } from '../versions/history.js';
+import { slotOf, versionsPage } from '../versions/history.js';
 import type { UserSecretVersion } from './user-secret-schemas.js';
 import { secretNotFound, type VersionedMetadata, type Writer, writeUserSecretValue } from './user-secrets.js';
 
@@ -19,8 +19,8 @@ export async function listUserSecretVersions(
   const tenant = userTenant(sub);
   const record = await userSecretItem.get(deps, tenant, id);
   if (!record) throw secretNotFound();
-  const { versions, nextCursor } = versionsPage(tenant, id, record, page);
-  const earlier = versions.filter((n) => n !== record.value_version);
+  const { versions, nextCursor } = versionsPage(id, record, page);
+  const earlier = versions.flatMap((n) => slotOf(record, n) ?? []);
   const kept = new Map(
     (await secretVersionItem.metadata(deps, tenant, id, earlier)).map((version) => [version.value_version, version]),
   );

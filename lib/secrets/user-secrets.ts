@@ -227,8 +227,13 @@ export async function writeUserSecretValue(
           value_by: sub,
           history: versions.history,
         }),
-        previous: versions.keepsPrevious
-          ? secretVersionItem.putSuperseded(deps, tenant, { recordId: current.id, name: current.name }, current)
+        previous: versions.superseded
+          ? secretVersionItem.putSuperseded(
+              deps,
+              tenant,
+              { recordId: current.id, name: current.name, slot: versions.superseded.slot },
+              current,
+            )
           : undefined,
         ...Object.fromEntries(
           versions.pruned.map((n) => [`pruned:${n}`, secretVersionItem.delete(deps, tenant, id, n)] as const),

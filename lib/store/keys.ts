@@ -9,9 +9,9 @@
  *     SK = SECRET#<id | key>       a secret with its current value (`kv`, `ct`, `value_version`);
  *                                  the part after SECRET# is the AAD record id (a user secret's
  *                                  id, an environment secret's key)
- *     SK = VERSION#<record id>#<000007>  an earlier value of that secret, by the record version
- *                                  it was written at; apart from SECRET# so lists and inject
- *                                  never read history
+ *     SK = VERSION#<record id>#<000003>  an earlier value of that secret in one of its version
+ *                                  slots (the record's `history` says which version each
+ *                                  holds); apart from SECRET# so lists and inject never read it
  *     SK = TRASH#<record id>       a deleted secret with its current value, until `expires_at`
  *     SK = TRASHNAME#<name>        a deleted user secret's name, reserved until `expires_at`
  *     SK = NAME#<name>             index entry for a user secret name: uniqueness + sorted list
@@ -94,9 +94,9 @@ export const itemKeys = {
   userSecret: (tenant: string, id: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${id}` }),
   userSecretName: (tenant: string, name: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.userSecretName}${name}` }),
   environmentSecret: (tenant: string, key: string): Key => ({ PK: tenant, SK: `${SK_PREFIX.secret}${key}` }),
-  secretVersion: (tenant: string, recordId: string, valueVersion: number): Key => ({
+  secretVersion: (tenant: string, recordId: string, slot: number): Key => ({
     PK: tenant,
-    SK: `${versionPrefix(recordId)}${pad(valueVersion)}`,
+    SK: `${versionPrefix(recordId)}${pad(slot)}`,
   }),
   trashedSecret: (tenant: string, recordId: string): Key => ({
     PK: tenant,

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { decodeCursor, encodeCursor, type PageQuery } from '../store/cursor.js';
 import type { TableDeps } from '../store/dynamodb.js';
 import type { VersionChange } from '../store/items/secret-version.js';
-import { itemKeys, versionPrefix } from '../store/keys.js';
+import { versionPrefix } from '../store/keys.js';
 import { MAX_TRANSACTION_ITEMS, type NamedItems, type TransactItem, transactWrite } from '../store/transactions.js';
 
 /**
@@ -11,49 +11,70 @@ import { MAX_TRANSACTION_ITEMS, type NamedItems, type TransactItem, transactWrit
  * how the list of versions pages, and when a trashed secret is purged.
  */
 
+/** A value version a secret keeps, and the VERSION# slot that holds it. */
+export interface KeptVersion {
+  version: number;
+  slot: number;
+}
+
 /** What a secret record says about its values: the current one and the earlier ones kept. */
 export interface Lineage {
   value_version: number;
-  history: number[];
+  history: KeptVersion[];
 }
 
 /**
  * A new value supersedes the current one: it joins the history, and the oldest versions beyond
- * `maxVersions` (the new current value counts as one) are pruned in the same write.
+ * `maxVersions` (the new current value counts as one) are pruned in the same write. The
+ * superseded value takes the slot of the oldest one pruned, overwriting it, so a write at the
+ * limit still writes one version item; only a lowered limit deletes more.
  */
 export function supersede(
   lineage: Lineage,
   maxVersions: number,
-): { history: number[]; keepsPrevious: boolean; pruned: number[] } {
-  const earlier = [...lineage.history, lineage.value_version];
-  const history = earlier.slice(Math.max(0, earlier.length - (maxVersions - 1)));
+): { history: KeptVersion[]; superseded?: KeptVersion; pruned: number[] } {
+  const room = maxVersions - 1;
+  if (room < 1) return { history: [], pruned: lineage.history.map((kept) => kept.slot) };
+  const survivors = lineage.history.slice(Math.max(0, lineage.history.length - (room - 1)));
+  const dropped = lineage.history.slice(0, lineage.history.length - survivors.length);
+  const taken = new Set(survivors.map((kept) => kept.slot));
+  let free = 0;
+  while (taken.has(free)) free++;
+  const superseded = { version: lineage.value_version, slot: dropped[0]?.slot ?? free };
   return {
-    history,
-    keepsPrevious: history.includes(lineage.value_version),
-    pruned: lineage.history.filter((n) => !history.includes(n)),
+    history: [...survivors, superseded],
+    superseded,
+    pruned: dropped.slice(1).map((kept) => kept.slot),
   };
 }
 
+/** The slot of `valueVersion` when the secret keeps it as a VERSION# item. */
+export const slotOf = (lineage: Lineage, valueVersion: number): number | undefined =>
+  lineage.history.find((kept) => kept.version === valueVersion)?.slot;
+
 /** Whether `valueVersion` is a value the secret still has: its current one or a kept one. */
 export const holdsVersion = (lineage: Lineage, valueVersion: number): boolean =>
-  valueVersion === lineage.value_version || lineage.history.includes(valueVersion);
+  valueVersion === lineage.value_version || slotOf(lineage, valueVersion) !== undefined;
 
 /** One page of a secret's versions, newest first (the current value first of all). */
 export function versionsPage(
-  tenant: string,
   recordId: string,
   lineage: Lineage,
   page: PageQuery,
 ): { versions: number[]; nextCursor: string | null } {
-  const all = [lineage.value_version, ...[...lineage.history].reverse()];
-  const after = decodeCursor(page.cursor, versionPrefix(recordId));
-  const position = (n: number) => itemKeys.secretVersion(tenant, recordId, n).SK;
+  const all = [lineage.value_version, ...lineage.history.map((kept) => kept.version).reverse()];
+  // A cursor names the last version shown, within this secret's versions.
+  const prefix = versionPrefix(recordId);
+  const position = (n: number) => `${prefix}${String(n).padStart(VERSION_DIGITS, '0')}`;
+  const after = decodeCursor(page.cursor, prefix);
   const start = after === undefined ? 0 : all.findIndex((n) => position(n) < after);
   const versions = start < 0 ? [] : all.slice(start, start + page.limit);
   const last = versions.at(-1);
   const more = start >= 0 && start + page.limit < all.length;
   return { versions, nextCursor: more && last !== undefined ? encodeCursor(position(last)) : null };
 }
+
+const VERSION_DIGITS = 15;
 
 const DAY_SECONDS = 86_400;
 

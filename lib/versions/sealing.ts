@@ -2,7 +2,7 @@ import type { ValueDeps } from '../app/deps.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { secretVersionItem } from '../store/items/secret-version.js';
 import type { SealedValue, ValueSlot } from '../store/items/value-item.js';
-import { holdsVersion, type Lineage } from './history.js';
+import { holdsVersion, type Lineage, slotOf } from './history.js';
 
 /**
  * A stored value to be written back as current (a restore from the trash): as it is when it is
@@ -37,8 +37,8 @@ export async function openKeptVersion(
   const { recordId } = current;
   if (valueVersion === current.lineage.value_version)
     return openSlot(deps, tenant, { recordId, name: current.name, valueVersion, sealed: current.sealed });
-  const version = await secretVersionItem.getValue(deps, tenant, recordId, valueVersion);
-  if (!version) throw notFound();
+  const version = await secretVersionItem.getValue(deps, tenant, recordId, slotOf(current.lineage, valueVersion)!);
+  if (version?.value_version !== valueVersion) throw notFound();
   return openSlot(deps, tenant, { recordId, name: version.name, valueVersion, sealed: version });
 }
 

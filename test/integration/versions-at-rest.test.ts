@@ -146,7 +146,7 @@ describe('binding at rest', () => {
     expect(revealed.status).toBe(500);
     expect(revealed.text).not.toContain('pw-v3');
     const [v1, v2] = await stack.items(tenant, `${SK_PREFIX.secretVersion}DB_PASSWORD#`);
-    await tamper(itemKeys.secretVersion(tenant, 'DB_PASSWORD', v2!.value_version), { ct: v1!.ct });
+    await tamper({ PK: tenant, SK: v2!.SK }, { ct: v1!.ct });
     const older = await stack.call('GET', `${base}/DB_PASSWORD/versions/${v2!.value_version}/value`, { token });
     expect(older.status).toBe(500);
     expect(older.text).not.toContain('pw-v1');

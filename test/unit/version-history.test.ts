@@ -1,56 +1,84 @@
 import { describe, expect, it } from 'vitest';
 import { versionParam } from '../../lib/fields.js';
-import { holdsVersion, type Lineage, splitVersionItems, supersede, versionsPage } from '../../lib/versions/history.js';
+import {
+  holdsVersion,
+  type KeptVersion,
+  type Lineage,
+  slotOf,
+  splitVersionItems,
+  supersede,
+  versionsPage,
+} from '../../lib/versions/history.js';
 
-const lineage = (value_version: number, history: number[]): Lineage => ({ value_version, history });
+/** A lineage whose kept versions sit in slots 0, 1, 2… in the order given. */
+const lineage = (value_version: number, versions: number[], slots = versions.map((_, i) => i)): Lineage => ({
+  value_version,
+  history: versions.map((version, i) => ({ version, slot: slots[i]! })),
+});
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const versionsOf = (history: KeptVersion[]) => history.map((kept) => kept.version);
 
 describe('supersede', () => {
-  it('keeps every earlier value while fewer than MAX_VERSIONS are kept', () => {
-    expect(supersede(lineage(1, []), 20)).toEqual({ history: [1], keepsPrevious: true, pruned: [] });
-    expect(supersede(lineage(10, range(1, 9)), 20)).toEqual({ history: range(1, 10), keepsPrevious: true, pruned: [] });
-    expect(supersede(lineage(19, range(1, 18)), 20)).toEqual({
-      history: range(1, 19),
-      keepsPrevious: true,
+  it('keeps every earlier value in a free slot while fewer than MAX_VERSIONS are kept', () => {
+    expect(supersede(lineage(1, []), 20)).toEqual({
+      history: [{ version: 1, slot: 0 }],
+      superseded: { version: 1, slot: 0 },
+      pruned: [],
+    });
+    const ten = supersede(lineage(10, range(1, 9)), 20);
+    expect(versionsOf(ten.history)).toEqual(range(1, 10));
+    expect(ten.superseded).toEqual({ version: 10, slot: 9 });
+    expect(supersede(lineage(19, range(1, 18)), 20).pruned).toEqual([]);
+    // The lowest free slot, wherever the gap is.
+    expect(supersede(lineage(9, [4, 7], [0, 2]), 20).superseded).toEqual({ version: 9, slot: 1 });
+  });
+
+  it("at MAX_VERSIONS puts the superseded value in the oldest one's slot, writing one item and deleting none", () => {
+    const full = supersede(lineage(20, range(1, 19)), 20);
+    expect(versionsOf(full.history)).toEqual(range(2, 20));
+    expect(full.superseded).toEqual({ version: 20, slot: 0 });
+    expect(full.pruned).toEqual([]);
+    // Numbers skip where a description-only change bumped the record.
+    expect(supersede(lineage(9, [5, 7], [1, 0]), 3)).toEqual({
+      history: [
+        { version: 7, slot: 0 },
+        { version: 9, slot: 1 },
+      ],
+      superseded: { version: 9, slot: 1 },
       pruned: [],
     });
   });
 
-  it('prunes the oldest beyond MAX_VERSIONS, the new current value counted', () => {
-    expect(supersede(lineage(20, range(1, 19)), 20)).toEqual({
-      history: range(2, 20),
-      keepsPrevious: true,
-      pruned: [1],
-    });
-    // Numbers skip where a description-only change bumped the record.
-    expect(supersede(lineage(9, [2, 5, 7]), 3)).toEqual({ history: [7, 9], keepsPrevious: true, pruned: [2, 5] });
-  });
-
   it('keeps nothing but the current value when MAX_VERSIONS is 1', () => {
-    expect(supersede(lineage(4, [3]), 1)).toEqual({ history: [], keepsPrevious: false, pruned: [3] });
+    expect(supersede(lineage(4, [3]), 1)).toEqual({ history: [], pruned: [0] });
   });
 
-  it('prunes down to a lowered MAX_VERSIONS in one write', () => {
-    expect(supersede(lineage(6, range(1, 5)), 2)).toEqual({ history: [6], keepsPrevious: true, pruned: range(1, 5) });
+  it('prunes down to a lowered MAX_VERSIONS in one write, reusing one slot and deleting the rest', () => {
+    expect(supersede(lineage(6, range(1, 5)), 2)).toEqual({
+      history: [{ version: 6, slot: 0 }],
+      superseded: { version: 6, slot: 0 },
+      pruned: [1, 2, 3, 4],
+    });
   });
 });
 
-describe('holdsVersion', () => {
-  it('holds the current value and the kept ones, nothing else', () => {
-    const kept = lineage(9, [2, 5]);
+describe('holdsVersion and slotOf', () => {
+  it("hold the current value and the kept ones, and find a kept one's slot", () => {
+    const kept = lineage(9, [2, 5], [3, 1]);
     expect([1, 2, 5, 8, 9, 10].filter((n) => holdsVersion(kept, n))).toEqual([2, 5, 9]);
+    expect([2, 5, 9].map((n) => slotOf(kept, n))).toEqual([3, 1, undefined]);
   });
 });
 
 describe('versionsPage', () => {
   it('pages newest first, the current value first, with a cursor bound to the secret', () => {
     const kept = lineage(9, [2, 5, 7]);
-    const first = versionsPage('ENV#e', 'API_KEY', kept, { limit: 2 });
+    const first = versionsPage('API_KEY', kept, { limit: 2 });
     expect(first.versions).toEqual([9, 7]);
-    const second = versionsPage('ENV#e', 'API_KEY', kept, { limit: 2, cursor: first.nextCursor! });
+    const second = versionsPage('API_KEY', kept, { limit: 2, cursor: first.nextCursor! });
     expect(second).toEqual({ versions: [5, 2], nextCursor: null });
-    expect(() => versionsPage('ENV#e', 'OTHER', kept, { limit: 2, cursor: first.nextCursor! })).toThrow();
-    expect(versionsPage('ENV#e', 'API_KEY', kept, { limit: 4 })).toEqual({ versions: [9, 7, 5, 2], nextCursor: null });
+    expect(() => versionsPage('OTHER', kept, { limit: 2, cursor: first.nextCursor! })).toThrow();
+    expect(versionsPage('API_KEY', kept, { limit: 4 })).toEqual({ versions: [9, 7, 5, 2], nextCursor: null });
   });
 });
 

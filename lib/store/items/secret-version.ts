@@ -8,10 +8,12 @@ import type { TransactItem } from '../transactions.js';
 import type { SealedValue } from './value-item.js';
 
 /**
- * An earlier value of a secret (SK = VERSION#<record id>#<n>), user or environment alike: the
- * value as it was sealed when written at record version `n`, moved here unchanged when a newer
- * value replaced it. `expires_at` is set while its secret is in the trash, so the table's TTL
- * removes it together with the trashed secret.
+ * An earlier value of a secret (SK = VERSION#<record id>#<slot>), user or environment alike:
+ * the value as it was sealed when written at record version `value_version`, moved here
+ * unchanged when a newer value replaced it. A secret keeps at most MAX_VERSIONS - 1 of them in
+ * numbered slots; the record's `history` says which version each slot holds, and the write that
+ * pushes out the oldest version overwrites its slot, so keeping history costs one item per write.
+ * `expires_at` is set while its secret is in the trash, so the table's TTL removes it with it.
  */
 const timestamp = z.iso.datetime();
 
@@ -21,8 +23,8 @@ export const ValueLineage = {
   value_version: z.int().check(z.positive()),
   value_at: timestamp,
   value_by: z.string(),
-  /** Value versions kept as VERSION# items, oldest first; the current one is not among them. */
-  history: z.array(z.int().check(z.positive())),
+  /** Value versions kept as VERSION# items and the slot each is in, oldest first; the current one is not among them. */
+  history: z.array(z.object({ version: z.int().check(z.positive()), slot: z.int().check(z.nonnegative()) })),
 };
 
 const ValueLineageRecord = z.object(ValueLineage);
@@ -64,12 +66,12 @@ function versionUpdate(
   { config }: TableDeps,
   tenant: string,
   recordId: string,
-  valueVersion: number,
+  slot: number,
   expression: Pick<NonNullable<TransactItem['Update']>, 'UpdateExpression' | 'ExpressionAttributeValues'>,
 ): VersionChange {
   const update = {
     TableName: config.tableName,
-    Key: itemKeys.secretVersion(tenant, recordId, valueVersion),
+    Key: itemKeys.secretVersion(tenant, recordId, slot),
     ...expression,
     // A version pruned meanwhile stays gone.
     ConditionExpression: 'attribute_exists(PK)',
@@ -81,18 +83,17 @@ function versionUpdate(
 }
 
 export const secretVersionItem = {
-  /** The superseded value, moved unchanged: its AAD already names this record, name and version. */
+  /** A version into its slot, over whatever the slot held (the version pruned, or a leftover of an earlier secret). */
   put: (
     { config }: TableDeps,
     tenant: string,
-    recordId: string,
+    { recordId, slot }: { recordId: string; slot: number },
     record: SecretVersionRecord,
     sealed: SealedValue,
   ): TransactItem => ({
     Put: {
       TableName: config.tableName,
-      // A leftover of an earlier secret under the same key is overwritten, never read as this one's.
-      Item: { ...itemKeys.secretVersion(tenant, recordId, record.value_version), ...record, ...sealed },
+      Item: { ...itemKeys.secretVersion(tenant, recordId, slot), ...record, ...sealed },
     },
   }),
 
@@ -103,13 +104,13 @@ export const secretVersionItem = {
   putSuperseded: (
     table: TableDeps,
     tenant: string,
-    { recordId, name }: { recordId: string; name: string },
+    { recordId, name, slot }: { recordId: string; name: string; slot: number },
     current: Lineage & SealedValue & { masked_value: string; value_bytes?: number },
   ): TransactItem =>
     secretVersionItem.put(
       table,
       tenant,
-      recordId,
+      { recordId, slot },
       {
         value_version: current.value_version,
         name,
@@ -121,24 +122,24 @@ export const secretVersionItem = {
       { kv: current.kv, ct: current.ct },
     ),
 
-  delete: ({ config }: TableDeps, tenant: string, recordId: string, valueVersion: number): TransactItem => ({
-    Delete: { TableName: config.tableName, Key: itemKeys.secretVersion(tenant, recordId, valueVersion) },
+  delete: ({ config }: TableDeps, tenant: string, recordId: string, slot: number): TransactItem => ({
+    Delete: { TableName: config.tableName, Key: itemKeys.secretVersion(tenant, recordId, slot) },
   }),
 
   /** Removal when its secret is purged. */
-  remove(table: TableDeps, tenant: string, recordId: string, valueVersion: number): VersionChange {
-    const transactItem = secretVersionItem.delete(table, tenant, recordId, valueVersion);
+  remove(table: TableDeps, tenant: string, recordId: string, slot: number): VersionChange {
+    const transactItem = secretVersionItem.delete(table, tenant, recordId, slot);
     return { transactItem, send: async ({ ddb }) => void (await ddb.send(new DeleteCommand(transactItem.Delete!))) };
   },
 
-  /** The metadata of the given versions, in their order; never a ciphertext. */
+  /** The metadata of the versions in these slots; never a ciphertext. */
   async metadata(
     table: TableDeps,
     tenant: string,
     recordId: string,
-    valueVersions: readonly number[],
+    slots: readonly number[],
   ): Promise<SecretVersionRecord[]> {
-    const keys = valueVersions.map((n) => itemKeys.secretVersion(tenant, recordId, n));
+    const keys = slots.map((slot) => itemKeys.secretVersion(tenant, recordId, slot));
     const found = await getItems(table, keys, metadataShape);
     return found.filter((record): record is SecretVersionRecord => record !== undefined);
   },
@@ -147,18 +148,18 @@ export const secretVersionItem = {
     table: TableDeps,
     tenant: string,
     recordId: string,
-    valueVersion: number,
+    slot: number,
   ): Promise<SecretVersionValueRecord | undefined> =>
-    getItem(table, itemKeys.secretVersion(tenant, recordId, valueVersion), valueShape),
+    getItem(table, itemKeys.secretVersion(tenant, recordId, slot), valueShape),
 
-  /** The given versions with their values, in their order (a rename re-seals them). */
+  /** The versions in these slots with their values, in their order (a rename re-seals them). */
   async values(
     table: TableDeps,
     tenant: string,
     recordId: string,
-    valueVersions: readonly number[],
+    slots: readonly number[],
   ): Promise<SecretVersionValueRecord[]> {
-    const keys = valueVersions.map((n) => itemKeys.secretVersion(tenant, recordId, n));
+    const keys = slots.map((slot) => itemKeys.secretVersion(tenant, recordId, slot));
     const found = await getItems(table, keys, valueShape);
     return found.filter((record): record is SecretVersionValueRecord => record !== undefined);
   },
@@ -167,13 +168,13 @@ export const secretVersionItem = {
   rebind(
     { config }: TableDeps,
     tenant: string,
-    recordId: string,
+    { recordId, slot }: { recordId: string; slot: number },
     record: SecretVersionRecord & SealedValue,
   ): VersionChange {
     const { kv, ct, ...attributes } = record;
     const put = {
       TableName: config.tableName,
-      Item: { ...itemKeys.secretVersion(tenant, recordId, record.value_version), ...attributes, kv, ct },
+      Item: { ...itemKeys.secretVersion(tenant, recordId, slot), ...attributes, kv, ct },
       ConditionExpression: 'attribute_exists(PK)',
     };
     return {
@@ -183,13 +184,13 @@ export const secretVersionItem = {
   },
 
   /** Lets the table's TTL remove the version with its trashed secret. */
-  expireAt: (table: TableDeps, tenant: string, recordId: string, valueVersion: number, expiresAt: number) =>
-    versionUpdate(table, tenant, recordId, valueVersion, {
+  expireAt: (table: TableDeps, tenant: string, recordId: string, slot: number, expiresAt: number) =>
+    versionUpdate(table, tenant, recordId, slot, {
       UpdateExpression: 'SET expires_at = :at',
       ExpressionAttributeValues: { ':at': expiresAt },
     }),
 
   /** Keeps the version for good again, when its secret is restored. */
-  keep: (table: TableDeps, tenant: string, recordId: string, valueVersion: number) =>
-    versionUpdate(table, tenant, recordId, valueVersion, { UpdateExpression: 'REMOVE expires_at' }),
+  keep: (table: TableDeps, tenant: string, recordId: string, slot: number) =>
+    versionUpdate(table, tenant, recordId, slot, { UpdateExpression: 'REMOVE expires_at' }),
 };
