@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: fast unit tests; integration tests over real HTTP against the local
- * stack (one DynamoDB Local for the run, a table and gateway per file); CDK template tests,
- * which share one synthesis of the whole app and so get a longer timeout of their own.
+ * Four projects: fast unit tests; the typed client's and the CLI's own tests (`cli`);
+ * integration tests over real HTTP against the local stack (one DynamoDB Local for the run,
+ * a table and gateway per file); CDK template tests, which share one synthesis of the whole
+ * app and so get a longer timeout of their own.
  */
 // The Lambda runtime is Node 22; the SDK's notice about older Node versions is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -13,6 +14,9 @@ export default defineConfig({
     reporters: ['default', ['json', { outputFile: '.test-results.json' }]],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The typed client and the `secrets` CLI on their own (fake transports, temp dirs); their
+      // runs against the local stack are integration tests (test/integration/cli-*.test.ts).
+      { test: { name: 'cli', include: ['test/cli/**/*.test.ts'] } },
       {
         test: {
           name: 'integration',

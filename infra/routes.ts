@@ -1,4 +1,5 @@
 import type { ApiFamily } from '../lib/http/envelopes.js';
+import { RENDERER_BUNDLE_FILES } from '../lib/openapi/public-files.js';
 
 /**
  * The one route table. The local gateway routes from it and the CDK API stack makes one
@@ -28,7 +29,8 @@ export interface RouteDefinition {
   table: TableAction[];
   /** KMS use, limited by IAM to data keys whose encryption context names a tenant of this kind. */
   kms: KmsAction[];
-  tenantKind: 'USER' | 'ENV';
+  /** Whose data keys the route may use; required when `kms` is not empty. */
+  tenantKind?: 'USER' | 'ENV';
   /** Needs the GSI1 index (not only the base table). */
   index?: boolean;
   /** Limits of its own, for routes that hand out plaintext in bulk (see RouteLimits). */
@@ -36,9 +38,15 @@ export interface RouteDefinition {
   /**
    * Who may call it: a person's JWT (the default, checked by the gateway's JWT authorizer) or
    * a service token, which the function itself verifies on every call so that a revocation
-   * holds at once (no authorizer, no cache in front of it).
+   * holds at once (no authorizer, no cache in front of it). `none`: anyone — only the
+   * published documentation (PUBLIC_ROUTES), whose functions touch no table and no key.
    */
-  auth?: 'jwt' | 'service-token';
+  auth?: 'jwt' | 'service-token' | 'none';
+  /**
+   * Files (paths from the project root) the function reads at run time, copied next to its
+   * bundle; locally the handler finds them where they are.
+   */
+  bundleFiles?: readonly string[];
 }
 
 /**
@@ -57,6 +65,8 @@ export interface RouteLimits {
 export const INJECT_LIMITS: RouteLimits = { rateLimit: 25, burstLimit: 50, reservedConcurrency: 50 };
 /** A person revealing one value. */
 export const REVEAL_LIMITS: RouteLimits = { rateLimit: 5, burstLimit: 10, reservedConcurrency: 10 };
+/** Anyone reading the documentation: no token is checked, so no one caller can run up the bill. */
+export const PUBLIC_LIMITS: RouteLimits = { rateLimit: 10, burstLimit: 20, reservedConcurrency: 5 };
 
 /**
  * A write route's own actions plus what its `Idempotency-Key` records need: claim (PutItem),
@@ -495,5 +505,39 @@ export const ROUTES: readonly RouteDefinition[] = [
     kms: [],
   },
 ];
+
+/**
+ * The API's own description, readable without a token: the OpenAPI document (docs/openapi.json,
+ * written by `npm run openapi`) and a page rendering it. Not part of ROUTES, which is the API
+ * itself (what the fuzz suite, the benchmark and the response shapes go through): these
+ * functions read no table and no key, get no grants, and have no authorizer in front.
+ */
+export const PUBLIC_ROUTES: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    function: 'get-openapi-document',
+    family: 'environments',
+    auth: 'none',
+    table: [],
+    kms: [],
+    limits: PUBLIC_LIMITS,
+  },
+  {
+    method: 'GET',
+    path: '/docs',
+    function: 'get-api-reference',
+    family: 'environments',
+    auth: 'none',
+    table: [],
+    kms: [],
+    limits: PUBLIC_LIMITS,
+    // The renderer (swagger-ui-dist), served from the function itself: no CDN.
+    bundleFiles: RENDERER_BUNDLE_FILES,
+  },
+];
+
+/** Everything the gateway routes and the API stack deploys: the API and its public documentation. */
+export const SERVED_ROUTES: readonly RouteDefinition[] = [...ROUTES, ...PUBLIC_ROUTES];
 
 export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>): string => `${route.method} ${route.path}`;

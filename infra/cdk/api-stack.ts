@@ -105,7 +105,8 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
  * Everything stateless: the HTTP API, its JWT authorizer and one function per route entry.
  * Routes come only from the route table, so a new entry appears here without edits — with
  * its own throttling and reserved concurrency when the entry has `limits`, and without the
- * JWT authorizer when its function checks a service token itself.
+ * JWT authorizer when its function checks a service token itself or serves the public
+ * documentation (`auth: 'none'`, no grants and no table settings).
  *
  * The endpoint functions, with their alarms and deployment groups, live in nested stacks, one
  * per group of routes (endpoint-groups.ts), so the route table can grow past what one
@@ -181,11 +182,14 @@ export class ApiStack extends Stack {
       const endpointStack = endpointStacks.get(group) ?? new NestedStack(this, group);
       endpointStacks.set(group, endpointStack);
       const id = endpointId(route);
+      const open = route.auth === 'none';
       const endpoint = new ServiceFunction(endpointStack, id, {
         functionDir: route.function,
         description: `${route.method} ${route.path}`,
         statements: routeGrants(route, targets),
-        environment,
+        // A public function serves its own files: it is told nothing about the table or the keys.
+        environment: open ? {} : environment,
+        bundleFiles: route.bundleFiles,
         timeout: ENDPOINT_TIMEOUT,
         memorySize: ENDPOINT_MEMORY_MB,
         reservedConcurrency: route.limits?.reservedConcurrency,
@@ -195,18 +199,25 @@ export class ApiStack extends Stack {
       // per route): a route moved to another stack would be created before the old one is
       // deleted, and API Gateway refuses two routes with the same key.
       const serviceToken = route.auth === 'service-token';
-      // One method, so one route. A service-token route must not meet the JWT authorizer.
+      // One method, so one route. A service-token or public route must not meet the JWT authorizer.
       const httpRoute = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${id}Integration`, endpoint.alias),
-        ...(serviceToken ? { authorizer: new HttpNoneAuthorizer() } : {}),
+        ...(serviceToken || open ? { authorizer: new HttpNoneAuthorizer() } : {}),
       })[0]!;
       if (serviceToken) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason:
             'A service-token route has no JWT authorizer: its function verifies the service token on every call, with no authorizer cache in front, so a revoked token is refused at once.',
+        });
+      }
+      if (open) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'A public route serves the API documentation (the OpenAPI document, the page rendering it): its function has no grants and reads no data; it is throttled and capped by its own limits.',
         });
       }
       if (route.limits) limitedRoutes.push([route, httpRoute]);
@@ -235,7 +246,7 @@ export class ApiStack extends Stack {
     Validations.of(unmatched).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'The $default route only answers 404/405 for paths no route has; it reads no data, and every real route is authenticated (the JWT authorizer, or a service token its function verifies).',
+        'The $default route only answers 404/405 for paths no route has; it reads no data, and every route of the API is authenticated (the JWT authorizer, or a service token its function verifies).',
     });
 
     this.logMetrics = this.addLogMetrics();

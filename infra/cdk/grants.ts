@@ -59,6 +59,7 @@ export function routeGrants(route: RouteDefinition, targets: GrantTargets): Stat
 
   const kmsActions = unique(route.kms);
   if (kmsActions.length > 0) {
+    if (!route.tenantKind) throw new Error(`${route.method} ${route.path} uses KMS but names no tenantKind`);
     statements.push({
       actions: kmsActions.map((action) => `kms:${action}`),
       resources: [targets.dataKeyArn],

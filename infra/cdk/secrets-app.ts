@@ -1,7 +1,7 @@
 import { type App, Aspects, Validations } from 'aws-cdk-lib';
 import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ROUTES, type RouteDefinition } from '../routes.js';
+import { type RouteDefinition, SERVED_ROUTES } from '../routes.js';
 import { NotifyOnAlarms } from './alarms.js';
 import { ApiStack } from './api-stack.js';
 import { DataStack } from './data-stack.js';
@@ -27,7 +27,7 @@ export interface SecretsStacks {
  * need from it, and the monitoring stack (the dashboard) reads all three.
  * `routes` is the route table; the template tests also try larger ones.
  */
-export function addSecretsStacks(app: App, routes: readonly RouteDefinition[] = ROUTES): SecretsStacks {
+export function addSecretsStacks(app: App, routes: readonly RouteDefinition[] = SERVED_ROUTES): SecretsStacks {
   const env = { region: app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1' };
   const settings = readSettings(app.node);
   const data = new DataStack(app, 'SecretsData', {

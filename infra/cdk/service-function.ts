@@ -4,7 +4,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Alias, Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING } from '../bundling.js';
@@ -65,6 +65,18 @@ export interface ServiceFunctionProps {
   reservedConcurrency?: number;
   /** Encrypts the log group (the data stack's operations key). */
   logKey: IKey;
+  /** Files (paths from the project root) the function reads at run time, copied next to its bundle. */
+  bundleFiles?: readonly string[];
+}
+
+/** Bundling hooks that copy files, as they are in the project, next to the bundle. */
+function copyAfterBundling(files: readonly string[]): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      files.map((file) => `cp ${JSON.stringify(join(inputDir, file))} ${JSON.stringify(`${outputDir}/`)}`),
+  };
 }
 
 /**
@@ -126,6 +138,7 @@ export class ServiceFunction extends Construct {
         // The SDK version the tests ran against ships in the bundle, not the runtime's copy.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        ...(props.bundleFiles?.length ? { commandHooks: copyAfterBundling(props.bundleFiles) } : {}),
       },
     });
 

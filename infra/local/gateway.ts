@@ -100,7 +100,9 @@ export async function startGateway(options: {
     // The token is checked before the body is read, as the authorizer does: an anonymous
     // caller cannot make the service read (or hold) megabytes.
     // A service-token route has no authorizer in AWS either: its function verifies the token.
-    const verdict = route.auth === 'service-token' ? { claims: undefined } : await authorize(req);
+    // A public route (the API's documentation) has none at all.
+    const unchecked = route.auth === 'service-token' || route.auth === 'none';
+    const verdict = unchecked ? { claims: undefined } : await authorize(req);
     if ('refused' in verdict) return rejectWith(res, route.family, new UnauthorizedError(verdict.refused));
 
     const body = await readBody(req, limits.payloadBytes);

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
-import { ROUTES } from '../routes.js';
+import { SERVED_ROUTES } from '../routes.js';
 import { EVENTS_FILE, startChangeStream } from './change-stream.js';
 import { type DevIssuer, loadDevIssuer } from './dev-issuer.js';
 import { checkJava, ensureTable, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
@@ -107,7 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const issuer = loadDevIssuer(dataDir);
     const gateway = await startGateway({
-      routes: ROUTES,
+      routes: SERVED_ROUTES,
       issuer,
       port: options.port ?? 3000,
       limits: options.lambdaLimits,

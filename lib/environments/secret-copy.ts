@@ -40,10 +40,12 @@ export async function copySecret(
 ): Promise<CopiedSecret> {
   const toKey = to.toKey ?? key;
   const sameEnvironment = to.toEnvironmentId === environmentId;
-  await Promise.all([
+  // Both are read at once; the source's refusal is answered first, so the answer does not depend on timing.
+  const checks = await Promise.allSettled([
     authorizeMember(deps, { sub, environmentId, permission: 'writeSecrets' }),
     authorizeMember(deps, { sub, environmentId: to.toEnvironmentId, permission: 'writeSecrets' }),
   ]);
+  for (const check of checks) if (check.status === 'rejected') throw check.reason;
   if (sameEnvironment && toKey === key) throw secretExists(toKey);
   const source = environmentTenant(environmentId);
   const target = environmentTenant(to.toEnvironmentId);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type App, Validations } from 'aws-cdk-lib';
@@ -6,8 +7,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SecretsStacks } from '../../infra/cdk/secrets-app.js';
-import { ROUTES, type RouteDefinition, routeKey } from '../../infra/routes.js';
+import { PROJECT_ROOT } from '../../infra/paths.js';
+import { PUBLIC_ROUTES, ROUTES, type RouteDefinition, routeKey, SERVED_ROUTES } from '../../infra/routes.js';
 import type { ApiFamily } from '../../lib/http/envelopes.js';
+import { RENDERER_FILES } from '../../lib/openapi/public-files.js';
 import { TABLE_DEFINITION } from '../../lib/store/table.js';
 import {
   apiStacks,
@@ -116,16 +119,17 @@ describe('API stack', () => {
 
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-      [...ROUTES.map(routeKey), '$default'].sort(),
+      [...SERVED_ROUTES.map(routeKey), '$default'].sort(),
     );
 
     const integrations = api.findResources('AWS::ApiGatewayV2::Integration');
     const functionsSeen = new Set<string>();
-    for (const route of ROUTES) {
+    for (const route of SERVED_ROUTES) {
       const resource = routes.find((candidate) => candidate.Properties.RouteKey === routeKey(route));
-      // A service-token route's function checks the token itself (route-tables.test.ts).
+      // A service-token route's function checks the token itself (route-tables.test.ts); the
+      // public documentation routes are open to anyone (below).
       expect(resource?.Properties).toMatchObject(
-        route.auth === 'service-token'
+        route.auth === 'service-token' || route.auth === 'none'
           ? { AuthorizationType: 'NONE' }
           : { AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } },
       );
@@ -139,11 +143,11 @@ describe('API stack', () => {
       expect(followReference(stacks.api, integration?.Properties.IntegrationUri)).toEqual(referenceTo(endpoint.alias));
       functionsSeen.add(endpoint.node.path);
     }
-    expect(functionsSeen.size).toBe(ROUTES.length);
+    expect(functionsSeen.size).toBe(SERVED_ROUTES.length);
     const functionCount = apiStacks(stacks).map(
       (stack) => Object.keys(templateOf(stack).findResources('AWS::Lambda::Function')).length,
     );
-    expect(functionCount.reduce((sum, count) => sum + count)).toBe(ROUTES.length + 1);
+    expect(functionCount.reduce((sum, count) => sum + count)).toBe(SERVED_ROUTES.length + 1);
   });
 
   it('answers unmatched paths through an unauthenticated $default route whose function may only log', () => {
@@ -160,7 +164,7 @@ describe('API stack', () => {
     );
     const environment =
       api.findResources('AWS::Lambda::Function')[logicalId(unmatched.function)]?.Properties.Environment.Variables;
-    expect(environment.ROUTE_TEMPLATES.split(',').sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect(environment.ROUTE_TEMPLATES.split(',').sort()).toEqual(SERVED_ROUTES.map(routeKey).sort());
     expect(environment).not.toHaveProperty('TABLE_NAME');
   });
 
@@ -325,7 +329,9 @@ describe('API stack', () => {
         .map((alarm) => followReference(stack, alarm.Properties.Dimensions[0].Value)),
     );
     const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
-    expect(throttled.sort(byJson)).toEqual(ROUTES.map((entry) => referenceTo(endpointOf(entry).function)).sort(byJson));
+    expect(throttled.sort(byJson)).toEqual(
+      SERVED_ROUTES.map((entry) => referenceTo(endpointOf(entry).function)).sort(byJson),
+    );
   });
 
   it('outputs the API URL', () => {
@@ -385,6 +391,60 @@ describe('bundles', () => {
       expect(answer.statusCode, answer.name).toBe(401);
       expect(JSON.parse(answer.body), answer.name).toMatchObject(UNAUTHENTICATED_BODY[ROUTES[index]!.family]);
     }
+  });
+});
+
+describe('public documentation routes (auth: none)', () => {
+  it('have no authorizer in front, as the API stack acknowledges', () => {
+    const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route'));
+    for (const entry of PUBLIC_ROUTES) {
+      const resource = routes.find((candidate) => candidate.Properties.RouteKey === routeKey(entry));
+      expect(resource?.Properties, entry.function).toMatchObject({ AuthorizationType: 'NONE' });
+      expect(resource?.Properties.AuthorizerId, entry.function).toBeUndefined();
+    }
+  });
+
+  it('run functions that may only log, told nothing of the table or the keys, with their own limits', () => {
+    for (const entry of PUBLIC_ROUTES) {
+      const endpoint = endpointOf(entry);
+      expect(statementsOf(entry), entry.function).toEqual(sortStatements([LOGS_STATEMENT, XRAY_STATEMENT]));
+      const fn = resourceOf(endpoint.function);
+      expect(fn.Properties.Environment.Variables, entry.function).toEqual({ NODE_OPTIONS: '--enable-source-maps' });
+      expect(fn.Properties.ReservedConcurrentExecutions, entry.function).toBe(entry.limits?.reservedConcurrency);
+      expect(entry.limits, entry.function).toBeDefined();
+    }
+  });
+
+  it('bundle the renderer next to the page’s function, and both answer without a token in plain Node', () => {
+    const bundles = PUBLIC_ROUTES.map((entry) => {
+      const fn = resourceOf(endpointOf(entry).function);
+      const assetDir = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      return { entry, assetDir, url: pathToFileURL(join(assetDir, 'index.mjs')).href };
+    });
+    const page = bundles.find(({ entry }) => entry.path === '/docs')!;
+    for (const file of Object.values(RENDERER_FILES)) expect(readdirSync(page.assetDir)).toContain(file);
+    const output = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        INVOKE_BUNDLES,
+        JSON.stringify(bundles.map(({ entry, url }) => ({ name: entry.function, url, event: { headers: {} } }))),
+      ],
+      { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 64 * 1024 * 1024 },
+    );
+    const answers = JSON.parse(output) as { name: string; statusCode: number; body: string }[];
+    const [document, html] = [
+      answers.find((a) => a.name === 'get-openapi-document')!,
+      answers.find((a) => a.name === 'get-api-reference')!,
+    ];
+    expect(document.statusCode).toBe(200);
+    expect(JSON.parse(document.body)).toEqual(
+      JSON.parse(readFileSync(join(PROJECT_ROOT, 'docs', 'openapi.json'), 'utf8')),
+    );
+    expect(html.statusCode).toBe(200);
+    expect(html.body).toContain('SwaggerUIBundle');
+    expect(html.body.length).toBeGreaterThan(1_000_000);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type GrantTargets, type RotationGrantTargets, rotationGrants, routeGrants } from '../../infra/cdk/grants.js';
-import { ROUTES, type RouteDefinition } from '../../infra/routes.js';
+import { PUBLIC_ROUTES, ROUTES, type RouteDefinition } from '../../infra/routes.js';
 
 const TARGETS: GrantTargets = {
   tableArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/secrets',
@@ -55,6 +55,19 @@ describe('routeGrants', () => {
       statement.resources.includes(TARGETS.dataKeyArn),
     );
     expect(dataKeyStatement?.conditions).toEqual({ StringLike: { 'kms:EncryptionContext:tenant': 'ENV#*' } });
+  });
+
+  it('grants the public documentation routes nothing: no table, no key', () => {
+    expect(PUBLIC_ROUTES.length).toBeGreaterThan(0);
+    for (const entry of PUBLIC_ROUTES) {
+      expect(entry.auth, entry.function).toBe('none');
+      expect(routeGrants(entry, TARGETS), entry.function).toEqual([]);
+    }
+  });
+
+  it('refuses a route that uses KMS without naming its tenant kind', () => {
+    const { tenantKind: _, ...nameless } = route('inject-user-secrets');
+    expect(() => routeGrants(nameless, TARGETS)).toThrow(/tenantKind/);
   });
 
   it('adds the named index ARNs only for a route that uses the index', () => {

@@ -12,7 +12,7 @@ import { MISSED_RUN_HOURS } from '../../infra/cdk/rotation-stack.js';
 import type { SecretsStacks } from '../../infra/cdk/secrets-app.js';
 import { LIVE_ALIAS, type ServiceFunction } from '../../infra/cdk/service-function.js';
 import { readSettings } from '../../infra/cdk/settings.js';
-import { ROUTES, routeKey } from '../../infra/routes.js';
+import { PUBLIC_ROUTES, ROUTES, routeKey, SERVED_ROUTES } from '../../infra/routes.js';
 import {
   ALARM_EMAIL,
   apiStacks,
@@ -449,11 +449,13 @@ describe('functions', () => {
 });
 
 describe('route limits', () => {
-  const limited = ROUTES.filter((route) => route.limits);
+  const limited = SERVED_ROUTES.filter((route) => route.limits);
 
-  it('are set on the routes that hand out plaintext (inject, reveal) — and must be on any new one', () => {
-    const plaintextRoutes = ROUTES.filter((route) => route.method === 'GET' && route.kms.includes('Decrypt'));
-    expect(plaintextRoutes.map(routeKey).sort()).toEqual(limited.map(routeKey).sort());
+  it('are set on the routes that hand out plaintext (inject, reveal) or tell a guess (compare) — and must be on any new one — and the public ones', () => {
+    const plaintextRoutes = ROUTES.filter(
+      (route) => (route.method === 'GET' && route.kms.includes('Decrypt')) || route.path.endsWith('/compare'),
+    );
+    expect([...plaintextRoutes, ...PUBLIC_ROUTES].map(routeKey).sort()).toEqual(limited.map(routeKey).sort());
     expect(limited.map((route) => route.function)).toEqual(
       expect.arrayContaining(['inject-environment-secrets', 'inject-user-secrets', 'reveal-environment-secret']),
     );
@@ -480,7 +482,7 @@ describe('route limits', () => {
   });
 
   it('reserve concurrency for exactly those functions (and the one-at-a-time rotation)', () => {
-    for (const route of ROUTES) {
+    for (const route of SERVED_ROUTES) {
       const fn = stacks.api.endpoints.get(route)!;
       const reserved = resourceOf(fn.function).Properties.ReservedConcurrentExecutions;
       expect(reserved, route.function).toBe(route.limits?.reservedConcurrency);

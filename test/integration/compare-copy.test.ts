@@ -221,7 +221,10 @@ describe('copy and move', () => {
       'roles-editor': 'editor',
       'roles-viewer': 'viewer',
     });
-    const target = await environment('roles-owner', 'roles target', { 'roles-editor': 'viewer' });
+    const target = await environment('roles-owner', 'roles target', {
+      'roles-editor': 'viewer',
+      'roles-target-viewer': 'viewer',
+    });
     const elsewhere = await environment('roles-other', 'not shared');
     const owner = await stack.token('roles-owner');
     await stack.call('POST', `${ENVIRONMENTS}/${source}/secrets`, { token: owner, body: { key: 'K', value: 'v' } });
@@ -238,6 +241,9 @@ describe('copy and move', () => {
     expect((await copy('roles-viewer', { toEnvironmentId: source, toKey: 'K2' })).code).toBe('FORBIDDEN');
     expect((await copy('roles-owner', { toEnvironmentId: elsewhere })).code).toBe('ENVIRONMENT_NOT_FOUND');
     expect((await copy('roles-other', { toEnvironmentId: elsewhere })).code).toBe('ENVIRONMENT_NOT_FOUND');
+    // Not a member of the source: 404 every time, whatever the target would say.
+    for (let attempt = 0; attempt < 5; attempt++)
+      expect((await copy('roles-target-viewer', { toEnvironmentId: target })).code).toBe('ENVIRONMENT_NOT_FOUND');
     expect((await copy('roles-owner', { toEnvironmentId: target, toKey: 'TAKEN' })).code).toBe('SECRET_EXISTS');
     const trashed = await copy('roles-owner', { toEnvironmentId: target, toKey: 'TRASHED' });
     expect(trashed).toMatchObject({ code: 'SECRET_DELETED' });

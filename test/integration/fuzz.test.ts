@@ -21,6 +21,7 @@ import {
   secretValue,
   text,
   variableName,
+  versionSegment,
 } from '../support/fuzz-arbitraries.js';
 import { type RawRequest, send, sendTarget } from '../support/raw-http.js';
 import { type Answer, checkCommon, checkSuccess, clip, familyOfPath } from '../support/response-shapes.js';
@@ -31,7 +32,8 @@ import { type TableReader, type TenantSnapshot, tableReader } from '../support/t
 /**
  * Property-based fuzzing of every route in ROUTES over real HTTP. Each route gets its own
  * seeded fixture (a user with secrets, an environment with an editor and a viewer, another
- * user's secret and environment), then fast-check sends it generated requests — valid and
+ * user's secret and environment, secrets with several versions, secrets in each trash), then
+ * fast-check sends it generated requests — valid and
  * hostile bodies, ids, keys and user ids, query junk, header junk, content types, callers
  * with and without the right role or scope, wrong methods and mangled paths — and holds:
  *
@@ -111,12 +113,29 @@ interface Fixture {
   ownIds: string[];
   ownNames: string[];
   otherId: string;
+  /** The owner's secrets in the trash (the first kept an earlier version), for restore and purge to act on. */
+  trashedIds: string[];
+  trashedNames: string[];
+  /** Another user's secret in their trash. */
+  otherTrashedId: string;
   /** The owner's environment (editor and viewer are members) and another user's (the owner is a viewer there). */
   env: string;
   otherEnv: string;
   /** An environment of the owner's (the editor is a member) that is deleted, so restore has one to find. */
   deletedEnv: string;
+  /**
+   * An environment of the owner's that copies land in: the editor is an editor there too, and
+   * the viewer (a viewer of `env`) an editor.
+   */
+  copyEnv: string;
   envKeys: string[];
+  /**
+   * Keys of the owner's environment in its trash (the first kept an earlier version); the other
+   * environment has `OTHER_GONE_KEY` in its own. `DB_URL` and the first v1 secret keep versions 1–3.
+   */
+  trashedEnvKeys: string[];
+  /** Keys of the owner's environment that copies with `move` take from (a move trashes its source). */
+  movableEnvKeys: string[];
   /** Service tokens of the owner's environment (the first is the `serviceToken` caller's). */
   serviceTokenIds: string[];
   /** Every plaintext stored, which no metadata answer may hold. */
@@ -179,6 +198,22 @@ async function seedFixture(label: string): Promise<Fixture> {
   }
   const otherId = (await call('POST', '/api/v1/user/secrets', other, { name: 'OTHER_KEY', value: value('other') })).body
     .id;
+  // Versions 2 and 3 of the first secret, so its versions list, restore them and find version 1 kept.
+  for (const n of [2, 3]) await call('PUT', `/api/v1/user/secrets/${ownIds[0]}`, owner, { value: value(`alpha-${n}`) });
+
+  // Secrets in the trash, several, since restore and purge each use one up.
+  const trashedNames = ['TRASHED_ONE', 'TRASHED_TWO', 'TRASHED_THREE'];
+  const trashedIds: string[] = [];
+  for (const name of trashedNames) {
+    const id = (await call('POST', '/api/v1/user/secrets', owner, { name, value: value(name) })).body.id as string;
+    if (trashedIds.length === 0) await call('PUT', `/api/v1/user/secrets/${id}`, owner, { value: value(`${name}-2`) });
+    await call('DELETE', `/api/v1/user/secrets/${id}`, owner);
+    trashedIds.push(id);
+  }
+  const otherTrashedId = (
+    await call('POST', '/api/v1/user/secrets', other, { name: 'OTHER_TRASHED', value: value('other-trashed') })
+  ).body.id as string;
+  await call('DELETE', `/api/v1/user/secrets/${otherTrashedId}`, other);
 
   const env = (await call('POST', '/api/environments', owner, { name: `${label} env`, description: 'fixture' })).body
     .id as string;
@@ -192,10 +227,29 @@ async function seedFixture(label: string): Promise<Fixture> {
     neverReveal: true,
   });
   await call('POST', `/api/environments/${env}/secrets`, owner, { key: 'PLAIN_KEY', value: value('plain') });
+  for (const n of [2, 3])
+    await call('PATCH', `/api/environments/${env}/secrets/DB_URL`, owner, { value: value(`db-${n}`) });
+  await call('PATCH', `/api/environments/${env}/secrets/NEVER_KEY`, owner, { value: value('never-2') });
+  const trashedEnvKeys = ['OLD_KEY', 'GONE_KEY', 'LOST_KEY'];
+  for (const [index, key] of trashedEnvKeys.entries()) {
+    await call('POST', `/api/environments/${env}/secrets`, owner, { key, value: value(key) });
+    if (index === 0)
+      await call('PATCH', `/api/environments/${env}/secrets/${key}`, owner, { value: value(`${key}-2`) });
+    await call('DELETE', `/api/environments/${env}/secrets/${key}`, owner);
+  }
+  const movableEnvKeys = ['MOVE_ONE', 'MOVE_TWO', 'MOVE_THREE'];
+  for (const key of movableEnvKeys)
+    await call('POST', `/api/environments/${env}/secrets`, owner, {
+      key,
+      value: value(key),
+      neverReveal: key === 'MOVE_TWO',
+    });
 
   const otherEnv = (await call('POST', '/api/environments', other, { name: `${label} other env` })).body.id as string;
   await call('POST', `/api/environments/${otherEnv}/secrets`, other, { key: 'OTHER_ENV_KEY', value: value('oenv') });
   await call('PUT', `/api/environments/${otherEnv}/members/${subs.owner}`, other, { role: 'viewer' });
+  await call('POST', `/api/environments/${otherEnv}/secrets`, other, { key: 'OTHER_GONE_KEY', value: value('ogone') });
+  await call('DELETE', `/api/environments/${otherEnv}/secrets/OTHER_GONE_KEY`, other);
 
   // Tokens to revoke, and one that injects as the `serviceToken` caller.
   const serviceTokens = [];
@@ -211,6 +265,14 @@ async function seedFixture(label: string): Promise<Fixture> {
   await call('PUT', `/api/environments/${deletedEnv}/members/${subs.editor}`, owner, { role: 'editor' });
   await call('DELETE', `/api/environments/${deletedEnv}`, owner);
 
+  const copyEnv = (await call('POST', '/api/environments', owner, { name: `${label} copy env` })).body.id as string;
+  await call('PUT', `/api/environments/${copyEnv}/members/${subs.editor}`, owner, { role: 'editor' });
+  await call('PUT', `/api/environments/${copyEnv}/members/${subs.viewer}`, owner, { role: 'editor' });
+  // A copy without `toKey` finds DB_URL taken there, and PLAIN_KEY held by the trash.
+  await call('POST', `/api/environments/${copyEnv}/secrets`, owner, { key: 'DB_URL', value: value('copy-db') });
+  await call('POST', `/api/environments/${copyEnv}/secrets`, owner, { key: 'PLAIN_KEY', value: value('copy-plain') });
+  await call('DELETE', `/api/environments/${copyEnv}/secrets/PLAIN_KEY`, owner);
+
   // Audit events and second pages, so cursors handed out by each list are real.
   await call('GET', `/api/environments/${env}/env`, tokens.ownerInject!);
   await call('GET', `/api/environments/${env}/secrets/DB_URL/value`, owner);
@@ -219,6 +281,10 @@ async function seedFixture(label: string): Promise<Fixture> {
     (await call('GET', `/api/environments/${env}/secrets?limit=1`, owner)).body.nextCursor,
     (await call('GET', `/api/environments/${env}/audit?limit=1`, owner)).body.nextCursor,
     (await call('GET', '/api/environments?limit=1', owner)).body.nextCursor,
+    (await call('GET', `/api/v1/user/secrets/${ownIds[0]}/versions?limit=1`, owner)).body.next_cursor,
+    (await call('GET', '/api/v1/user/secrets/deleted?limit=1', owner)).body.next_cursor,
+    (await call('GET', `/api/environments/${env}/secrets/DB_URL/versions?limit=1`, owner)).body.nextCursor,
+    (await call('GET', `/api/environments/${env}/deleted-secrets?limit=1`, owner)).body.nextCursor,
   ].filter((cursor): cursor is string => typeof cursor === 'string');
 
   const members = new Map<string, Map<string, Role>>([
@@ -244,12 +310,21 @@ async function seedFixture(label: string): Promise<Fixture> {
         [subs.editor, 'editor'],
       ]),
     ],
+    [
+      copyEnv,
+      new Map<string, Role>([
+        [subs.owner, 'owner'],
+        [subs.editor, 'editor'],
+        [subs.viewer, 'editor'],
+      ]),
+    ],
   ]);
   const tenants = [
     ...Object.values(subs).map((sub) => `USER#${sub}`),
     `ENV#${env}`,
     `ENV#${otherEnv}`,
     `ENV#${deletedEnv}`,
+    `ENV#${copyEnv}`,
   ];
   return {
     subs,
@@ -257,11 +332,17 @@ async function seedFixture(label: string): Promise<Fixture> {
     ownIds,
     ownNames,
     otherId,
+    trashedIds,
+    trashedNames,
+    otherTrashedId,
     env,
     otherEnv,
     deletedEnv,
+    copyEnv,
     serviceTokenIds,
     envKeys,
+    trashedEnvKeys,
+    movableEnvKeys,
     values,
     cursors,
     tenants,
@@ -308,33 +389,61 @@ function describeBody(body: BodySpec): string {
 const FRESH_KEY = '<fresh key>';
 let freshKeys = 0;
 
+/** Stands, in a body, for a variable name no request has used yet, made up when the request is sent. */
+const FRESH_NAME = '<fresh name>';
+let freshNames = 0;
+
+/** The body with each FRESH_NAME made a new name. */
+function withFreshNames(body: BodySpec | undefined): BodySpec | undefined {
+  if (!body || !('json' in body) || typeof body.json !== 'object' || body.json === null) return body;
+  if (!Object.values(body.json).includes(FRESH_NAME)) return body;
+  const named = Object.entries(body.json).map(([name, value]) => [
+    name,
+    value === FRESH_NAME ? `FUZZ_FRESH_${++freshNames}` : value,
+  ]);
+  return { json: Object.fromEntries(named) };
+}
+
 const PARAM = /\{(\w+)\}/g;
 
 /** The segments each route parameter takes: the fixture's own, another tenant's, unknown ones and junk. */
 function parameterArbitraries(fixture: Fixture, route: RouteDefinition): Record<string, fc.Arbitrary<Segment>> {
   const upper = (id: string) => text(id.toUpperCase());
+  // A trash route acts on trashed secrets, every other route on live ones; each also gets the other kind.
+  const inTrash = route.path.includes('/deleted/') || route.path.includes('/deleted-secrets/');
   if (route.family === 'v1') {
+    const [ids, elsewhere] = inTrash ? [fixture.trashedIds, fixture.ownIds] : [fixture.ownIds, fixture.trashedIds];
     return {
       id: fc.oneof(
-        { weight: 6, arbitrary: fc.constantFrom(...fixture.ownIds).map(text) },
-        { weight: 1, arbitrary: fc.constantFrom(...fixture.ownIds).map(upper) },
-        { weight: 2, arbitrary: fc.constant(text(fixture.otherId)) },
+        { weight: 6, arbitrary: fc.constantFrom(...ids).map(text) },
+        { weight: 1, arbitrary: fc.constantFrom(...ids).map(upper) },
+        { weight: 1, arbitrary: fc.constantFrom(...elsewhere).map(text) },
+        { weight: 2, arbitrary: fc.constant(text(inTrash ? fixture.otherTrashedId : fixture.otherId)) },
         { weight: 1, arbitrary: fc.uuid().map(text) },
         { weight: 2, arbitrary: junkSegment },
       ),
+      version: versionSegment,
     };
   }
+  const [keys, elsewhere] = inTrash
+    ? [[...fixture.trashedEnvKeys, 'OTHER_GONE_KEY'], fixture.envKeys]
+    : [[...fixture.envKeys, 'OTHER_ENV_KEY'], fixture.trashedEnvKeys];
   return {
     id: fc.oneof(
       { weight: 8, arbitrary: fc.constant(text(fixture.env)) },
       { weight: 1, arbitrary: fc.constant(upper(fixture.env)) },
       { weight: 2, arbitrary: fc.constant(text(fixture.otherEnv)) },
       { weight: 2, arbitrary: fc.constant(text(fixture.deletedEnv)) },
+      // A copy also goes the other way, from the environment copies land in.
+      ...(route.function === 'copy-environment-secret'
+        ? [{ weight: 2, arbitrary: fc.constant(text(fixture.copyEnv)) }]
+        : []),
       { weight: 1, arbitrary: fc.uuid().map(text) },
       { weight: 2, arbitrary: junkSegment },
     ),
     key: fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(...fixture.envKeys, 'OTHER_ENV_KEY').map(text) },
+      { weight: 6, arbitrary: fc.constantFrom(...keys).map(text) },
+      { weight: 1, arbitrary: fc.constantFrom(...elsewhere).map(text) },
       { weight: 2, arbitrary: variableName([]).map(text) },
       { weight: 2, arbitrary: junkSegment },
     ),
@@ -349,6 +458,7 @@ function parameterArbitraries(fixture: Fixture, route: RouteDefinition): Record<
       { weight: 2, arbitrary: fc.uuid().map(text) },
       { weight: 2, arbitrary: junkSegment },
     ),
+    version: versionSegment,
   };
 }
 
@@ -364,7 +474,11 @@ function bodyArbitrary(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<R
   switch (route.function) {
     case 'create-user-secret':
       return fc
-        .record({ name: variableName(fixture.ownNames), provider: optional(provider), value: secretValue })
+        .record({
+          name: variableName([...fixture.ownNames, ...fixture.trashedNames]),
+          provider: optional(provider),
+          value: secretValue,
+        })
         .map(strip);
     case 'create-user-secret-from-preset':
       return fc.record({ provider, value: secretValue });
@@ -383,7 +497,7 @@ function bodyArbitrary(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<R
     case 'create-environment-secret':
       return fc
         .record({
-          key: variableName(fixture.envKeys),
+          key: variableName([...fixture.envKeys, ...fixture.trashedEnvKeys]),
           value: secretValue,
           description: optional(description),
           neverReveal: optional(neverReveal),
@@ -391,6 +505,38 @@ function bodyArbitrary(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<R
         .map(strip);
     case 'update-environment-secret':
       return fc.record({ value: secretValue, description, neverReveal }, { requiredKeys: [] }).map(strip);
+    case 'compare-user-secret':
+    case 'compare-environment-secret':
+      // Sometimes a value the fixture stored, so some comparisons match.
+      return fc.record({
+        value: fc.oneof(
+          { weight: 3, arbitrary: secretValue },
+          { weight: 1, arbitrary: fc.constantFrom(...fixture.values) },
+        ),
+      });
+    case 'rename-user-secret':
+      return fc.record({ name: variableName([...fixture.ownNames, ...fixture.trashedNames]) });
+    case 'copy-environment-secret':
+      return fc
+        .record({
+          toEnvironmentId: fc.oneof(
+            { weight: 4, arbitrary: fc.constantFrom(fixture.copyEnv, fixture.env) },
+            { weight: 1, arbitrary: fc.constant(fixture.copyEnv.toUpperCase()) },
+            { weight: 2, arbitrary: fc.constantFrom(fixture.otherEnv, fixture.deletedEnv) },
+            { weight: 1, arbitrary: fc.uuid() },
+            { weight: 1, arbitrary: hostileString },
+          ),
+          toKey: optional(variableName([...fixture.envKeys, ...fixture.trashedEnvKeys])),
+          // A move trashes its source: seldom, so the fixture's keys last the run.
+          move: optional(
+            fc.oneof(
+              { weight: 4, arbitrary: fc.constant(false) },
+              { weight: 1, arbitrary: fc.constant(true) },
+              { weight: 1, arbitrary: fc.constantFrom('true', 1, null) },
+            ),
+          ),
+        })
+        .map(strip);
     default:
       return undefined;
   }
@@ -473,7 +619,22 @@ function headersArbitrary(route: RouteDefinition): fc.Arbitrary<Record<string, s
 
 function queryArbitrary(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<string> {
   const afterJunk = fc
-    .tuple(fc.constantFrom('NAME#', 'SECRET#', 'ENV#', 'AUDIT#', 'MEMBER#', 'META', 'DATAKEY#', ''), hostileString)
+    .tuple(
+      fc.constantFrom(
+        'NAME#',
+        'SECRET#',
+        'ENV#',
+        'AUDIT#',
+        'MEMBER#',
+        'META',
+        'DATAKEY#',
+        'VERSION#',
+        'TRASH#',
+        'TRASHNAME#',
+        '',
+      ),
+      hostileString,
+    )
     .map(([prefix, rest]) => `${prefix}${rest instanceof Big ? rest.text.slice(0, 700) : rest}`);
   const cursor = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...fixture.cursors) },
@@ -556,12 +717,26 @@ const validValue = fc.oneof(
 const validDescription = fc.string({ unit: 'grapheme', maxLength: 40 });
 
 function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<FuzzRequest> {
+  // Restore and purge from a trash use up what they act on, so the fixture trashes several.
+  const inTrash = route.path.includes('/deleted/') || route.path.includes('/deleted-secrets/');
+  // A versions route mostly asks about the secrets that keep several.
+  const versions = route.path.includes('/versions');
   const params: Record<string, fc.Arbitrary<string>> = {
     id:
       route.family === 'v1'
-        ? fc.constantFrom(...fixture.ownIds)
+        ? inTrash
+          ? fc.constantFrom(...fixture.trashedIds)
+          : versions
+            ? fc.oneof({ weight: 3, arbitrary: fc.constant(fixture.ownIds[0]!) }, fc.constantFrom(...fixture.ownIds))
+            : fc.constantFrom(...fixture.ownIds)
         : fc.constant(route.function === 'restore-environment' ? fixture.deletedEnv : fixture.env),
-    key: fc.oneof(fc.constantFrom(...fixture.envKeys), validName),
+    key: inTrash
+      ? fc.constantFrom(...fixture.trashedEnvKeys)
+      : versions
+        ? fc.oneof({ weight: 3, arbitrary: fc.constant('DB_URL') }, fc.constantFrom(...fixture.envKeys), validName)
+        : fc.oneof(fc.constantFrom(...fixture.envKeys), validName),
+    // The fixture's versioned secrets keep versions 1–3; 4 is one they do not (until a restore writes it).
+    version: fc.integer({ min: 1, max: 4 }).map(String),
     userId: fc.oneof(
       fc.constantFrom(fixture.subs.editor, fixture.subs.viewer, fixture.subs.stranger),
       fc.stringMatching(/^user-[a-z0-9]{1,6}$/),
@@ -569,10 +744,11 @@ function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitra
     tokenId: fc.constantFrom(...fixture.serviceTokenIds.slice(1)),
   };
   const names = [...route.path.matchAll(PARAM)].map((match) => match[1]!);
-  const path = fc.tuple(...names.map((name) => params[name]!)).map((values) => {
+  const pathOf = (values: readonly string[]) => {
     let i = 0;
     return route.path.replace(PARAM, () => encodeURIComponent(values[i++]!));
-  });
+  };
+  const path = fc.tuple(...names.map((name) => params[name]!)).map(pathOf);
   const some = <T>(arb: fc.Arbitrary<T>) => sometimes(arb, 1 / 2);
   const strip = (body: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
@@ -618,8 +794,43 @@ function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitra
     'update-environment-secret': fc
       .record({ value: validValue, description: validDescription, neverReveal: fc.boolean() }, { requiredKeys: [] })
       .filter((patch) => Object.keys(patch).length > 0),
+    // Sometimes a value the fixture stored, so some comparisons match.
+    'compare-user-secret': fc.record({ value: fc.oneof(validValue, fc.constantFrom(...fixture.values)) }),
+    'compare-environment-secret': fc.record({ value: fc.oneof(validValue, fc.constantFrom(...fixture.values)) }),
+    // Mostly a name no secret has; else one that may be taken, or the secret's own.
+    'rename-user-secret': fc.record({
+      name: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(FRESH_NAME) },
+        { weight: 1, arbitrary: validName },
+        { weight: 1, arbitrary: fc.constantFrom(...fixture.ownNames, ...fixture.trashedNames) },
+      ),
+    }),
   };
   const body = bodies[route.function] ?? fc.constant(undefined);
+  // A copy goes to the environment copies land in or to its own, mostly under a key no secret
+  // has; a move (which trashes its source) takes a key kept for moves, so the others last the run.
+  const pathAndBody: fc.Arbitrary<[string, Record<string, unknown> | undefined]> =
+    route.function === 'copy-environment-secret'
+      ? fc
+          .record({
+            copied: fc.constantFrom(...fixture.envKeys),
+            moved: fc.constantFrom(...fixture.movableEnvKeys),
+            toEnvironmentId: fc.oneof(
+              { weight: 3, arbitrary: fc.constant(fixture.copyEnv) },
+              { weight: 2, arbitrary: fc.constant(fixture.env) },
+            ),
+            toKey: fc.oneof({ weight: 4, arbitrary: fc.constant(FRESH_NAME) }, fc.constant(undefined)),
+            move: fc.oneof(
+              { weight: 3, arbitrary: fc.constant(undefined) },
+              { weight: 1, arbitrary: fc.constant(false) },
+              { weight: 1, arbitrary: fc.constant(true) },
+            ),
+          })
+          .map(({ copied, moved, move, ...to }) => [
+            pathOf([fixture.env, move ? moved : copied]),
+            strip({ ...to, move }),
+          ])
+      : fc.tuple(path, body);
   const list = route.function.startsWith('list-');
   const query = list
     ? fc.oneof(
@@ -645,8 +856,8 @@ function wellFormedRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitra
     { requiredKeys: [] },
   );
   return fc
-    .record({ path, query, caller, headers, body, retried: fc.boolean() })
-    .map(({ path, query, caller, headers, body, retried }) =>
+    .record({ pathAndBody, query, caller, headers, retried: fc.boolean() })
+    .map(({ pathAndBody: [path, body], query, caller, headers, retried }) =>
       finish(
         fixture,
         route.method,
@@ -698,7 +909,7 @@ function hostileRequest(fixture: Fixture, route: RouteDefinition): fc.Arbitrary<
         { weight: 2, arbitrary: notJsonBody },
         { weight: 1, arbitrary: fc.constant(undefined) },
       )
-    : route.method === 'DELETE'
+    : route.method === 'DELETE' || route.method === 'POST'
       ? sometimes(notJsonBody, 1 / 6)
       : fc.constant(undefined);
   const method = fc.oneof(
@@ -737,6 +948,10 @@ const FIELDS: Record<string, Record<string, true>> = {
   'create-service-token': { name: true, expiresInDays: true },
   'create-environment-secret': { key: true, value: true, description: true, neverReveal: true },
   'update-environment-secret': { value: true, description: true, neverReveal: true },
+  'compare-user-secret': { value: true },
+  'rename-user-secret': { name: true },
+  'compare-environment-secret': { value: true },
+  'copy-environment-secret': { toEnvironmentId: true, toKey: true, move: true },
 };
 
 // ── What must hold ───────────────────────────────────────────────────
@@ -815,6 +1030,15 @@ const ALLOWED_ROLES: Record<string, readonly Role[]> = {
   'create-service-token': ['owner'],
   'list-service-tokens': ['owner'],
   'revoke-service-token': ['owner'],
+  'list-environment-secret-versions': ['owner', 'editor', 'viewer'],
+  'reveal-environment-secret-version': ['owner', 'editor'],
+  'restore-environment-secret-version': ['owner', 'editor'],
+  'list-deleted-environment-secrets': ['owner', 'editor', 'viewer'],
+  'restore-deleted-environment-secret': ['owner', 'editor'],
+  'purge-deleted-environment-secret': ['owner'],
+  'compare-environment-secret': ['owner', 'editor'],
+  // …and owner or editor of the target too (checkAuthorization).
+  'copy-environment-secret': ['owner', 'editor'],
 };
 
 /** Authorization as the role table of docs/api.md has it, judged on the membership model. */
@@ -831,8 +1055,13 @@ function checkAuthorization(fixture: Fixture, request: FuzzRequest, matched: Mat
   const ok = answer.status < 300;
   if (route.family === 'v1') {
     const id = params.id?.toLowerCase();
+    const owned = [...fixture.ownIds, ...fixture.trashedIds];
     const holder =
-      id === fixture.otherId ? fixture.subs.other : fixture.ownIds.includes(id ?? '') ? fixture.subs.owner : sub;
+      id === fixture.otherId || id === fixture.otherTrashedId
+        ? fixture.subs.other
+        : owned.includes(id ?? '')
+          ? fixture.subs.owner
+          : sub;
     if (ok && holder !== sub) problems.push(`${request.caller} reached a secret of ${holder}`);
     if (ok && route.function === 'inject-user-secrets' && !HAS_INJECT_SCOPE.has(request.caller))
       problems.push('inject without the secrets:inject scope succeeded');
@@ -849,9 +1078,49 @@ function checkAuthorization(fixture: Fixture, request: FuzzRequest, matched: Mat
     if (needsScope) allowed = false;
     if (!allowed) problems.push(`${request.caller} (role ${role ?? 'none'}) got ${answer.status}`);
   }
+  const target = route.function === 'copy-environment-secret' ? copyTarget(fixture, request, sub) : undefined;
+  // A copy answers the source's refusal before the target's, so a non-member of the source never gets 403.
   if (answer.status === 403 && role === undefined && !needsScope)
     problems.push('a non-member got 403, which tells that the environment exists');
+  if (target) problems.push(...checkCopyTarget(fixture, target, role, request, answer));
   return problems;
+}
+
+/** The environment a copy names as its target, and the caller's role there. */
+function copyTarget(
+  fixture: Fixture,
+  request: FuzzRequest,
+  sub: string,
+): { id: string; role: Role | undefined } | undefined {
+  const body = request.body && 'json' in request.body ? request.body.json : undefined;
+  const named =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>).toEnvironmentId : undefined;
+  if (typeof named !== 'string') return undefined;
+  const id = named.toLowerCase();
+  return { id, role: fixture.members.get(id)?.get(sub) };
+}
+
+/**
+ * A copy also needs owner or editor in the (live) target, and a non-member of the target
+ * never learns that it exists: a 403 only comes from a role that falls short in one of them.
+ */
+function checkCopyTarget(
+  fixture: Fixture,
+  target: { id: string; role: Role | undefined },
+  role: Role | undefined,
+  request: FuzzRequest,
+  answer: Answer,
+): string[] {
+  const allowed = ALLOWED_ROLES['copy-environment-secret']!;
+  stats.checks++;
+  if (
+    answer.status < 300 &&
+    (target.role === undefined || !allowed.includes(target.role) || target.id === fixture.deletedEnv)
+  )
+    return [`${request.caller} (role ${target.role ?? 'none'} in the target) copied into ${target.id}`];
+  if (answer.status === 403 && target.role === undefined && role !== undefined && allowed.includes(role))
+    return ['a non-member of the target got 403, which tells that the target exists'];
+  return [];
 }
 
 /**
@@ -883,6 +1152,7 @@ function recordMembership(fixture: Fixture, matched: Matched | undefined, answer
 
 const PLAINTEXT_ROUTES = new Set([
   'reveal-environment-secret',
+  'reveal-environment-secret-version',
   'inject-environment-secrets',
   'inject-user-secrets',
   'inject-with-service-token',
@@ -907,7 +1177,7 @@ async function exercise(
     method: request.method,
     target: request.target,
     headers,
-    body: request.body === undefined ? undefined : bodyBytes(request.body),
+    body: request.body === undefined ? undefined : bodyBytes(withFreshNames(request.body)!),
   };
   const answer = await send(stack.url, raw);
   stats.requests++;

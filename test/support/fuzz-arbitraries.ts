@@ -354,3 +354,33 @@ export const limitJunk = fc.oneof(
   fc.constantFrom('99999999999999999999', '1e309', '٣', '0b11', '00010'),
   fc.string({ maxLength: 10 }),
 );
+
+/**
+ * A value version in a path (`…/versions/{version}/…`): one the fixture's secrets keep or not,
+ * then numbers out of range or not integers, and junk.
+ */
+export const versionSegment: fc.Arbitrary<Segment> = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 1, max: 5 }).map((n) => text(String(n))) },
+  { weight: 1, arbitrary: fc.integer({ min: 6, max: 2 ** 31 }).map((n) => text(String(n))) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom(
+        '0',
+        '-1',
+        '1.5',
+        '1e3',
+        '9007199254740991',
+        '9007199254740992',
+        '99999999999999999999',
+        '1e309',
+        'Infinity',
+        'NaN',
+        'latest',
+        '٣',
+        'v1',
+      )
+      .map(text),
+  },
+  { weight: 2, arbitrary: junkSegment },
+);

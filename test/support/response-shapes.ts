@@ -55,6 +55,8 @@ const ENVIRONMENT_STATUS_OF_CODE: Partial<Record<(typeof ENVIRONMENT_ERROR_CODES
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   SECRET_EXISTS: 409,
+  SECRET_DELETED: 409,
+  VERSION_NOT_FOUND: 404,
   LAST_OWNER: 409,
   TOKEN_NOT_FOUND: 404,
   ENVIRONMENT_NOT_DELETED: 409,
@@ -177,6 +179,22 @@ const SecretMetadata = z.strictObject({
   updatedBy: z.string(),
 });
 const Env = z.strictObject({ env: z.record(z.string(), z.string()) });
+const valueVersion = z.int().check(z.positive());
+const V1Version = z.strictObject({
+  version: valueVersion,
+  masked_value: z.string(),
+  created_at: timestamp,
+  current: z.boolean(),
+});
+const SecretVersion = z.strictObject({
+  version: valueVersion,
+  maskedValue: z.string(),
+  createdAt: timestamp,
+  createdBy: z.string(),
+  current: z.boolean(),
+});
+/** The answer of a compare: whether the candidate is the value, and nothing else. */
+const Matches = z.strictObject({ matches: z.boolean() });
 const ServiceToken = z.strictObject({
   id: lowercaseUuid,
   name: z.string(),
@@ -220,6 +238,22 @@ export const SUCCESS_SHAPES: Record<string, SuccessShape> = {
   'get-user-secret': { status: 200, schema: V1Metadata, etag: true },
   'update-user-secret': { status: 200, schema: V1Metadata, etag: true },
   'delete-user-secret': { status: 204 },
+  'list-user-secret-versions': {
+    status: 200,
+    schema: z.strictObject({ versions: z.array(V1Version), next_cursor: cursor }),
+  },
+  'restore-user-secret-version': { status: 200, schema: V1Metadata, etag: true },
+  'list-deleted-user-secrets': {
+    status: 200,
+    schema: z.strictObject({
+      secrets: z.array(z.strictObject({ ...V1Metadata.shape, deleted_at: timestamp, purge_at: timestamp })),
+      next_cursor: cursor,
+    }),
+  },
+  'restore-deleted-user-secret': { status: 200, schema: V1Metadata, etag: true },
+  'purge-deleted-user-secret': { status: 204 },
+  'compare-user-secret': { status: 200, schema: Matches },
+  'rename-user-secret': { status: 200, schema: V1Metadata, etag: true },
   'create-environment': { status: 201, schema: Environment, location: true },
   'list-environments': {
     status: 200,
@@ -253,6 +287,28 @@ export const SUCCESS_SHAPES: Record<string, SuccessShape> = {
   'update-environment-secret': { status: 200, schema: SecretMetadata, etag: true },
   'delete-environment-secret': { status: 204 },
   'reveal-environment-secret': { status: 200, schema: z.strictObject({ key: z.string(), value: z.string() }) },
+  'list-environment-secret-versions': {
+    status: 200,
+    schema: z.strictObject({ versions: z.array(SecretVersion), nextCursor: cursor }),
+  },
+  'reveal-environment-secret-version': {
+    status: 200,
+    schema: z.strictObject({ key: z.string(), version: valueVersion, value: z.string() }),
+  },
+  'restore-environment-secret-version': { status: 200, schema: SecretMetadata, etag: true },
+  'list-deleted-environment-secrets': {
+    status: 200,
+    schema: z.strictObject({
+      secrets: z.array(
+        z.strictObject({ ...SecretMetadata.shape, deletedAt: timestamp, deletedBy: z.string(), purgeAt: timestamp }),
+      ),
+      nextCursor: cursor,
+    }),
+  },
+  'restore-deleted-environment-secret': { status: 200, schema: SecretMetadata, etag: true },
+  'purge-deleted-environment-secret': { status: 204 },
+  'compare-environment-secret': { status: 200, schema: Matches },
+  'copy-environment-secret': { status: 201, schema: SecretMetadata, etag: true, location: true },
   'inject-environment-secrets': { status: 200, schema: Env },
   'create-service-token': {
     status: 201,

@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { localDynamoDbClient } from '../../infra/local/dynamodb.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/stack.js';
+import { checkAgainstSpec } from './openapi-check.js';
 
 export interface CallOptions {
   token?: string;
@@ -32,6 +33,8 @@ export interface TestStack extends LocalStack {
 /**
  * The local stack for one test file: its own table and KMS key file on the run's shared
  * DynamoDB Local, the real gateway on an ephemeral port, and the real handler modules.
+ * `call` fails on any answer that docs/openapi.json does not describe (its status for that
+ * operation, or a body its schema refuses), so the document cannot drift from the service.
  */
 export async function startTestStack(
   options: Pick<LocalStackOptions, 'minClientVersion' | 'lambdaLimits' | 'changeEvents'> = {},
@@ -78,6 +81,9 @@ export async function startTestStack(
         body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
       });
       const text = await response.text();
+      // Every answer must be one the served OpenAPI document describes (docs/openapi.md).
+      const drift = checkAgainstSpec(method, path, { status: response.status, headers: response.headers, text });
+      if (drift.length) throw new Error(`The answer is not what docs/openapi.json describes:\n${drift.join('\n')}`);
       let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;

@@ -15,6 +15,9 @@ const LAYERS: { name: string; modules: RegExp }[] = [
   { name: 'deps', modules: /^lib\/app\/deps\.ts$/ },
   { name: 'domain', modules: /^lib\/(audit|secrets|environments|tokens|events|rotation|idempotency|quota|versions)\// },
   { name: 'http', modules: /^lib\/(http|auth)\// },
+  // The API's description (OpenAPI document, response schemas, the public docs files): read by
+  // the documentation functions and the tests, never by an endpoint.
+  { name: 'api description', modules: /^lib\/openapi\// },
   { name: 'composition', modules: /^lib\/app\/process-deps\.ts$/ },
   { name: 'entries', modules: /^functions\// },
 ];
