@@ -41,9 +41,18 @@ export interface CallFigures {
   inject100: { warm: OpUsage; coldCache: OpUsage };
   /** An environment's 100 values by service token; the cold call is also the token's first use, which it notes. */
   serviceInject100: { warm: OpUsage; coldCache: OpUsage };
+  /** A candidate against a user secret's current value. */
+  compare: { warm: OpUsage; coldCache: OpUsage };
+  /** The same against an environment secret's. */
+  compareEnvironment: { warm: OpUsage; coldCache: OpUsage };
+  /** Of a user secret at MAX_VERSIONS: its value and every kept version sealed anew for the new name. */
+  rename: { warm: OpUsage; coldCache: OpUsage };
+  /** An environment secret into another environment (not a move); cold: neither environment's key is loaded. */
+  copy: { warm: OpUsage; coldCache: OpUsage };
 }
 
 const V1 = '/api/v1/user/secrets';
+const ENVIRONMENT_SECRETS = '/api/environments/{id}/secrets';
 /** Secrets in the trash the list is counted on: more than a page. */
 const TRASH_LISTED = 60;
 
@@ -128,6 +137,42 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
     const coldRestoreDeleted = await fromTrash(`POST ${V1}/deleted/{id}/restore`, trashed[0]!);
     const warmRestoreDeleted = await fromTrash(`POST ${V1}/deleted/{id}/restore`, trashed[1]!);
     const purge = await fromTrash(`DELETE ${V1}/deleted/{id}`, trashed[2]!);
+
+    // Compare, rename and copy, each first with a cold cache, then warm.
+    const [compared] = await seeder.seedSecrets('calls-cold-compare', 1);
+    const comparedIn = await seeder.seedEnvironment('calls-cold-compare-env', 1);
+    const [renamed] = await seeder.seedSecrets('calls-cold-rename', 1, maxVersions);
+    // Two environments of one owner, both new to this service process.
+    const copiedFrom = await seeder.seedEnvironment('calls-cold-copy', 1);
+    const copiedTo = await seeder.seedEnvironment('calls-cold-copy', 0);
+    const compare = () =>
+      measure(`POST ${V1}/{id}/compare`, {
+        sub: compared!.sub,
+        params: { id: compared!.id },
+        body: { value: BENCH_VALUE },
+      });
+    const coldCompare = await compare();
+    const warmCompare = await compare();
+    const compareEnvironment = () =>
+      measure(`POST ${ENVIRONMENT_SECRETS}/{key}/compare`, {
+        sub: comparedIn.sub,
+        params: { id: comparedIn.environmentId, key: comparedIn.keys[0]! },
+        body: { value: BENCH_VALUE },
+      });
+    const coldCompareEnvironment = await compareEnvironment();
+    const warmCompareEnvironment = await compareEnvironment();
+    const rename = (name: string) =>
+      measure(`POST ${V1}/{id}/rename`, { sub: renamed!.sub, params: { id: renamed!.id }, body: { name } });
+    const coldRename = await rename('RENAMED_COLD');
+    const warmRename = await rename('RENAMED_WARM');
+    const copy = (toKey: string) =>
+      measure(`POST ${ENVIRONMENT_SECRETS}/{key}/copy`, {
+        sub: copiedFrom.sub,
+        params: { id: copiedFrom.environmentId, key: copiedFrom.keys[0]! },
+        body: { toEnvironmentId: copiedTo.environmentId, toKey },
+      });
+    const coldCopy = await copy('COPIED_COLD');
+    const warmCopy = await copy('COPIED_WARM');
     return {
       maxVersions,
       create: { warm: warmCreate.usage, coldCache: coldCreate.usage, newUser: newUser.usage },
@@ -144,6 +189,10 @@ export async function measureCalls(ctx: BenchContext): Promise<CallFigures> {
       inject10: { warm: warmInject10.usage, coldCache: coldInject10.usage },
       inject100: { warm: warmInject100.usage, coldCache: coldInject100.usage },
       serviceInject100: { warm: warmServiceInject100.usage, coldCache: coldServiceInject100.usage },
+      compare: { warm: warmCompare.usage, coldCache: coldCompare.usage },
+      compareEnvironment: { warm: warmCompareEnvironment.usage, coldCache: coldCompareEnvironment.usage },
+      rename: { warm: warmRename.usage, coldCache: coldRename.usage },
+      copy: { warm: warmCopy.usage, coldCache: coldCopy.usage },
     };
   } finally {
     await service.measureUnits(false);

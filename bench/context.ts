@@ -21,12 +21,36 @@ export interface BenchOptions {
   coldRuns: number;
   /** Milliseconds per payload size and cipher path. */
   cryptoMillis: number;
+  /** Runs of each command in the CLI section (`secrets run -- node -e 0`, `node -e 0`, `secrets --version`). */
+  cliRuns: number;
   /**
    * `--only a,b`: the route rows, and the functions cold-started, whose route key or function
    * name contains one of these (plus the two rows the cost is worked out from); every other
-   * phase runs as usual. Such a run prints its report but does not write bench/results.json.
+   * phase runs as usual. A part that names a section of its own (SECTIONS: `cli`) selects that
+   * section instead; named alone, it runs by itself. Such a run prints its report but does not
+   * write bench/results.json.
    */
   only?: string[];
+}
+
+/**
+ * Sections `--only` selects by name rather than by route: each runs in a full run, in a
+ * filtered run that names it, and alone (with nothing else but the stack it needs) when
+ * `--only` names sections only.
+ */
+export const SECTIONS = ['cli'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export const isSection = (part: string): part is Section => (SECTIONS as readonly string[]).includes(part);
+
+/** Whether a run has this section. */
+export function runsSection(options: BenchOptions, section: Section): boolean {
+  return options.only === undefined || options.only.includes(section);
+}
+
+/** Whether a run measures routes, calls, scale and the rest: not when `--only` names sections alone. */
+export function runsRoutePhases(options: BenchOptions): boolean {
+  return options.only === undefined || options.only.some((part) => !isSection(part));
 }
 
 /** The routes the cost is worked out from: a filtered run measures them too. */
@@ -38,7 +62,7 @@ export function measuresRoute(options: BenchOptions, route: RouteDefinition): bo
   return (
     options.only === undefined ||
     COST_ROUTES.includes(key) ||
-    options.only.some((part) => key.includes(part) || route.function.includes(part))
+    options.only.some((part) => !isSection(part) && (key.includes(part) || route.function.includes(part)))
   );
 }
 
@@ -53,7 +77,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     ?.split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
-  if (argv.includes('--only') && !only?.length) throw new Error('--only needs a comma-separated list of route parts');
+  if (argv.includes('--only') && !only?.length)
+    throw new Error(`--only needs a comma-separated list of route parts or sections (${SECTIONS.join(', ')})`);
   const timings: Omit<BenchOptions, 'quick' | 'connections' | 'only'> = quick
     ? {
         seconds: 1,
@@ -62,6 +87,7 @@ export function parseOptions(argv: string[]): BenchOptions {
         scaleWarmupSeconds: 0,
         coldRuns: 3,
         cryptoMillis: 150,
+        cliRuns: 10,
       }
     : {
         seconds: 10,
@@ -71,6 +97,7 @@ export function parseOptions(argv: string[]): BenchOptions {
         // On a shared VM a median of 15 processes moved by ±0.1× between runs; 31 halve that.
         coldRuns: 31,
         cryptoMillis: 1000,
+        cliRuns: 31,
       };
   return { quick, connections, ...timings, ...(only ? { only } : {}) };
 }

@@ -61,6 +61,11 @@ export interface Reader extends Caller {
   secrets: SecretRef[];
 }
 
+/** A source environment of secrets and a target one, both owned by the caller: what copies go between. */
+export interface CopyPair extends EnvironmentRef {
+  targetEnvironmentId: string;
+}
+
 /** Secrets per reader: a typical user's set for the route runs (the scale runs vary it). */
 export const READER_SECRETS = 10;
 /** An owner's live and deleted environments for the list of deleted ones: one page holds them all. */
@@ -240,6 +245,39 @@ export class Fixtures {
             versions,
           );
           return { sub, environmentId, secrets: keys.map((key) => ({ id: key, name: key, current: versions })) };
+        }),
+      ),
+    );
+  }
+
+  /**
+   * One user per connection with READER_SECRETS secrets, each at MAX_VERSIONS value versions,
+   * for the rename run alone: each call renames one and seals every kept version of it anew.
+   */
+  renamableSecrets(target: Target, connections: number): Promise<Reader[]> {
+    const versions = this.seeder.deps.config.maxVersions;
+    return this.once(`renamable/${target}/${connections}`, () =>
+      Promise.all(
+        Array.from({ length: connections }, async (_, client) => {
+          const sub = `${target}-rename-${client}`;
+          return { sub, secrets: await this.seeder.seedSecrets(sub, READER_SECRETS, versions) };
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Two environments per connection, both owned by its caller (owner in both, as a copy
+   * needs): the source holds READER_SECRETS secrets, the target starts empty and takes the copies.
+   */
+  copyPairs(target: Target, connections: number): Promise<CopyPair[]> {
+    return this.once(`environments/${target}/${connections}/copy`, () =>
+      Promise.all(
+        Array.from({ length: connections }, async (_, client) => {
+          const owner = `${target}-env-copy-${client}`;
+          const source = await this.seeder.seedEnvironment(owner, READER_SECRETS);
+          const { environmentId } = await this.seeder.seedEnvironment(owner, 0);
+          return { ...source, targetEnvironmentId: environmentId };
         }),
       ),
     );

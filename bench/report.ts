@@ -1,6 +1,7 @@
 import type { BundleFigures } from './bundles.js';
 import type { CallFigures, OpUsage } from './calls.js';
 import type { ChangeEventFigures } from './change-events.js';
+import type { CliFigures } from './cli.js';
 import type { MonthlyCost } from './cost.js';
 import { type CryptoFigures, REPORTED_PAYLOAD_BYTES } from './crypto.js';
 import type { RouteFigures } from './drive.js';
@@ -22,6 +23,9 @@ export interface Results {
     restore_version: number;
     list_deleted: number;
     restore_deleted: number;
+    /** Added with compare, rename and copy: compare of a user or environment secret ≤ 1; copy ≤ 2 (two environments' keys, cold). */
+    compare: number;
+    copy: number;
   };
   /**
    * DynamoDB per v1 update (the larger of warm and cold cache), beside its budget: what an
@@ -56,6 +60,20 @@ export interface Results {
     { bytes: number; cold_import_ms: number; baseline_bytes: number; baseline_cold_import_ms: number }
   >;
   cost_usd_month: MonthlyCost;
+  /**
+   * The CLI's own cost, added with the CLI: `secrets run -- node -e 0` beside `node -e 0`, p50
+   * over `runs` interleaved runs; `overhead_p50` is the difference the target is about.
+   */
+  cli?: CliResults;
+}
+
+export interface CliResults {
+  runs: number;
+  node_p50: number;
+  cli_start_p50: number;
+  cli_run_p50: number;
+  overhead_p50: number;
+  overhead_min: number;
 }
 
 export interface UpdateUsage {
@@ -87,6 +105,8 @@ export interface Measurements {
   changeEvents: ChangeEventFigures;
   bundles: BundleFigures[];
   cost: MonthlyCost;
+  /** Absent from a filtered run that does not name the `cli` section. */
+  cli?: CliFigures;
 }
 
 const ms = (value: number) => Math.round(value * 100) / 100;
@@ -137,6 +157,13 @@ export function toResults(m: Measurements): Results {
       restore_version: Math.max(c.restoreVersion.warm.kms, c.restoreVersion.coldCache.kms),
       list_deleted: c.listDeleted.kms,
       restore_deleted: Math.max(c.restoreDeleted.warm.kms, c.restoreDeleted.coldCache.kms),
+      compare: Math.max(
+        c.compare.warm.kms,
+        c.compare.coldCache.kms,
+        c.compareEnvironment.warm.kms,
+        c.compareEnvironment.coldCache.kms,
+      ),
+      copy: Math.max(c.copy.warm.kms, c.copy.coldCache.kms),
     },
     dynamodb_update: {
       ...largest(c.update.warm, c.update.coldCache),
@@ -175,6 +202,18 @@ export function toResults(m: Measurements): Results {
       ]),
     ),
     cost_usd_month: m.cost,
+    ...(m.cli ? { cli: cliResults(m.cli) } : {}),
+  };
+}
+
+export function cliResults(cli: CliFigures): CliResults {
+  return {
+    runs: cli.runs,
+    node_p50: ms(cli.node.p50),
+    cli_start_p50: ms(cli.cliStart.p50),
+    cli_run_p50: ms(cli.cliRun.p50),
+    overhead_p50: ms(cli.overheadP50),
+    overhead_min: ms(cli.overheadMin),
   };
 }
 
@@ -185,6 +224,10 @@ export interface TargetCheck {
 }
 
 const BUNDLE_ALLOWANCE_BYTES = 150 * 1024;
+const CLI_OVERHEAD_TARGET_MS = 150;
+const CLI_TARGET = `CLI overhead p50 (secrets run -- node -e 0, less node -e 0) ≤ ${CLI_OVERHEAD_TARGET_MS} ms`;
+const COMPARE_KMS_TARGET = 'KMS calls per compare ≤ 1';
+const COPY_KMS_TARGET = 'KMS calls per copy (cold caches of both environments) ≤ 2';
 const CHANGE_EVENT_LAG_TARGET = 'change event lag p99 (local stack) ≤ 1 s';
 const usageText = (u: UpdateUsage) => `${u.calls} calls, ${u.read_units} RRU, ${u.write_units} WRU`;
 const UPDATE_TARGET = `DynamoDB per update ≤ before versions + 1 version item (${usageText(UPDATE_BUDGET)})`;
@@ -260,6 +303,8 @@ export function checkTargets(results: Results): TargetCheck[] {
     measured: String(k.restore_deleted),
     pass: k.restore_deleted <= 1,
   });
+  checks.push({ target: COMPARE_KMS_TARGET, measured: String(k.compare), pass: k.compare <= 1 });
+  checks.push({ target: COPY_KMS_TARGET, measured: String(k.copy), pass: k.copy <= 2 });
   const u = results.dynamodb_update;
   const within = (usage: UpdateUsage) =>
     usage.calls <= u.budget.calls &&
@@ -289,7 +334,16 @@ export function checkTargets(results: Results): TargetCheck[] {
     measured: `${cheaper.toFixed(0)}× below`,
     pass: cheaper >= 100,
   });
+  if (results.cli) checks.push(checkCli(results.cli));
   return checks;
+}
+
+export function checkCli(cli: CliResults): TargetCheck {
+  return {
+    target: CLI_TARGET,
+    measured: `${cli.overhead_p50.toFixed(0)} ms`,
+    pass: cli.overhead_p50 <= CLI_OVERHEAD_TARGET_MS,
+  };
 }
 
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
@@ -356,12 +410,17 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
           usageRow('inject 10', c.inject10.warm, c.inject10.coldCache),
           usageRow('inject 100', c.inject100.warm, c.inject100.coldCache),
           usageRow('service-token inject 100 (environment)', c.serviceInject100.warm, c.serviceInject100.coldCache),
+          usageRow('compare', c.compare.warm, c.compare.coldCache),
+          usageRow('compare (environment)', c.compareEnvironment.warm, c.compareEnvironment.coldCache),
+          usageRow(`rename (re-seals ${c.maxVersions} versions)`, c.rename.warm, c.rename.coldCache),
+          usageRow('copy to another environment', c.copy.warm, c.copy.coldCache),
         ],
       ) +
       `\n\nReported (max over warm and cold): create ${verdict('KMS calls per create ≤ 1')}, update ${verdict('KMS calls per update ≤ 1')}, ` +
       `list ${verdict('KMS calls per list = 0')}, inject of 100 ${verdict('KMS calls per inject of 100 ≤ 1')}, ` +
       `list of versions ${verdict('KMS calls per list of versions = 0')}, restore of a version ${verdict('KMS calls per restore of a version ≤ 1')}, ` +
-      `list of the trash ${verdict('KMS calls per list of the trash = 0')}, restore from the trash ${verdict('KMS calls per restore from the trash ≤ 1')}.` +
+      `list of the trash ${verdict('KMS calls per list of the trash = 0')}, restore from the trash ${verdict('KMS calls per restore from the trash ≤ 1')}, ` +
+      `compare (either family) ${verdict(COMPARE_KMS_TARGET)}, copy (cold caches of both environments; target ≤ 2) ${verdict(COPY_KMS_TARGET)}.` +
       `\n\nDynamoDB per update (budget: ${usageText(UPDATE_BEFORE_VERSIONS)} before value versions, plus one version item): ` +
       `${verdict(UPDATE_TARGET)}; at ${c.maxVersions} versions: ${verdict(UPDATE_AT_MAX_TARGET)}.`,
   );
@@ -452,15 +511,45 @@ export function renderReport(m: Measurements, results: Results, checks: TargetCh
       `\n\nCost vs Secrets Manager: ${verdict('cost ≥ 100× below Secrets Manager')}.`,
   );
 
-  const failed = checks.filter((check) => !check.pass);
-  sections.push(
-    `### Targets: ${checks.length - failed.length} of ${checks.length} pass\n\n` +
-      table(
-        ['target', 'measured', 'result'],
-        checks.map((check) => [check.target, check.measured, check.pass ? 'pass' : 'FAIL']),
-      ),
-  );
+  if (m.cli) sections.push(cliSection(m.cli, checks.find((check) => check.target === CLI_TARGET)?.pass));
+  sections.push(targetsSection(checks));
   return `${sections.join('\n\n')}\n`;
+}
+
+/** The report of a run of the CLI section alone (`--only cli`). */
+export function renderCliReport(cli: CliFigures, settings: string): string {
+  const check = checkCli(cliResults(cli));
+  const sections = [`Settings: ${settings}`, cliSection(cli, check.pass), targetsSection([check])];
+  return `${sections.join('\n\n')}\n`;
+}
+
+function cliSection(cli: CliFigures, pass: boolean | undefined): string {
+  const row = (command: string, p: CliFigures['node']) => [command, fixed(p.p50), fixed(p.p90), fixed(p.min)];
+  return (
+    `### CLI (\`secrets run\` against the local stack: ${cli.secrets} secrets injected, ${cli.runs} runs of each command, interleaved)\n\n` +
+    table(
+      ['command', 'p50 ms', 'p90 ms', 'min ms'],
+      [
+        row('node -e 0', cli.node),
+        row('secrets --version (the CLI starting, no call)', cli.cliStart),
+        row('secrets run -- node -e 0', cli.cliRun),
+      ],
+    ) +
+    `\n\nCLI overhead (run p50 − node p50): ${fixed(cli.overheadP50)} ms, target ≤ ${CLI_OVERHEAD_TARGET_MS} ms: ${pass ? 'pass' : 'FAIL'}; ` +
+    `run min − node min: ${fixed(cli.overheadMin)} ms. Bundle ${cli.bundle}${cli.built ? ' (built by this run)' : ''}; ` +
+    `1-minute load average ${cli.load[0]} → ${cli.load[1]}.`
+  );
+}
+
+function targetsSection(checks: TargetCheck[]): string {
+  const failed = checks.filter((check) => !check.pass);
+  return (
+    `### Targets: ${checks.length - failed.length} of ${checks.length} pass\n\n` +
+    table(
+      ['target', 'measured', 'result'],
+      checks.map((check) => [check.target, check.measured, check.pass ? 'pass' : 'FAIL']),
+    )
+  );
 }
 
 function runNote(target: string, run: LoadResult): string {

@@ -147,6 +147,8 @@ const FLOOR_RECOVERY_MS = 7 * DAY_MS;
 const SERVICE_TOKEN_ATTRIBUTES = Object.keys(ServiceTokenRecord.shape);
 const SERVICE_TOKEN_LOOKUP_ATTRIBUTES = Object.keys(ServiceTokenLookupRecord.shape);
 const SECRET_VERSION_ATTRIBUTES = Object.keys(SecretVersionRecord.shape);
+/** A kept version with its value: what a rename reads of each, to seal it anew. */
+const SECRET_VERSION_VALUE_ATTRIBUTES = [...SECRET_VERSION_ATTRIBUTES, 'kv', 'ct'];
 const USER_SECRET_NAME_ATTRIBUTES = Object.keys(UserSecretMetadataRecord.shape);
 /** What a list of the trash reads of each trashed secret: its record and when it goes, never its value. */
 const TRASHED_USER_SECRET_ATTRIBUTES = [...METADATA_ATTRIBUTES, ...Object.keys(TrashFields)];
@@ -425,6 +427,77 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     },
   },
   {
+    route: `POST ${V1}/{id}/compare`,
+    async prepare(fixtures, plan) {
+      const readers = await fixtures.readers(plan.target, plan.connections);
+      return { subs: readers.map((r) => r.sub), next: cycleSecrets(readers, () => ({ value: BENCH_VALUE })) };
+    },
+    // As a reveal: the record with its value (the whole item, as the service reads it), then the
+    // audit written before the answer leaves.
+    floor: async (store, { sub, params }) => {
+      const tenant = userTenant(sub);
+      const current = await floorUserSecret(store, tenant, params!.id!);
+      await floorAudit(store, tenant, sub, [current.name]);
+      // The floor does no crypto, so it compares nothing.
+      return { matches: false };
+    },
+  },
+  {
+    route: `POST ${V1}/{id}/rename`,
+    async prepare(fixtures, plan) {
+      // Every call a fresh name, so each renames its secret (a rename to the same name writes nothing).
+      const holders = await fixtures.renamableSecrets(plan.target, plan.connections);
+      const counts = holders.map(() => 0);
+      return eachConnection(holders, ({ sub, secrets }, client) => {
+        const n = counts[client]!++;
+        return { sub, params: { id: secrets[n % secrets.length]!.id }, body: { name: `RENAMED_${client}_${n}` } };
+      });
+    },
+    // The record with its value, its kept versions with theirs in one BatchGetItem (each is sealed
+    // anew for the new name), then one transaction: the record renamed (on condition of its
+    // version), the old NAME# entry out and the new one in, the check that no trashed secret
+    // holds the name, the active-key check, audit and each kept version rewritten.
+    floor: async (store, { sub, params, body }) => {
+      const tenant = userTenant(sub);
+      const current = await floorUserSecret(store, tenant, params!.id!);
+      const name = String(body!.name);
+      const versions = (await floorBatchGet(
+        store,
+        current.history.map(({ slot }) => itemKeys.secretVersion(tenant, current.id, slot)),
+        SECRET_VERSION_VALUE_ATTRIBUTES,
+      )) as unknown as (SecretVersionRecord & SealedValue & Key)[];
+      const updated_at = new Date().toISOString();
+      const metadata = { ...pick(current, USER_SECRET_NAME_ATTRIBUTES), name, updated_at };
+      const t = tableOf(store);
+      // The values keep their sealed bytes: the floor seals nothing anew.
+      await floorTransact(
+        store,
+        userSecretItem.rename(t, tenant, {
+          id: current.id,
+          readVersion: current.version,
+          name,
+          sealed: { kv: SEEDED_KEY_VERSION, ct: current.ct },
+          updated_at,
+        }),
+        userSecretNameItem.deleteIfOwnedBy(t, tenant, current.name, current.id),
+        userSecretNameItem.putNew(t, userSecretNameItem.build(tenant, metadata)),
+        trashedNameItem.free(t, tenant, name, nowSeconds()),
+        tenantHeaderItem.changeUsage(t, tenant, { secrets: 0, bytes: 0, sealedUnder: SEEDED_KEY_VERSION })!,
+        floorChangeAudit(store, tenant, sub, [current.name, name]),
+        ...versions.map(
+          ({ PK: _, SK: __, ...version }) =>
+            secretVersionItem.rebind(
+              t,
+              tenant,
+              { recordId: current.id, slot: slotOf(current, version.value_version)! },
+              { ...version, name },
+            ).transactItem,
+        ),
+      );
+      return metadata;
+    },
+  },
+  {
     route: `POST ${ENVIRONMENT_SECRETS}`,
     async prepare(fixtures, plan) {
       const counts = Array.from({ length: plan.connections }, () => 0);
@@ -552,6 +625,74 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
       await floorAudit(store, environmentTenant(params!.id!), sub, [params!.key!]);
       // The value still sealed: the floor does no crypto.
       return item && { key: item.key, value: Buffer.from(item.ct as Uint8Array).toString('base64') };
+    },
+  },
+  {
+    route: `POST ${ENVIRONMENT_SECRETS}/{key}/compare`,
+    async prepare(fixtures, plan) {
+      return environmentCalls(await fixtures.environments(plan.target, plan.connections, 'reader'), true, () => ({
+        value: BENCH_VALUE,
+      }));
+    },
+    // As a reveal: the access check, the value's GetItem, then the audit written before the answer leaves.
+    floor: async (store, { sub, params }) => {
+      await floorGetSecret(store, sub, params!, SECRET_VALUE_ATTRIBUTES);
+      await floorAudit(store, environmentTenant(params!.id!), sub, [params!.key!]);
+      // The floor does no crypto, so it compares nothing.
+      return { matches: false };
+    },
+  },
+  {
+    route: `POST ${ENVIRONMENT_SECRETS}/{key}/copy`,
+    async prepare(fixtures, plan) {
+      // Every call a free key in the target: a copy never overwrites.
+      const pairs = await fixtures.copyPairs(plan.target, plan.connections);
+      const counts = pairs.map(() => 0);
+      return eachConnection(pairs, ({ sub, environmentId, keys, targetEnvironmentId }, client) => {
+        const n = counts[client]!++;
+        return {
+          sub,
+          params: { id: environmentId, key: keys[n % keys.length]! },
+          body: { toEnvironmentId: targetEnvironmentId, toKey: `COPY_${client}_${n}` },
+        };
+      });
+    },
+    // Both access checks together, the source secret with its value (the whole item, as the
+    // service reads it: the copy takes its description and neverReveal), then one transaction:
+    // the new secret in the target, the check that its key is not in the target's trash, the
+    // target's usage within the quota and active-key check, and an audit item in each environment.
+    floor: async (store, { sub, params, body }) => {
+      const toEnvironmentId = String(body!.toEnvironmentId);
+      const toKey = String(body!.toKey);
+      const [{ tenant: source }, { tenant: target }] = await Promise.all([
+        floorAuthorize(store, sub, params!.id!),
+        floorAuthorize(store, sub, toEnvironmentId),
+      ]);
+      const current = await floorEnvironmentSecret(store, source, params!.key!);
+      // The seeded value, which the floor cannot open: it does no crypto.
+      const record = newSecretRecord(
+        sub,
+        { key: toKey, value: BENCH_VALUE, description: current.description, neverReveal: current.never_reveal },
+        new Date().toISOString(),
+      );
+      const t = tableOf(store);
+      await floorTransact(
+        store,
+        environmentSecretItem.putNew(
+          t,
+          environmentSecretItem.build(target, record, { kv: SEEDED_KEY_VERSION, ct: current.ct }),
+        ),
+        trashedEnvironmentSecretItem.absent(t, target, toKey, nowSeconds()),
+        tenantHeaderItem.changeUsage(t, target, {
+          secrets: 1,
+          bytes: record.value_bytes ?? 0,
+          sealedUnder: SEEDED_KEY_VERSION,
+          quota: BENCH_QUOTA,
+        })!,
+        floorChangeAudit(store, target, sub, [toKey]),
+        floorChangeAudit(store, source, sub, [current.key]),
+      );
+      return { environmentId: toEnvironmentId, secret: record };
     },
   },
   {

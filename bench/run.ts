@@ -9,15 +9,24 @@ import { loadDevIssuer } from '../infra/local/dev-issuer.js';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '../infra/local/dynamodb.js';
 import { loadConfig } from '../lib/config.js';
 import { freePort } from '../test/support/ports.js';
-import { buildBundles, measureBundles } from './bundles.js';
+import { type BuiltBundle, buildBundles, measureBundles } from './bundles.js';
 import { measureCalls } from './calls.js';
 import { measureChangeEvents } from './change-events.js';
-import { type BenchContext, type BenchOptions, measuresRoute, parseOptions } from './context.js';
+import { measureCli } from './cli.js';
+import {
+  type BenchContext,
+  type BenchOptions,
+  isSection,
+  measuresRoute,
+  parseOptions,
+  runsRoutePhases,
+  runsSection,
+} from './context.js';
 import { monthlyCost } from './cost.js';
 import { measureCrypto } from './crypto.js';
 import { measureRoutes } from './drive.js';
 import { Fixtures } from './fixtures.js';
-import { checkTargets, renderReport, toResults } from './report.js';
+import { checkTargets, renderCliReport, renderReport, toResults } from './report.js';
 import { Tokens } from './requests.js';
 import { BENCH_QUOTA } from './routes.js';
 import { measureScale, seedScaleUsers } from './scale.js';
@@ -28,6 +37,7 @@ import { startTarget } from './target-client.js';
  * `npm run bench [-- --quick] [-- --connections N] [-- --only a,b]`: starts DynamoDB Local and the service
  * (gateway + floor) in temp dirs on ephemeral loopback ports, measures, writes
  * bench/results.json, prints the report on stdout (progress on stderr) and stops everything.
+ * `--only cli` runs the CLI section alone (the stack, one seeded user and `secrets run`).
  */
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 const TABLE_NAME = 'secrets-bench';
@@ -45,6 +55,7 @@ Object.assign(process.env, {
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const options = parseOptions(process.argv.slice(2));
+const routePhases = runsRoutePhases(options);
 // tmpfs where there is one: DynamoDB Local's SQLite then waits on no fsync, which AWS would not charge us either.
 const tempRoot = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 const workDir = mkdtempSync(join(tempRoot, 'secrets-bench-'));
@@ -74,9 +85,11 @@ try {
   };
 
   // Bundling needs no service, so it overlaps DynamoDB Local's slow JVM start; nothing is timed yet.
-  const bundling = buildBundles(join(workDir, 'bundles'), (route) => measuresRoute(options, route));
-  bundling.catch(() => undefined); // a failure surfaces where it is awaited
-  const dynamo = await phase('starting DynamoDB Local (and bundling)', async () =>
+  const bundling = routePhases
+    ? buildBundles(join(workDir, 'bundles'), (route) => measuresRoute(options, route))
+    : undefined;
+  bundling?.catch(() => undefined); // a failure surfaces where it is awaited
+  const dynamo = await phase(`starting DynamoDB Local${bundling ? ' (and bundling)' : ''}`, async () =>
     startDynamoDbLocal({ dataDir: join(workDir, 'dynamodb'), port: await freePort() }),
   );
   stops.unshift(dynamo.stop);
@@ -103,6 +116,27 @@ try {
     fixtures: new Fixtures(seeder, service),
   };
 
+  // `--only cli`: the CLI section alone, on the stack and one seeded user.
+  const report = routePhases
+    ? await measureAll(ctx, phase, { built: built!, stackDir })
+    : renderCliReport(await phase('CLI', () => measureCli(ctx, log)), settings(options, tempRoot));
+  process.stdout.write(report);
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  log(
+    options.only
+      ? `done in ${seconds} s (filtered run: ${RESULTS_FILE} left as it was)`
+      : `wrote ${RESULTS_FILE} in ${seconds} s`,
+  );
+} finally {
+  await stopAll();
+}
+
+/** Every phase a full run has (a filtered one: the routes it names), then its results and report. */
+async function measureAll(
+  ctx: BenchContext,
+  phase: <T>(name: string, work: () => Promise<T> | T) => Promise<T>,
+  { built, stackDir }: { built: BuiltBundle[]; stackDir: string },
+): Promise<string> {
   // Seeding first also warms DynamoDB Local's JVM before anything is timed.
   const scaleUsers = await phase('seeding', async () => {
     const users = await seedScaleUsers(ctx);
@@ -119,6 +153,7 @@ try {
     measureChangeEvents(ctx, { eventsFile: join(stackDir, EVENTS_FILE), workDir }),
   );
   const bundles = await phase('cold starts', () => measureBundles(ctx, built));
+  const cli = runsSection(options, 'cli') ? await phase('CLI', () => measureCli(ctx, log)) : undefined;
   const p50 = (route: string) => routes.find((r) => r.route === route)!.gateway.p50;
   const cost = monthlyCost({
     read: { ...calls.inject10.coldCache, lambdaMs: p50('GET /api/v1/user/secrets/env') },
@@ -134,31 +169,29 @@ try {
     changeEvents,
     bundles,
     cost,
+    ...(cli ? { cli } : {}),
   };
   const results = toResults(measurements);
   const checks = checkTargets(results);
   // A filtered run has only some of the routes and bundles: it must not replace the full results.
   if (!options.only) writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(renderReport(measurements, results, checks, settings(options, tempRoot)));
-  const seconds = ((performance.now() - started) / 1000).toFixed(0);
-  log(
-    options.only
-      ? `done in ${seconds} s (filtered run: ${RESULTS_FILE} left as it was)`
-      : `wrote ${RESULTS_FILE} in ${seconds} s`,
-  );
-} finally {
-  await stopAll();
+  return renderReport(measurements, results, checks, settings(options, tempRoot));
 }
 
 function settings(o: BenchOptions, dataRoot: string): string {
-  const only = o.only
-    ? ` filtered to routes or functions containing ${o.only.map((p) => `"${p}"`).join(', ')} (and the cost's two);`
+  const mode = o.quick ? 'quick' : 'full';
+  const cli = `CLI section ${o.cliRuns} runs of each command`;
+  const data = `DynamoDB Local data under ${dataRoot}.`;
+  if (!runsRoutePhases(o)) return `${mode} run; the CLI section alone: ${o.cliRuns} runs of each command; ${data}`;
+  const routeParts = o.only?.filter((part) => !isSection(part));
+  const only = routeParts
+    ? ` filtered to routes or functions containing ${routeParts.map((p) => `"${p}"`).join(', ')} (and the cost's two)${runsSection(o, 'cli') ? ' and the CLI section' : ''};`
     : '';
   return (
-    `${o.quick ? 'quick' : 'full'} run;${only} routes at ${o.connections} connection${o.connections === 1 ? '' : 's'}, ${o.seconds} s measured after ${o.warmupSeconds} s warm-up ` +
+    `${mode} run;${only} routes at ${o.connections} connection${o.connections === 1 ? '' : 's'}, ${o.seconds} s measured after ${o.warmupSeconds} s warm-up ` +
     `per route and target; scale points ${o.scaleSeconds} s on 1 connection after ${o.scaleWarmupSeconds} s warm-up; ` +
-    `${o.coldRuns} cold starts per bundle; ` +
-    `DynamoDB Local data under ${dataRoot}.`
+    `${o.coldRuns} cold starts per bundle; ${runsSection(o, 'cli') ? `${cli}; ` : ''}` +
+    data
   );
 }
 
@@ -184,6 +217,7 @@ function machine(o: BenchOptions, dataRoot: string, loadAtStart: number[]): Reco
       seconds_per_scale_point: o.scaleSeconds,
       scale_warmup_seconds: o.scaleWarmupSeconds,
       cold_starts_per_bundle: o.coldRuns,
+      cli_runs_per_command: o.cliRuns,
       dynamodb_local_data: dataRoot,
     },
   };
