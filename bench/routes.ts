@@ -21,6 +21,7 @@ import {
   environmentHeaderItem,
 } from '../lib/store/items/environment-header.js';
 import {
+  ENVIRONMENT_SECRET_LIST_ATTRIBUTES,
   type EnvironmentSecretRecord,
   environmentSecretItem,
   ENVIRONMENT_SECRET_METADATA_ATTRIBUTES as SECRET_METADATA_ATTRIBUTES,
@@ -565,7 +566,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
           ExpressionAttributeValues: { ':pk': tenant, ':meta': SK_META, ':end': prefixEnd(SK_PREFIX.secret) },
           Limit: pageLimit(query) + 2,
           ConsistentRead: true,
-          ...projection('SK', 'total', ...SECRET_METADATA_ATTRIBUTES),
+          ...projection('SK', 'total', ...ENVIRONMENT_SECRET_LIST_ATTRIBUTES),
         }),
       );
       return Items;

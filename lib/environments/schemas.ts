@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { subjectSchema, uuidParam, versionParam } from '../fields.js';
 import { isWellFormedText, secretValueSchema, variableNameSchema } from '../secrets/names.js';
 import type { EnvironmentHeaderRecord } from '../store/items/environment-header.js';
-import type { EnvironmentSecretRecord } from '../store/items/environment-secret.js';
+import type { EnvironmentSecretMetadataRecord, EnvironmentSecretRecord } from '../store/items/environment-secret.js';
 import { type MemberRecord, ROLES, type Role } from '../store/items/member.js';
 
 /**
@@ -188,7 +188,7 @@ export function toMember(record: MemberRecord): Member {
   };
 }
 
-export function toSecretMetadata(record: EnvironmentSecretRecord): SecretMetadata {
+export function toSecretMetadata(record: EnvironmentSecretMetadataRecord): SecretMetadata {
   return {
     key: record.key,
     description: record.description,

@@ -11,7 +11,7 @@ import type * as z from 'zod/mini';
 import { decodeCursor, type PageQuery, pageOf } from './cursor.js';
 import type { TableDeps } from './dynamodb.js';
 import { projection } from './expressions.js';
-import type { Key } from './keys.js';
+import { type Key, prefixEnd } from './keys.js';
 import { parseRecord } from './records.js';
 
 /** How an item type is read back: its schema, the name its failures are logged under, what to fetch. */
@@ -89,8 +89,9 @@ export async function readTenantItems<T>(
     { client: ddb, pageSize },
     {
       TableName: config.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
+      // The prefix as a range (`#` … `$`): the same items as begins_with, read as a key range.
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :prefix AND :end',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix, ':end': prefixEnd(prefix) },
       ConsistentRead: true,
       ...(shape.attributes ? projection(...shape.attributes) : {}),
     },

@@ -16,7 +16,8 @@ import type { SealedValue } from './value-item.js';
  */
 const timestamp = z.iso.datetime();
 
-export const EnvironmentSecretRecord = z.object({
+/** What a list shows of a secret: its metadata without the lineage of its values. */
+export const EnvironmentSecretMetadataRecord = z.object({
   key: z.string(),
   description: z.string(),
   never_reveal: z.boolean(),
@@ -27,8 +28,10 @@ export const EnvironmentSecretRecord = z.object({
   updated_by: z.string(),
   /** UTF-8 bytes of the current value, counted toward the tenant's quota (absent on older items). */
   value_bytes: z.optional(z.int().check(z.nonnegative())),
-  ...ValueLineage,
 });
+export type EnvironmentSecretMetadataRecord = z.infer<typeof EnvironmentSecretMetadataRecord>;
+
+export const EnvironmentSecretRecord = z.object({ ...EnvironmentSecretMetadataRecord.shape, ...ValueLineage });
 export type EnvironmentSecretRecord = z.infer<typeof EnvironmentSecretRecord>;
 
 const EnvironmentSecretValueRecord = z.object({
@@ -42,6 +45,13 @@ export type EnvironmentSecretValueRecord = z.infer<typeof EnvironmentSecretValue
 
 /** Metadata reads name their attributes, so they never fetch ciphertext. */
 export const ENVIRONMENT_SECRET_METADATA_ATTRIBUTES = Object.keys(EnvironmentSecretRecord.shape);
+/** A list reads less: no item's history travels with a page. */
+export const ENVIRONMENT_SECRET_LIST_ATTRIBUTES = Object.keys(EnvironmentSecretMetadataRecord.shape);
+const listShape = {
+  schema: EnvironmentSecretMetadataRecord,
+  type: 'environment-secret',
+  attributes: ENVIRONMENT_SECRET_LIST_ATTRIBUTES,
+};
 export const ENVIRONMENT_SECRET_VALUE_ATTRIBUTES = Object.keys(EnvironmentSecretValueRecord.shape);
 const metadataShape = {
   schema: EnvironmentSecretRecord,
@@ -83,8 +93,8 @@ export const environmentSecretItem = {
     readTenantItems(table, tenant, SK_PREFIX.secret, valueShape),
 
   /** One page of metadata in key order, with the environment's exact `total`. */
-  page: (table: TableDeps, tenant: string, page: PageQuery): Promise<CountedPage<EnvironmentSecretRecord>> =>
-    queryCountedPage(table, tenant, SK_PREFIX.secret, page, metadataShape),
+  page: (table: TableDeps, tenant: string, page: PageQuery): Promise<CountedPage<EnvironmentSecretMetadataRecord>> =>
+    queryCountedPage(table, tenant, SK_PREFIX.secret, page, listShape),
 
   /** Fails when the key is taken. */
   putNew: putIfNew,
