@@ -98,7 +98,9 @@ export async function restoreDeletedSecret(
   let usage = withinQuota(deps, { secrets: 1, bytes: 0 });
   return retryConditionalWrite<SecretMetadata, RestoreItems>(
     async () => {
-      const trashed = await trashedEnvironmentSecretItem.get(deps, tenant, key, epochSeconds(deps.clock));
+      // The trash item is read and removed as of one instant.
+      const now = epochSeconds(deps.clock);
+      const trashed = await trashedEnvironmentSecretItem.get(deps, tenant, key, now);
       if (!trashed) throw secretNotFound(key);
       checkPrecondition(precondition, trashed.version);
       const record = {
@@ -118,13 +120,7 @@ export async function restoreDeletedSecret(
       await transactWithVersions<RestoreItems>(
         deps,
         {
-          trash: trashedEnvironmentSecretItem.removeIfVersion(
-            deps,
-            tenant,
-            key,
-            trashed.version,
-            epochSeconds(deps.clock),
-          ),
+          trash: trashedEnvironmentSecretItem.removeIfVersion(deps, tenant, key, trashed.version, now),
           secret: environmentSecretItem.putNew(deps, environmentSecretItem.build(tenant, record, sealed)),
           header: tenantHeaderItem.changeUsage(deps, tenant, { ...usage, sealedUnder: sealed.kv }),
           audit: auditChange(deps, tenant, {
@@ -160,18 +156,14 @@ export async function purgeDeletedSecret(
   await authorizeMember(deps, { sub, environmentId, permission: 'purgeSecrets' });
   const tenant = environmentTenant(environmentId);
   await retryConditionalWrite(async () => {
-    const trashed = await trashedEnvironmentSecretItem.get(deps, tenant, key, epochSeconds(deps.clock));
+    // The trash item is read and removed as of one instant.
+    const now = epochSeconds(deps.clock);
+    const trashed = await trashedEnvironmentSecretItem.get(deps, tenant, key, now);
     if (!trashed) throw secretNotFound(key);
     await transactWithVersions(
       deps,
       {
-        trash: trashedEnvironmentSecretItem.removeIfVersion(
-          deps,
-          tenant,
-          key,
-          trashed.version,
-          epochSeconds(deps.clock),
-        ),
+        trash: trashedEnvironmentSecretItem.removeIfVersion(deps, tenant, key, trashed.version, now),
         audit: auditChange(deps, tenant, {
           action: 'purge',
           actor: sub,

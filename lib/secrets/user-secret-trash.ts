@@ -90,7 +90,9 @@ export async function restoreDeletedUserSecret(
   let usage = withinQuota(deps, { secrets: 1, bytes: 0 });
   return retryConditionalWrite<VersionedMetadata, RestoreItems>(
     async () => {
-      const trashed = await trashedUserSecretItem.get(deps, tenant, id, epochSeconds(deps.clock));
+      // The trash item is read and removed as of one instant.
+      const now = epochSeconds(deps.clock);
+      const trashed = await trashedUserSecretItem.get(deps, tenant, id, now);
       if (!trashed) throw secretNotFound();
       checkPrecondition(precondition, trashed.version);
       const record = {
@@ -109,7 +111,7 @@ export async function restoreDeletedUserSecret(
       await transactWithVersions<RestoreItems>(
         deps,
         {
-          trash: trashedUserSecretItem.removeIfVersion(deps, tenant, id, trashed.version, epochSeconds(deps.clock)),
+          trash: trashedUserSecretItem.removeIfVersion(deps, tenant, id, trashed.version, now),
           trashedName: trashedNameItem.deleteIfHeldBy(deps, tenant, record.name, id),
           secret: userSecretItem.putNew(deps, userSecretItem.build(tenant, record, sealed)),
           name: userSecretNameItem.putNew(deps, userSecretNameItem.build(tenant, result.metadata)),
@@ -144,12 +146,14 @@ export async function purgeDeletedUserSecret(
 ): Promise<void> {
   const tenant = userTenant(sub);
   await retryConditionalWrite(async () => {
-    const trashed = await trashedUserSecretItem.get(deps, tenant, id, epochSeconds(deps.clock));
+    // The trash item is read and removed as of one instant.
+    const now = epochSeconds(deps.clock);
+    const trashed = await trashedUserSecretItem.get(deps, tenant, id, now);
     if (!trashed) throw secretNotFound();
     await transactWithVersions(
       deps,
       {
-        trash: trashedUserSecretItem.removeIfVersion(deps, tenant, id, trashed.version, epochSeconds(deps.clock)),
+        trash: trashedUserSecretItem.removeIfVersion(deps, tenant, id, trashed.version, now),
         trashedName: trashedNameItem.deleteIfHeldBy(deps, tenant, trashed.name, id),
         audit: auditChange(deps, tenant, {
           action: 'purge',
