@@ -1320,7 +1320,7 @@ async function floorCreate(store: FloorStore, sub: string, name: string, provide
           value_version: 1,
           value_at: now,
           value_by: sub,
-          history: [],
+          history: '',
           kv: 1,
           ct: Buffer.alloc(sealedBytes(value)),
         },

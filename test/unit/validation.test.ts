@@ -6,6 +6,7 @@ import { toHttpError } from '../../lib/http/upstream-errors.js';
 import { parseInput } from '../../lib/http/validation.js';
 import { isReservedName } from '../../lib/secrets/names.js';
 import { CreateUserSecretBody, ListUserSecretsQuery, SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
+import { storedLineage, ValueLineage } from '../../lib/store/items/secret-version.js';
 import { CorruptRecordError, parseRecord } from '../../lib/store/records.js';
 import { loggedDuring } from '../support/logs.js';
 
@@ -229,5 +230,32 @@ describe('stored records', () => {
       }),
     ]);
     expect(text).not.toContain('sk-stored-secret');
+  });
+
+  describe('a secret’s kept versions', () => {
+    const Lineage = z.object(ValueLineage);
+    const lineage = { value_version: 9, value_at: '2026-01-02T03:04:05.000Z', value_by: 'alice' };
+    const history = [
+      { version: 3, slot: 0 },
+      { version: 7, slot: 12 },
+    ];
+
+    it('are stored as one string of version.slot pairs, oldest first, and read back as written', () => {
+      const stored = storedLineage({ ...lineage, history });
+      expect(stored).toEqual({ ...lineage, history: '3.0 7.12' });
+      expect(parseRecord(Lineage, stored, 'test')).toEqual({ ...lineage, history });
+      expect(parseRecord(Lineage, storedLineage({ ...lineage, history: [] }), 'test')).toEqual({
+        ...lineage,
+        history: [],
+      });
+    });
+
+    it('leave a write that does not set them as it is', () => {
+      expect(storedLineage({ description: 'd' })).toEqual({ description: 'd' });
+    });
+
+    it.each(['3', '3.0 ', '3.0  4.1', '0.1', '3.x', 'a.b', '3.0,4.1', '-3.0'])('refuse a stored %j', (stored) => {
+      expect(() => parseRecord(Lineage, { ...lineage, history: stored }, 'test')).toThrow(CorruptRecordError);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
-import { ValueLineage } from './secret-version.js';
+import { storedLineage, ValueLineage } from './secret-version.js';
 import { trashedSecretItems } from './trashed-secret.js';
 import type { SealedValue } from './value-item.js';
 
@@ -75,7 +75,7 @@ export const trashedEnvironmentSecretItem = trashedSecretItems(EnvironmentSecret
 export const environmentSecretItem = {
   build: (tenant: string, record: EnvironmentSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
     ...itemKeys.environmentSecret(tenant, record.key),
-    ...record,
+    ...storedLineage(record),
     ...sealed,
   }),
 
@@ -107,7 +107,7 @@ export const environmentSecretItem = {
     sealed: SealedValue | undefined,
     readVersion: number,
   ): TransactItem {
-    const update = setAll({ ...next, ...sealed });
+    const update = setAll({ ...storedLineage(next), ...sealed });
     return {
       Update: {
         TableName: config.tableName,

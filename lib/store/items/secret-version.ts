@@ -17,6 +17,32 @@ import type { SealedValue } from './value-item.js';
  */
 const timestamp = z.iso.datetime();
 
+/** A value version a secret keeps, and the VERSION# slot that holds it. */
+const KeptVersion = z.object({ version: z.int().check(z.positive()), slot: z.int().check(z.nonnegative()) });
+type KeptVersion = z.infer<typeof KeptVersion>;
+
+/**
+ * The kept versions as stored: one string of `<version>.<slot>` pairs, oldest first
+ * ("3.0 5.1"). Every read of the record parses (and DynamoDB bills) the whole item, projection
+ * or not, and a list of maps would make each list and inject read several times the bytes.
+ */
+const StoredHistory = z.codec(z.string().check(z.regex(/^(\d+\.\d+( \d+\.\d+)*)?$/)), z.array(KeptVersion), {
+  decode: (stored) =>
+    stored === ''
+      ? []
+      : stored.split(' ').map((pair) => {
+          const [version, slot] = pair.split('.');
+          return { version: Number(version), slot: Number(slot) };
+        }),
+  encode: (history) => history.map(({ version, slot }) => `${version}.${slot}`).join(' '),
+});
+
+/** A record (or the part of it a write sets) as the table stores it: its history encoded. */
+export function storedLineage(record: object): Record<string, unknown> {
+  const { history } = record as { history?: KeptVersion[] };
+  return history === undefined ? { ...record } : { ...record, history: z.encode(StoredHistory, history) };
+}
+
 /** What every secret record carries about its current value and the versions kept before it. */
 export const ValueLineage = {
   /** The record version the current value was written at: part of its AAD. */
@@ -24,7 +50,7 @@ export const ValueLineage = {
   value_at: timestamp,
   value_by: z.string(),
   /** Value versions kept as VERSION# items and the slot each is in, oldest first; the current one is not among them. */
-  history: z.array(z.object({ version: z.int().check(z.positive()), slot: z.int().check(z.nonnegative()) })),
+  history: StoredHistory,
 };
 
 const ValueLineageRecord = z.object(ValueLineage);

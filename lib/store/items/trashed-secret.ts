@@ -4,6 +4,7 @@ import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantPage } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
+import { storedLineage } from './secret-version.js';
 import type { SealedValue } from './value-item.js';
 
 /**
@@ -52,7 +53,10 @@ export function trashedSecretItems<Shape extends z.core.$ZodShape, R extends { v
       ) as unknown as R,
 
     put: ({ config }: TableDeps, tenant: string, recordId: string, item: TrashedValue): TransactItem => ({
-      Put: { TableName: config.tableName, Item: { ...itemKeys.trashedSecret(tenant, recordId), ...item } },
+      Put: {
+        TableName: config.tableName,
+        Item: { ...itemKeys.trashedSecret(tenant, recordId), ...storedLineage(item) },
+      },
     }),
 
     /** The trashed secret with its value; `undefined` when there is none or it is past its window. */

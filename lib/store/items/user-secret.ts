@@ -4,7 +4,7 @@ import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
-import { ValueLineage } from './secret-version.js';
+import { storedLineage, ValueLineage } from './secret-version.js';
 import { trashedSecretItems } from './trashed-secret.js';
 import type { SealedValue } from './value-item.js';
 
@@ -59,7 +59,7 @@ export const trashedUserSecretItem = trashedSecretItems(UserSecretRecord, 'user-
 export const userSecretItem = {
   build: (tenant: string, record: UserSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
     ...itemKeys.userSecret(tenant, record.id),
-    ...record,
+    ...storedLineage(record),
     ...sealed,
   }),
 
@@ -86,7 +86,7 @@ export const userSecretItem = {
     > & { readVersion: number; sealed: SealedValue; value_bytes: number },
   ): TransactItem {
     const { id, readVersion, sealed, ...attributes } = change;
-    const update = setAll({ ...attributes, ...sealed, version: readVersion + 1 });
+    const update = setAll({ ...storedLineage(attributes), ...sealed, version: readVersion + 1 });
     return {
       Update: {
         TableName: config.tableName,
