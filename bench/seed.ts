@@ -195,7 +195,9 @@ export function createSeeder(config: Config): Seeder {
       await writeAll(
         secrets.map(({ metadata, secretItem }) => {
           const { PK: _, SK: __, ...stored } = secretItem;
-          const trashed = { ...(stored as unknown as UserSecretRecord & SealedValue), ...window, deleted_by: sub };
+          // The item as stored, with the lineage a new secret has: no kept versions.
+          const record = { ...(stored as unknown as UserSecretRecord & SealedValue), history: [] };
+          const trashed = { ...record, ...window, deleted_by: sub };
           return [
             itemOf(trashedUserSecretItem.put(deps, tenant, metadata.id, trashed)),
             itemOf(trashedNameItem.put(deps, tenant, metadata.name, metadata.id, window.expires_at)),
