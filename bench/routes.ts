@@ -24,12 +24,16 @@ import {
   ENVIRONMENT_SECRET_LIST_ATTRIBUTES,
   type EnvironmentSecretRecord,
   environmentSecretItem,
+  environmentSecretValueAttributes,
   ENVIRONMENT_SECRET_METADATA_ATTRIBUTES as SECRET_METADATA_ATTRIBUTES,
-  ENVIRONMENT_SECRET_VALUE_ATTRIBUTES as SECRET_VALUE_ATTRIBUTES,
   trashedEnvironmentSecretItem,
 } from '../lib/store/items/environment-secret.js';
 import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES } from '../lib/store/items/member.js';
-import { SecretVersionRecord, secretVersionItem } from '../lib/store/items/secret-version.js';
+import {
+  type SecretVersionRecord,
+  secretVersionAttributes,
+  secretVersionItem,
+} from '../lib/store/items/secret-version.js';
 import { ServiceTokenRecord, serviceTokenItem } from '../lib/store/items/service-token.js';
 import { ServiceTokenLookupRecord, serviceTokenLookupItem } from '../lib/store/items/service-token-lookup.js';
 import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
@@ -147,7 +151,7 @@ const DAY_MS = 86_400_000;
 const FLOOR_RECOVERY_MS = 7 * DAY_MS;
 const SERVICE_TOKEN_ATTRIBUTES = Object.keys(ServiceTokenRecord.shape);
 const SERVICE_TOKEN_LOOKUP_ATTRIBUTES = Object.keys(ServiceTokenLookupRecord.shape);
-const SECRET_VERSION_ATTRIBUTES = Object.keys(SecretVersionRecord.shape);
+const SECRET_VERSION_ATTRIBUTES = secretVersionAttributes();
 /** A kept version with its value: what a rename reads of each, to seal it anew. */
 const SECRET_VERSION_VALUE_ATTRIBUTES = [...SECRET_VERSION_ATTRIBUTES, 'kv', 'ct'];
 const USER_SECRET_NAME_ATTRIBUTES = Object.keys(UserSecretMetadataRecord.shape);
@@ -622,7 +626,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     route: `GET ${ENVIRONMENT_SECRETS}/{key}/value`,
     prepare: readerCalls(true),
     floor: async (store, { sub, params }) => {
-      const item = await floorGetSecret(store, sub, params!, SECRET_VALUE_ATTRIBUTES);
+      const item = await floorGetSecret(store, sub, params!, environmentSecretValueAttributes());
       await floorAudit(store, environmentTenant(params!.id!), sub, [params!.key!]);
       // The value still sealed: the floor does no crypto.
       return item && { key: item.key, value: Buffer.from(item.ct as Uint8Array).toString('base64') };
@@ -637,7 +641,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     },
     // As a reveal: the access check, the value's GetItem, then the audit written before the answer leaves.
     floor: async (store, { sub, params }) => {
-      await floorGetSecret(store, sub, params!, SECRET_VALUE_ATTRIBUTES);
+      await floorGetSecret(store, sub, params!, environmentSecretValueAttributes());
       await floorAudit(store, environmentTenant(params!.id!), sub, [params!.key!]);
       // The floor does no crypto, so it compares nothing.
       return { matches: false };
@@ -1175,7 +1179,12 @@ async function floorAuthorize(
   return { tenant, environment };
 }
 
-async function floorGetSecret(store: FloorStore, sub: string, params: Record<string, string>, attributes: string[]) {
+async function floorGetSecret(
+  store: FloorStore,
+  sub: string,
+  params: Record<string, string>,
+  attributes: readonly string[],
+) {
   const { tenant } = await floorAuthorize(store, sub, params.id!);
   return floorGet(store, itemKeys.environmentSecret(tenant, params.key!), attributes);
 }
@@ -1188,7 +1197,7 @@ async function floorEnvironmentValues({ ddb, tableName }: FloorStore, tenant: st
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.secret },
       ConsistentRead: true,
-      ...projection(...SECRET_VALUE_ATTRIBUTES),
+      ...projection(...environmentSecretValueAttributes()),
     }),
   );
   return Items;

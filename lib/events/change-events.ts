@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod/mini';
-import { AuditEventRecord, CHANGE_ACTIONS, type ChangeAction } from '../store/items/audit-event.js';
+import { auditEventRecord, CHANGE_ACTIONS, type ChangeAction } from '../store/items/audit-event.js';
 import { ENVIRONMENT_TENANT_PREFIX, SK_PREFIX, TENANT_PATTERN } from '../store/keys.js';
 
 /**
@@ -85,7 +85,7 @@ export type ChangeStreamRecord = z.infer<typeof ChangeStreamRecord>;
 const AuditKeys = z.object({ SK: z.object({ S: z.string().check(z.startsWith(SK_PREFIX.audit)) }) });
 
 /** An audit item as the stream carries it: the record plus its keys (`expires_at` is not read). */
-const AuditImage = z.extend(AuditEventRecord, {
+const AuditImage = z.extend(auditEventRecord(), {
   PK: z.string().check(z.regex(TENANT_PATTERN)),
   SK: z.string().check(z.startsWith(SK_PREFIX.audit), z.minLength(SK_PREFIX.audit.length + 1)),
 });

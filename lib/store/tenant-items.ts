@@ -21,6 +21,27 @@ export interface RecordShape<T> {
   attributes?: readonly string[];
 }
 
+/**
+ * A shape whose schema is built on its first read. Every schema built at module scope is paid
+ * for at each cold start, and a function reads only a few of the shapes its item modules define.
+ */
+export function lazyShape<T>(type: string, build: () => Omit<RecordShape<T>, 'type'>): RecordShape<T> {
+  let built: Omit<RecordShape<T>, 'type'> | undefined;
+  const shape = () => {
+    built ??= build();
+    return built;
+  };
+  return {
+    type,
+    get schema() {
+      return shape().schema;
+    },
+    get attributes() {
+      return shape().attributes;
+    },
+  };
+}
+
 /** One item by key, strongly consistent and validated; `undefined` when there is none. */
 export async function getItem<T>({ ddb, config }: TableDeps, key: Key, shape: RecordShape<T>): Promise<T | undefined> {
   const { Item } = await ddb.send(

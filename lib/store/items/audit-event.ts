@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
-import { readTenantPage } from '../tenant-items.js';
+import { lazyShape, readTenantPage } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
 
 /**
@@ -36,27 +36,31 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
-export const AuditEventRecord = z.object({
-  action: z.enum(AUDIT_ACTIONS),
-  /** A user's `sub`, or `token:<id>` for a service token. */
-  actor: z.string(),
-  request_id: z.string(),
-  /** The secrets concerned: environment keys, or user secret names. */
-  keys: z.array(z.string()),
-  at: z.string(),
-  /** The secret's record version the change wrote. */
-  version: z.optional(z.number()),
-  /** A user secret's id. */
-  secret_id: z.optional(z.string()),
-  /** The member a membership change concerns. */
-  user_id: z.optional(z.string()),
-  /** The service token a token change concerns. */
-  token_id: z.optional(z.string()),
-});
-export type AuditEventRecord = z.infer<typeof AuditEventRecord>;
+/** Built on first use: most functions write audit events and never read one back. */
+export const auditEventRecord = () =>
+  z.object({
+    action: z.enum(AUDIT_ACTIONS),
+    /** A user's `sub`, or `token:<id>` for a service token. */
+    actor: z.string(),
+    request_id: z.string(),
+    /** The secrets concerned: environment keys, or user secret names. */
+    keys: z.array(z.string()),
+    at: z.string(),
+    /** The secret's record version the change wrote. */
+    version: z.optional(z.number()),
+    /** A user secret's id. */
+    secret_id: z.optional(z.string()),
+    /** The member a membership change concerns. */
+    user_id: z.optional(z.string()),
+    /** The service token a token change concerns. */
+    token_id: z.optional(z.string()),
+  });
+export type AuditEventRecord = z.infer<ReturnType<typeof auditEventRecord>>;
 
 /** An event as stored: its ULID and when the table's TTL removes it. */
 export type StoredAuditEvent = AuditEventRecord & { id: string; expires_at: number };
+
+const auditShape = lazyShape('audit', () => ({ schema: auditEventRecord() }));
 
 const item = (tenant: string, { id, ...attributes }: StoredAuditEvent) => ({
   ...itemKeys.audit(tenant, id),
@@ -79,5 +83,5 @@ export const auditEventItem = {
     tenant: string,
     page: PageQuery,
   ): Promise<{ items: AuditEventRecord[]; nextCursor: string | null }> =>
-    readTenantPage(table, tenant, SK_PREFIX.audit, page, { schema: AuditEventRecord, type: 'audit' }, 'newest first'),
+    readTenantPage(table, tenant, SK_PREFIX.audit, page, auditShape, 'newest first'),
 };

@@ -6,14 +6,15 @@ import { type DataKeyIndexStatus, dataKeyIndex, itemKeys, SK_PREFIX } from '../k
 import { TABLE_DEFINITION } from '../table.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
+import { bytes, positiveInt } from './fields.js';
 
 /**
  * A tenant's data key of one version (SK = DATAKEY#<000001>), stored only KMS-wrapped. Keys
  * that are active or retiring sit in the sparse GSI1, oldest first, so rotation finds them.
  */
 export const DataKeyRecord = z.object({
-  version: z.int().check(z.positive()),
-  wrapped_key: z.instanceof(Uint8Array),
+  version: positiveInt,
+  wrapped_key: bytes,
   kms_key_id: z.string(),
   status: z.enum(['active', 'retiring', 'retired']),
   created_at: z.string(),

@@ -3,6 +3,7 @@ import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, purgeIndex } from '../keys.js';
 import { getItem, getItems } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
+import { timestamp } from './fields.js';
 
 /**
  * An environment's own attributes on its tenant header (SK = META in ENV#<id>), beside the
@@ -13,11 +14,11 @@ import type { TransactItem } from '../transactions.js';
 export const EnvironmentHeaderRecord = z.object({
   name: z.string(),
   description: z.string(),
-  created_at: z.iso.datetime(),
-  updated_at: z.iso.datetime(),
-  deleted_at: z.optional(z.iso.datetime()),
+  created_at: timestamp,
+  updated_at: timestamp,
+  deleted_at: z.optional(timestamp),
   deleted_by: z.optional(z.string()),
-  purge_at: z.optional(z.iso.datetime()),
+  purge_at: z.optional(timestamp),
 });
 export type EnvironmentHeaderRecord = z.infer<typeof EnvironmentHeaderRecord>;
 

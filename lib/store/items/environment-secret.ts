@@ -4,8 +4,9 @@ import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
-import { getItem, readTenantItems } from '../tenant-items.js';
+import { getItem, lazyShape, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
+import { nonNegativeInt, positiveInt, sealedFields, timestamp } from './fields.js';
 import { storedLineage, ValueLineage } from './secret-version.js';
 import { trashedSecretItems } from './trashed-secret.js';
 import type { SealedValue } from './value-item.js';
@@ -14,7 +15,6 @@ import type { SealedValue } from './value-item.js';
  * An environment secret (SK = SECRET#<key> in ENV#<id>): metadata, record `version` and the
  * value sealed under the environment's data key with the secret's key as AAD record id.
  */
-const timestamp = z.iso.datetime();
 
 /** What a list shows of a secret: its metadata without the lineage of its values. */
 export const EnvironmentSecretMetadataRecord = z.object({
@@ -22,26 +22,26 @@ export const EnvironmentSecretMetadataRecord = z.object({
   description: z.string(),
   never_reveal: z.boolean(),
   masked_value: z.string(),
-  version: z.int().check(z.positive()),
+  version: positiveInt,
   created_at: timestamp,
   updated_at: timestamp,
   updated_by: z.string(),
   /** UTF-8 bytes of the current value, counted toward the tenant's quota (absent on older items). */
-  value_bytes: z.optional(z.int().check(z.nonnegative())),
+  value_bytes: z.optional(nonNegativeInt),
 });
 export type EnvironmentSecretMetadataRecord = z.infer<typeof EnvironmentSecretMetadataRecord>;
 
 export const EnvironmentSecretRecord = z.object({ ...EnvironmentSecretMetadataRecord.shape, ...ValueLineage });
 export type EnvironmentSecretRecord = z.infer<typeof EnvironmentSecretRecord>;
 
-const EnvironmentSecretValueRecord = z.object({
-  key: z.string(),
-  never_reveal: z.boolean(),
-  value_version: z.int().check(z.positive()),
-  kv: z.int().check(z.positive()),
-  ct: z.instanceof(Uint8Array),
-});
-export type EnvironmentSecretValueRecord = z.infer<typeof EnvironmentSecretValueRecord>;
+const environmentSecretValueRecord = () =>
+  z.object({
+    key: z.string(),
+    never_reveal: z.boolean(),
+    value_version: positiveInt,
+    ...sealedFields,
+  });
+export type EnvironmentSecretValueRecord = z.infer<ReturnType<typeof environmentSecretValueRecord>>;
 
 /** Metadata reads name their attributes, so they never fetch ciphertext. */
 export const ENVIRONMENT_SECRET_METADATA_ATTRIBUTES = Object.keys(EnvironmentSecretRecord.shape);
@@ -52,22 +52,21 @@ const listShape = {
   type: 'environment-secret',
   attributes: ENVIRONMENT_SECRET_LIST_ATTRIBUTES,
 };
-export const ENVIRONMENT_SECRET_VALUE_ATTRIBUTES = Object.keys(EnvironmentSecretValueRecord.shape);
 const metadataShape = {
   schema: EnvironmentSecretRecord,
   type: 'environment-secret',
   attributes: ENVIRONMENT_SECRET_METADATA_ATTRIBUTES,
 };
-const valueShape = {
-  schema: EnvironmentSecretValueRecord,
-  type: 'environment-secret-value',
-  attributes: ENVIRONMENT_SECRET_VALUE_ATTRIBUTES,
-};
+const valueShape = lazyShape('environment-secret-value', () => {
+  const schema = environmentSecretValueRecord();
+  return { schema, attributes: Object.keys(schema.shape) };
+});
+/** What a value read fetches of an environment secret. */
+export const environmentSecretValueAttributes = (): readonly string[] => valueShape.attributes!;
 
-const withValueShape = {
-  schema: z.object({ ...EnvironmentSecretRecord.shape, kv: z.int().check(z.positive()), ct: z.instanceof(Uint8Array) }),
-  type: 'environment-secret',
-};
+const withValueShape = lazyShape('environment-secret', () => ({
+  schema: z.object({ ...EnvironmentSecretRecord.shape, ...sealedFields }),
+}));
 
 /** A deleted environment secret in the trash (SK = TRASH#<key>); it keeps its key reserved. */
 export const trashedEnvironmentSecretItem = trashedSecretItems(EnvironmentSecretRecord, 'environment-secret');

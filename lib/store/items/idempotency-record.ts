@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { whenConditionHolds } from '../conditions.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
-import { getItem } from '../tenant-items.js';
+import { getItem, lazyShape } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 
 /**
@@ -11,26 +11,28 @@ import type { TransactItem } from '../transactions.js';
  * the request first sent with the key, who holds it (`claim`) while it runs, and once done the
  * response to replay. Responses of write routes hold metadata only, never a value.
  */
-const StoredResponse = z.object({
-  statusCode: z.int(),
-  headers: z.record(z.string(), z.string()),
-  body: z.optional(z.string()),
-});
-export type StoredResponse = z.infer<typeof StoredResponse>;
+const idempotencyRecord = () =>
+  z.object({
+    fingerprint: z.string(),
+    status: z.enum(['in_progress', 'completed']),
+    claim: z.string(),
+    /** Epoch ms until which a request in progress keeps the key; after it, a retry may take over. */
+    locked_until: z.number(),
+    /** Epoch seconds, the table's TTL attribute. */
+    expires_at: z.number(),
+    response: z.optional(
+      z.object({
+        statusCode: z.int(),
+        headers: z.record(z.string(), z.string()),
+        body: z.optional(z.string()),
+      }),
+    ),
+  });
+export type IdempotencyRecord = z.infer<ReturnType<typeof idempotencyRecord>>;
+export type StoredResponse = NonNullable<IdempotencyRecord['response']>;
 
-const IdempotencyRecord = z.object({
-  fingerprint: z.string(),
-  status: z.enum(['in_progress', 'completed']),
-  claim: z.string(),
-  /** Epoch ms until which a request in progress keeps the key; after it, a retry may take over. */
-  locked_until: z.number(),
-  /** Epoch seconds, the table's TTL attribute. */
-  expires_at: z.number(),
-  response: z.optional(StoredResponse),
-});
-export type IdempotencyRecord = z.infer<typeof IdempotencyRecord>;
-
-const shape = { schema: IdempotencyRecord, type: 'idempotency' };
+// Built on first use: only a request that sends an Idempotency-Key reads one.
+const shape = lazyShape('idempotency', () => ({ schema: idempotencyRecord() }));
 
 /** A claim on a key: whose record, and the id that proves the holder. */
 export interface IdempotencyClaim {

@@ -8,6 +8,7 @@ import { parseRecord } from '../records.js';
 import { TABLE_DEFINITION } from '../table.js';
 import { getItem, readTenantPage } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
+import { timestamp } from './fields.js';
 
 /**
  * An environment member (SK = MEMBER#<sub> in ENV#<id>): the role, and GSI1 keys so "my
@@ -17,7 +18,6 @@ import type { TransactItem } from '../transactions.js';
 export const ROLES = ['owner', 'editor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-const timestamp = z.iso.datetime();
 const role = z.enum(ROLES);
 
 export const MemberRecord = z.object({

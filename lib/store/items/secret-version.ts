@@ -3,8 +3,9 @@ import * as z from 'zod/mini';
 import { whenConditionHolds } from '../conditions.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
-import { getItem, getItems } from '../tenant-items.js';
+import { getItem, getItems, lazyShape } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
+import { epochSeconds, nonNegativeInt, positiveInt, sealedFields, timestamp } from './fields.js';
 import type { SealedValue } from './value-item.js';
 
 /**
@@ -15,10 +16,9 @@ import type { SealedValue } from './value-item.js';
  * pushes out the oldest version overwrites its slot, so keeping history costs one item per write.
  * `expires_at` is set while its secret is in the trash, so the table's TTL removes it with it.
  */
-const timestamp = z.iso.datetime();
 
 /** A value version a secret keeps, and the VERSION# slot that holds it. */
-const KeptVersion = z.object({ version: z.int().check(z.positive()), slot: z.int().check(z.nonnegative()) });
+const KeptVersion = z.object({ version: positiveInt, slot: nonNegativeInt });
 type KeptVersion = z.infer<typeof KeptVersion>;
 
 /**
@@ -46,41 +46,39 @@ export function storedLineage(record: object): Record<string, unknown> {
 /** What every secret record carries about its current value and the versions kept before it. */
 export const ValueLineage = {
   /** The record version the current value was written at: part of its AAD. */
-  value_version: z.int().check(z.positive()),
+  value_version: positiveInt,
   value_at: timestamp,
   value_by: z.string(),
   /** Value versions kept as VERSION# items and the slot each is in, oldest first; the current one is not among them. */
   history: StoredHistory,
 };
 
-const ValueLineageRecord = z.object(ValueLineage);
-type Lineage = z.infer<typeof ValueLineageRecord>;
+type Lineage = { [Field in keyof typeof ValueLineage]: z.infer<(typeof ValueLineage)[Field]> };
 
-export const SecretVersionRecord = z.object({
-  value_version: z.int().check(z.positive()),
-  /** The name the value is bound to (a user secret's name, an environment secret's key). */
-  name: z.string(),
-  masked_value: z.string(),
-  value_bytes: z.int().check(z.nonnegative()),
-  created_at: timestamp,
-  created_by: z.string(),
-  expires_at: z.optional(z.number()),
+const secretVersionRecord = () =>
+  z.object({
+    value_version: positiveInt,
+    /** The name the value is bound to (a user secret's name, an environment secret's key). */
+    name: z.string(),
+    masked_value: z.string(),
+    value_bytes: nonNegativeInt,
+    created_at: timestamp,
+    created_by: z.string(),
+    expires_at: z.optional(epochSeconds),
+  });
+export type SecretVersionRecord = z.infer<ReturnType<typeof secretVersionRecord>>;
+export type SecretVersionValueRecord = SecretVersionRecord & SealedValue;
+
+const metadataShape = lazyShape('secret-version', () => {
+  const schema = secretVersionRecord();
+  return { schema, attributes: Object.keys(schema.shape) };
 });
-export type SecretVersionRecord = z.infer<typeof SecretVersionRecord>;
+const valueShape = lazyShape<SecretVersionValueRecord>('secret-version-value', () => ({
+  schema: z.object({ ...secretVersionRecord().shape, ...sealedFields }),
+}));
 
-const SecretVersionValueRecord = z.object({
-  ...SecretVersionRecord.shape,
-  kv: z.int().check(z.positive()),
-  ct: z.instanceof(Uint8Array),
-});
-export type SecretVersionValueRecord = z.infer<typeof SecretVersionValueRecord>;
-
-const metadataShape = {
-  schema: SecretVersionRecord,
-  type: 'secret-version',
-  attributes: Object.keys(SecretVersionRecord.shape),
-};
-const valueShape = { schema: SecretVersionValueRecord, type: 'secret-version-value' };
+/** What a list of versions reads of each version item: never its value. */
+export const secretVersionAttributes = (): readonly string[] => metadataShape.attributes!;
 
 /** A change of a version item, as one of a transaction's items or written on its own when a transaction is full. */
 export interface VersionChange {

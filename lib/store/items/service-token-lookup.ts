@@ -3,6 +3,7 @@ import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
 import { getItem } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
+import { timestamp } from './fields.js';
 
 /**
  * How a presented service token is found: one strongly consistent GetItem by the SHA-256 of
@@ -12,9 +13,9 @@ import { putIfNew, type TransactItem } from '../transactions.js';
 export const ServiceTokenLookupRecord = z.object({
   environment_id: z.guid(),
   token_id: z.guid(),
-  expiry: z.iso.datetime(),
+  expiry: timestamp,
   /** When its last use was recorded: uses are recorded at most once a minute. */
-  last_used_at: z.optional(z.iso.datetime()),
+  last_used_at: z.optional(timestamp),
 });
 export type ServiceTokenLookupRecord = z.infer<typeof ServiceTokenLookupRecord>;
 

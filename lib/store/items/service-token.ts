@@ -4,6 +4,7 @@ import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
 import { getItem, readTenantPage } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
+import { timestamp } from './fields.js';
 
 /**
  * An environment's service token as its owners see it (SK = TOKEN#<id> in ENV#<id>): name,
@@ -13,10 +14,10 @@ import { putIfNew, type TransactItem } from '../transactions.js';
 export const ServiceTokenRecord = z.object({
   id: z.guid(),
   name: z.string(),
-  created_at: z.iso.datetime(),
+  created_at: timestamp,
   created_by: z.string(),
-  expiry: z.iso.datetime(),
-  last_used_at: z.optional(z.iso.datetime()),
+  expiry: timestamp,
+  last_used_at: z.optional(timestamp),
   token_hash: z.string(),
 });
 export type ServiceTokenRecord = z.infer<typeof ServiceTokenRecord>;

@@ -1,22 +1,31 @@
 import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys } from '../keys.js';
-import { getItem } from '../tenant-items.js';
+import { getItem, lazyShape } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
+import { positiveInt } from './fields.js';
 
 /**
  * The tenant header (SK = META) as every tenant has it: the active data key version, the
  * exact `total` of its secrets and, while a rotation runs, where it rotates from. An
  * environment's header holds its own attributes too (see environment-header.ts).
  */
-const KeyPointerRecord = z.object({ key_version: z.optional(z.int().check(z.positive())) });
+const keyPointerShape = lazyShape('tenant-meta', () => ({
+  schema: z.object({ key_version: z.optional(positiveInt) }),
+  attributes: ['key_version'],
+}));
 
-const RotationStateRecord = z.object({
-  key_version: z.optional(z.int().check(z.positive())),
-  rotating_from: z.optional(z.int().check(z.positive())),
-  rotation_id: z.optional(z.string()),
-});
-export type RotationState = z.infer<typeof RotationStateRecord>;
+const rotationStateRecord = () =>
+  z.object({
+    key_version: z.optional(positiveInt),
+    rotating_from: z.optional(positiveInt),
+    rotation_id: z.optional(z.string()),
+  });
+export type RotationState = z.infer<ReturnType<typeof rotationStateRecord>>;
+const rotationStateShape = lazyShape('tenant-meta', () => ({
+  schema: rotationStateRecord(),
+  attributes: ['key_version', 'rotating_from', 'rotation_id'],
+}));
 
 /**
  * Writes under a data key carry this condition on the tenant header, so no value can land
@@ -24,10 +33,10 @@ export type RotationState = z.infer<typeof RotationStateRecord>;
  */
 const ACTIVE_KEY_CONDITION = 'key_version = :kv';
 
-const UsageRecord = z.object({
-  total: z.optional(z.int()),
-  value_bytes: z.optional(z.int()),
-});
+const usageShape = lazyShape('tenant-meta', () => ({
+  schema: z.object({ total: z.optional(z.int()), value_bytes: z.optional(z.int()) }),
+  attributes: ['total', 'value_bytes'],
+}));
 
 /** What a tenant holds: live secrets and the bytes of their current values. */
 export interface TenantUsage {
@@ -54,11 +63,7 @@ export interface UsageChange {
 export const tenantHeaderItem = {
   /** The version new values are sealed under; `undefined` before the tenant's first key. */
   async activeKeyVersion(table: TableDeps, tenant: string): Promise<number | undefined> {
-    const pointer = await getItem(table, itemKeys.tenantMeta(tenant), {
-      schema: KeyPointerRecord,
-      type: 'tenant-meta',
-      attributes: ['key_version'],
-    });
+    const pointer = await getItem(table, itemKeys.tenantMeta(tenant), keyPointerShape);
     return pointer?.key_version;
   },
 
@@ -119,11 +124,7 @@ export const tenantHeaderItem = {
   },
 
   async usage(table: TableDeps, tenant: string): Promise<TenantUsage> {
-    const usage = await getItem(table, itemKeys.tenantMeta(tenant), {
-      schema: UsageRecord,
-      type: 'tenant-meta',
-      attributes: ['total', 'value_bytes'],
-    });
+    const usage = await getItem(table, itemKeys.tenantMeta(tenant), usageShape);
     return { secrets: usage?.total ?? 0, valueBytes: usage?.value_bytes ?? 0 };
   },
 };
@@ -134,11 +135,7 @@ export const tenantHeaderItem = {
  */
 export const tenantHeaderRotation = {
   async rotationState(table: TableDeps, tenant: string): Promise<RotationState> {
-    const state = await getItem(table, itemKeys.tenantMeta(tenant), {
-      schema: RotationStateRecord,
-      type: 'tenant-meta',
-      attributes: ['key_version', 'rotating_from', 'rotation_id'],
-    });
+    const state = await getItem(table, itemKeys.tenantMeta(tenant), rotationStateShape);
     return state ?? {};
   },
 

@@ -2,8 +2,9 @@ import * as z from 'zod/mini';
 import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
-import { getItem, readTenantPage } from '../tenant-items.js';
+import { getItem, lazyShape, readTenantPage } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
+import { epochSeconds, sealedFields, timestamp } from './fields.js';
 import { storedLineage } from './secret-version.js';
 import type { SealedValue } from './value-item.js';
 
@@ -14,14 +15,12 @@ import type { SealedValue } from './value-item.js';
  * item as gone. One module serves both families; each gives the record schema it trashes.
  */
 export const TrashFields = {
-  deleted_at: z.iso.datetime(),
+  deleted_at: timestamp,
   deleted_by: z.string(),
-  purge_at: z.iso.datetime(),
+  purge_at: timestamp,
   /** `purge_at` in epoch seconds, for the TTL. */
-  expires_at: z.number(),
+  expires_at: epochSeconds,
 };
-
-const sealedFields = { kv: z.int().check(z.positive()), ct: z.instanceof(Uint8Array) };
 
 type TrashInfo = { deleted_at: string; deleted_by: string; purge_at: string; expires_at: number };
 
@@ -32,16 +31,15 @@ export function trashedSecretItems<Shape extends z.core.$ZodShape, R extends { v
   record: z.ZodMiniObject<Shape> & z.ZodMiniType<R>,
   type: string,
 ) {
-  const metadataSchema = z.object({ ...record.shape, ...TrashFields });
-  const valueSchema = z.object({ ...record.shape, ...TrashFields, ...sealedFields });
   type Trashed = R & TrashInfo;
   type TrashedValue = Trashed & SealedValue;
-  const metadataShape = {
-    schema: metadataSchema as unknown as z.ZodMiniType<Trashed>,
-    type: `trashed-${type}`,
-    attributes: Object.keys(metadataSchema.shape),
-  };
-  const valueShape = { schema: valueSchema as unknown as z.ZodMiniType<TrashedValue>, type: `trashed-${type}-value` };
+  const metadataShape = lazyShape(`trashed-${type}`, () => {
+    const schema = z.object({ ...record.shape, ...TrashFields });
+    return { schema: schema as unknown as z.ZodMiniType<Trashed>, attributes: Object.keys(schema.shape) };
+  });
+  const valueShape = lazyShape(`trashed-${type}-value`, () => ({
+    schema: z.object({ ...record.shape, ...TrashFields, ...sealedFields }) as unknown as z.ZodMiniType<TrashedValue>,
+  }));
 
   const recordKeys = Object.keys(record.shape);
 

@@ -2,8 +2,9 @@ import * as z from 'zod/mini';
 import type { TableDeps } from '../dynamodb.js';
 import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
-import { getItem, readTenantItems } from '../tenant-items.js';
+import { getItem, lazyShape, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
+import { nonNegativeInt, positiveInt, sealedFields, timestamp } from './fields.js';
 import { storedLineage, ValueLineage } from './secret-version.js';
 import { trashedSecretItems } from './trashed-secret.js';
 import type { SealedValue } from './value-item.js';
@@ -17,41 +18,39 @@ export const UserSecretMetadataRecord = z.object({
   name: z.string().check(z.minLength(1)),
   provider: z.string(),
   masked_value: z.string(),
-  created_at: z.iso.datetime(),
-  updated_at: z.iso.datetime(),
+  created_at: timestamp,
+  updated_at: timestamp,
 });
 export type UserSecretMetadataRecord = z.infer<typeof UserSecretMetadataRecord>;
 
 export const UserSecretRecord = z.object({
   ...UserSecretMetadataRecord.shape,
-  version: z.int().check(z.positive()),
+  version: positiveInt,
   /** UTF-8 bytes of the current value, counted toward the tenant's quota (absent on older items). */
-  value_bytes: z.optional(z.int().check(z.nonnegative())),
+  value_bytes: z.optional(nonNegativeInt),
   ...ValueLineage,
 });
 export type UserSecretRecord = z.infer<typeof UserSecretRecord>;
 
-const UserSecretValueRecord = z.object({
-  id: z.guid(),
-  name: z.string().check(z.minLength(1)),
-  value_version: z.int().check(z.positive()),
-  kv: z.int().check(z.positive()),
-  ct: z.instanceof(Uint8Array),
-});
-export type UserSecretValueRecord = z.infer<typeof UserSecretValueRecord>;
+const userSecretValueRecord = () =>
+  z.object({
+    id: z.guid(),
+    name: z.string().check(z.minLength(1)),
+    value_version: positiveInt,
+    ...sealedFields,
+  });
+export type UserSecretValueRecord = z.infer<ReturnType<typeof userSecretValueRecord>>;
 
 /** Metadata reads name their attributes, so they never fetch ciphertext. */
 export const USER_SECRET_METADATA_ATTRIBUTES = Object.keys(UserSecretRecord.shape);
 const metadataShape = { schema: UserSecretRecord, type: 'user-secret', attributes: USER_SECRET_METADATA_ATTRIBUTES };
-const valueShape = {
-  schema: UserSecretValueRecord,
-  type: 'user-secret-value',
-  attributes: Object.keys(UserSecretValueRecord.shape),
-};
-const withValueShape = {
-  schema: z.object({ ...UserSecretRecord.shape, kv: z.int().check(z.positive()), ct: z.instanceof(Uint8Array) }),
-  type: 'user-secret',
-};
+const valueShape = lazyShape('user-secret-value', () => {
+  const schema = userSecretValueRecord();
+  return { schema, attributes: Object.keys(schema.shape) };
+});
+const withValueShape = lazyShape('user-secret', () => ({
+  schema: z.object({ ...UserSecretRecord.shape, ...sealedFields }),
+}));
 
 /** A deleted user secret in the trash (SK = TRASH#<id>). */
 export const trashedUserSecretItem = trashedSecretItems(UserSecretRecord, 'user-secret');

@@ -4,6 +4,7 @@ import { whenConditionHolds } from '../conditions.js';
 import type { TableDeps } from '../dynamodb.js';
 import { SEALED_VALUE_PREFIXES, SK_PREFIX, sealedRecordId } from '../keys.js';
 import { getItem, readTenantItems } from '../tenant-items.js';
+import { bytes, positiveInt } from './fields.js';
 
 /**
  * Any item holding a sealed value — a secret's current value (SECRET#), an earlier version
@@ -24,9 +25,9 @@ export interface ValueSlot {
 
 const ValueItemRecord = z.object({
   SK: z.string(),
-  kv: z.int().check(z.positive()),
-  ct: z.instanceof(Uint8Array),
-  value_version: z.int().check(z.positive()),
+  kv: positiveInt,
+  ct: bytes,
+  value_version: positiveInt,
   /** The name the value is bound to: a user secret's or a version's `name`, an environment secret's `key`. */
   name: z.optional(z.string()),
   key: z.optional(z.string()),
