@@ -7,20 +7,24 @@
 import type * as z from 'zod/mini';
 import type { AuditEntry } from '../lib/audit/audit.js';
 import type {
-  CompareSecretBody,
-  CopySecretBody,
   CreateEnvironmentBody,
-  CreateSecretBody,
+  PutMemberBody,
+  UpdateEnvironmentBody,
+} from '../lib/environments/environment-requests.js';
+import type {
   DeletedEnvironment,
   DeletedSecretMetadata,
   Environment,
   Member,
-  PutMemberBody,
   SecretMetadata,
   SecretVersion,
-  UpdateEnvironmentBody,
-  UpdateSecretBody,
 } from '../lib/environments/schemas.js';
+import type {
+  CompareSecretBody,
+  CopySecretBody,
+  CreateSecretBody,
+  UpdateSecretBody,
+} from '../lib/environments/secret-requests.js';
 import type {
   CompareUserSecretBody,
   CreateFromPresetBody,

@@ -1,6 +1,7 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { CompareSecretBody, SecretPath } from '../../lib/environments/schemas.js';
+import { SecretPath } from '../../lib/environments/paths.js';
 import { compareSecret } from '../../lib/environments/secret-compare.js';
+import { CompareSecretBody } from '../../lib/environments/secret-requests.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 

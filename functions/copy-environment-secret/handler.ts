@@ -1,6 +1,7 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { CopySecretBody, SecretPath } from '../../lib/environments/schemas.js';
+import { SecretPath } from '../../lib/environments/paths.js';
 import { type CopiedSecret, copySecret } from '../../lib/environments/secret-copy.js';
+import { CopySecretBody } from '../../lib/environments/secret-requests.js';
 import { secretCreated } from '../../lib/http/environment-responses.js';
 import { idempotency } from '../../lib/http/idempotency.js';
 import { defineRoute } from '../../lib/http/route.js';

@@ -1,5 +1,7 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { CreateSecretBody, EnvironmentPath, type SecretMetadata } from '../../lib/environments/schemas.js';
+import { EnvironmentPath } from '../../lib/environments/paths.js';
+import type { SecretMetadata } from '../../lib/environments/schemas.js';
+import { CreateSecretBody } from '../../lib/environments/secret-requests.js';
 import { createSecret } from '../../lib/environments/secrets.js';
 import { secretCreated } from '../../lib/http/environment-responses.js';
 import { idempotency } from '../../lib/http/idempotency.js';

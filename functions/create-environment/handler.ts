@@ -1,6 +1,6 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
+import { CreateEnvironmentBody } from '../../lib/environments/environment-requests.js';
 import { createEnvironment } from '../../lib/environments/environments.js';
-import { CreateEnvironmentBody } from '../../lib/environments/schemas.js';
 import { environmentCreated } from '../../lib/http/environment-responses.js';
 import { idempotency } from '../../lib/http/idempotency.js';
 import { defineRoute } from '../../lib/http/route.js';

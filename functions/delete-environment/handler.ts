@@ -1,6 +1,6 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { deleteEnvironment } from '../../lib/environments/environments.js';
-import { EnvironmentPath } from '../../lib/environments/schemas.js';
+import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { idempotency } from '../../lib/http/idempotency.js';
 import { noContent } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

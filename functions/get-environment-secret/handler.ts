@@ -1,5 +1,5 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
-import { SecretPath } from '../../lib/environments/schemas.js';
+import { SecretPath } from '../../lib/environments/paths.js';
 import { getSecret } from '../../lib/environments/secrets.js';
 import { secretResponse } from '../../lib/http/environment-responses.js';
 import { defineRoute } from '../../lib/http/route.js';

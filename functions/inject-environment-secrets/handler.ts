@@ -1,6 +1,6 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
 import { INJECT_SCOPE } from '../../lib/auth/claims.js';
-import { EnvironmentPath } from '../../lib/environments/schemas.js';
+import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { injectSecrets } from '../../lib/environments/values.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

@@ -1,5 +1,5 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
-import { EnvironmentPath } from '../../lib/environments/schemas.js';
+import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { listDeletedSecrets } from '../../lib/environments/secret-trash.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

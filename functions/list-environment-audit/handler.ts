@@ -1,6 +1,6 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { listEnvironmentAudit } from '../../lib/environments/environments.js';
-import { EnvironmentPath } from '../../lib/environments/schemas.js';
+import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { PageQuery } from '../../lib/store/cursor.js';

@@ -1,5 +1,5 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
-import { SecretPath } from '../../lib/environments/schemas.js';
+import { SecretPath } from '../../lib/environments/paths.js';
 import { listSecretVersions } from '../../lib/environments/secret-versions.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

@@ -1,5 +1,5 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
-import { EnvironmentPath } from '../../lib/environments/schemas.js';
+import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { listSecrets } from '../../lib/environments/secrets.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

@@ -1,5 +1,5 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
-import { SecretPath } from '../../lib/environments/schemas.js';
+import { SecretPath } from '../../lib/environments/paths.js';
 import { purgeDeletedSecret } from '../../lib/environments/secret-trash.js';
 import { idempotency } from '../../lib/http/idempotency.js';
 import { noContent } from '../../lib/http/responses.js';

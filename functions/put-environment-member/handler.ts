@@ -1,6 +1,8 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
+import { PutMemberBody } from '../../lib/environments/environment-requests.js';
 import { putMember } from '../../lib/environments/members.js';
-import { type Member, MemberPath, PutMemberBody } from '../../lib/environments/schemas.js';
+import { MemberPath } from '../../lib/environments/paths.js';
+import type { Member } from '../../lib/environments/schemas.js';
 import { idempotency } from '../../lib/http/idempotency.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

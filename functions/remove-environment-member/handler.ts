@@ -1,6 +1,6 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
 import { removeMember } from '../../lib/environments/members.js';
-import { MemberPath } from '../../lib/environments/schemas.js';
+import { MemberPath } from '../../lib/environments/paths.js';
 import { idempotency } from '../../lib/http/idempotency.js';
 import { noContent } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

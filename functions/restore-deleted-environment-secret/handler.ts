@@ -1,5 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { SecretPath } from '../../lib/environments/schemas.js';
+import { SecretPath } from '../../lib/environments/paths.js';
 import { restoreDeletedSecret } from '../../lib/environments/secret-trash.js';
 import { secretResponse } from '../../lib/http/environment-responses.js';
 import { idempotency } from '../../lib/http/idempotency.js';

@@ -1,5 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { SecretVersionPath } from '../../lib/environments/schemas.js';
+import { SecretVersionPath } from '../../lib/environments/paths.js';
 import { restoreSecretVersion } from '../../lib/environments/secret-versions.js';
 import { secretResponse } from '../../lib/http/environment-responses.js';
 import { idempotency } from '../../lib/http/idempotency.js';

@@ -1,5 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { SecretVersionPath } from '../../lib/environments/schemas.js';
+import { SecretVersionPath } from '../../lib/environments/paths.js';
 import { revealSecretVersion } from '../../lib/environments/secret-versions.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

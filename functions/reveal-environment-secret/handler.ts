@@ -1,5 +1,5 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { SecretPath } from '../../lib/environments/schemas.js';
+import { SecretPath } from '../../lib/environments/paths.js';
 import { revealSecret } from '../../lib/environments/values.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';

@@ -1,5 +1,6 @@
 import { valueDeps } from '../../lib/app/process-deps.js';
-import { SecretPath, UpdateSecretBody } from '../../lib/environments/schemas.js';
+import { SecretPath } from '../../lib/environments/paths.js';
+import { UpdateSecretBody } from '../../lib/environments/secret-requests.js';
 import { updateSecret } from '../../lib/environments/secrets.js';
 import { secretResponse } from '../../lib/http/environment-responses.js';
 import { idempotency } from '../../lib/http/idempotency.js';

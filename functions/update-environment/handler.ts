@@ -1,6 +1,7 @@
 import { storeDeps } from '../../lib/app/process-deps.js';
+import { UpdateEnvironmentBody } from '../../lib/environments/environment-requests.js';
 import { updateEnvironment } from '../../lib/environments/environments.js';
-import { EnvironmentPath, UpdateEnvironmentBody } from '../../lib/environments/schemas.js';
+import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { environmentResponse } from '../../lib/http/environment-responses.js';
 import { idempotency } from '../../lib/http/idempotency.js';
 import { defineRoute } from '../../lib/http/route.js';

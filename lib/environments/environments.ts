@@ -13,16 +13,10 @@ import { memberItem } from '../store/items/member.js';
 import { environmentTenant } from '../store/keys.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { authorize } from './access.js';
+import type { CreateEnvironmentBody, UpdateEnvironmentBody } from './environment-requests.js';
 import { environmentNotDeleted, environmentNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
-import {
-  type CreateEnvironmentBody,
-  type DeletedEnvironment,
-  type Environment,
-  toDeletedEnvironment,
-  toEnvironment,
-  type UpdateEnvironmentBody,
-} from './schemas.js';
+import { type DeletedEnvironment, type Environment, toDeletedEnvironment, toEnvironment } from './schemas.js';
 import type { ChangeInEnvironment, InEnvironment } from './secrets.js';
 
 const DAY_MS = 86_400_000;

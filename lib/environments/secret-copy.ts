@@ -11,7 +11,8 @@ import { epochSeconds, transactWithVersions, trashWindow } from '../versions/his
 import { openSlot } from '../versions/sealing.js';
 import { secretExists, secretInTrash, secretNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
-import { type CopySecretBody, type SecretMetadata, toSecretMetadata } from './schemas.js';
+import { type SecretMetadata, toSecretMetadata } from './schemas.js';
+import type { CopySecretBody } from './secret-requests.js';
 import { type ChangeInEnvironment, newSecretRecord, sealUnder } from './secrets.js';
 
 /** Where a copy landed: its environment and the new secret's metadata there. */

@@ -21,7 +21,8 @@ import { epochSeconds, supersede } from '../versions/history.js';
 import { openKeptVersion } from '../versions/sealing.js';
 import { neverRevealIsOneWay, secretExists, secretInTrash, secretNotFound, versionNotFound } from './errors.js';
 import { authorizeMember } from './members.js';
-import { type CreateSecretBody, type SecretMetadata, toSecretMetadata, type UpdateSecretBody } from './schemas.js';
+import { type SecretMetadata, toSecretMetadata } from './schemas.js';
+import type { CreateSecretBody, UpdateSecretBody } from './secret-requests.js';
 
 /**
  * Secrets of an environment: metadata operations and value writes. A value is sealed under the

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { displayNameSchema } from '../environments/schemas.js';
+import { displayNameSchema } from '../environments/free-text.js';
 import { uuidParam } from '../fields.js';
 import type { ServiceTokenRecord } from '../store/items/service-token.js';
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { generateOpenApiDocument, OPENAPI_FILE } from '../../infra/openapi/generate.js';
 import { PUBLIC_ROUTES, ROUTES, SERVED_ROUTES } from '../../infra/routes.js';
-import { CreateSecretBody } from '../../lib/environments/schemas.js';
+import { CreateSecretBody } from '../../lib/environments/secret-requests.js';
 import { SUCCESS } from '../../lib/openapi/responses.js';
 import { CreateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
 import { PageQuery } from '../../lib/store/cursor.js';

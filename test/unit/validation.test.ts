@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { CreateEnvironmentBody, PutMemberBody, UpdateSecretBody } from '../../lib/environments/schemas.js';
+import { CreateEnvironmentBody, PutMemberBody } from '../../lib/environments/environment-requests.js';
+import { UpdateSecretBody } from '../../lib/environments/secret-requests.js';
 import { ValidationError } from '../../lib/errors.js';
 import { toHttpError } from '../../lib/http/upstream-errors.js';
 import { parseInput } from '../../lib/http/validation.js';
