@@ -15,7 +15,10 @@ export const LAMBDA_BUNDLING: Readonly<BuildOptions> = {
   target: 'node22',
   format: 'esm',
   minify: true,
+  // A map beside the bundle, not loaded at run time (see infra/cdk/service-function.ts); positions
+  // only, no copy of the sources.
   sourcemap: true,
+  sourcesContent: false,
   mainFields: ['module', 'main'],
   // Everything is bundled, @aws-sdk included: the runtime's own SDK copy is not relied on.
   external: [],

@@ -101,7 +101,6 @@ describe('change-event stack', () => {
     });
     expect(fn.Environment.Variables).toEqual({
       EVENT_BUS_NAME: { Ref: ids.bus },
-      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 
