@@ -40,6 +40,11 @@ export interface BundleFigures {
   bytes: number;
   /** Medians over the fresh processes. */
   coldImportMs: number;
+  /**
+   * The median of each cold import over the baseline's started just before it: a pair shares
+   * the machine's state, which drifts over a run by far more than the two differ.
+   */
+  coldImportRatio: number;
   /** Serving the first event after import, when the bench has an event for the route. */
   firstEventMs?: number;
   baselineBytes: number;
@@ -125,6 +130,7 @@ export async function measureBundles(ctx: BenchContext, built: BuiltBundle[]): P
       baseline,
       bytes: statSync(bundle).size,
       coldImportMs: median(imports),
+      coldImportRatio: median(imports.map((imported, pair) => imported / baselineImports[pair]!)),
       firstEventMs: events.length ? median(events) : undefined,
       baselineBytes: statSync(baselineBundle).size,
       baselineColdImportMs: median(baselineImports),

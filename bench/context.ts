@@ -94,8 +94,9 @@ export function parseOptions(argv: string[]): BenchOptions {
         warmupSeconds: 2,
         scaleSeconds: 6,
         scaleWarmupSeconds: 2,
-        // On a shared VM a median of 15 processes moved by ±0.1× between runs; 31 halve that.
-        coldRuns: 31,
+        // On a shared VM the ratio of medians over 31 processes moved by ±0.1× between runs;
+        // the median of 61 paired ratios moves by ±0.04×.
+        coldRuns: 61,
         cryptoMillis: 1000,
         cliRuns: 31,
       };
