@@ -30,6 +30,7 @@ import {
 } from '../lib/store/items/environment-secret.js';
 import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES } from '../lib/store/items/member.js';
 import {
+  keptVersionsOf,
   type SecretVersionRecord,
   secretVersionAttributes,
   secretVersionItem,
@@ -1151,7 +1152,12 @@ async function floorGet({ ddb, tableName }: FloorStore, key: Key, attributes: re
   const { Item } = await ddb.send(
     new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true, ...projection(...attributes) }),
   );
-  return Item;
+  return withKeptVersions(Item);
+}
+
+/** A raw item read as the service reads it: a secret's history from its stored string to the versions it names. */
+function withKeptVersions<T extends Record<string, unknown> | undefined>(item: T): T {
+  return typeof item?.history === 'string' ? { ...item, history: keptVersionsOf(item.history) } : item;
 }
 
 async function floorTransact({ ddb }: FloorStore, ...items: TransactItem[]): Promise<void> {
@@ -1375,7 +1381,7 @@ async function floorGetWhole<T>({ ddb, tableName }: FloorStore, key: Key): Promi
   const { Item } = await ddb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
   if (!Item) return undefined;
   const { PK: _, SK: __, ...record } = Item;
-  return record as T;
+  return withKeptVersions(record) as T;
 }
 
 async function floorUserSecret(store: FloorStore, tenant: string, id: string) {

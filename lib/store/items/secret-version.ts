@@ -37,6 +37,9 @@ const StoredHistory = z.codec(z.string().check(z.regex(/^(\d+\.\d+( \d+\.\d+)*)?
   encode: (history) => history.map(({ version, slot }) => `${version}.${slot}`).join(' '),
 });
 
+/** The kept versions of a stored history, for a reader of raw items (the record schemas decode it themselves). */
+export const keptVersionsOf = (stored: string): KeptVersion[] => z.decode(StoredHistory, stored);
+
 /** A record (or the part of it a write sets) as the table stores it: its history encoded. */
 export function storedLineage(record: object): Record<string, unknown> {
   const { history } = record as { history?: KeptVersion[] };
