@@ -12,6 +12,7 @@ export default {
   ...store,
   mutate: [
     'lib/clock.ts',
+    'lib/config.ts',
     'lib/crypto/envelope.ts',
     'lib/environments/access.ts',
     'lib/http/envelopes.ts',
