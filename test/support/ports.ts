@@ -1,15 +1,38 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A port that was free a moment ago, for servers (like DynamoDB Local) that cannot take port 0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
+/** Lowest port tried: clear of the well-known and registered services most machines run. */
+const LOWEST = 10_000;
+
+/**
+ * A port that was free a moment ago, for servers (like DynamoDB Local) that cannot take port 0.
+ * It lies below the kernel's ephemeral range: a port from that range, freed while a stack
+ * restarts on it, can meanwhile become the local port of any outgoing connection.
+ */
+export async function freePort(): Promise<number> {
+  const ephemeralStart = ephemeralRangeStart();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LOWEST + Math.floor(Math.random() * (ephemeralStart - LOWEST));
+    if (await isFree(port)) return port;
+  }
+  throw new Error(`No free port between ${LOWEST} and ${ephemeralStart}`);
+}
+
+/** Where the kernel starts handing out local ports (Linux tells; 32768 is its default). */
+function ephemeralRangeStart(): number {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > LOWEST + 1000 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Free on every interface, as Java binds it. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, host: '0.0.0.0', exclusive: true }, () => probe.close(() => resolve(true)));
   });
 }
