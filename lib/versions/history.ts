@@ -2,7 +2,7 @@ import { type Clock, timestampOf } from '../clock.js';
 import type { Config } from '../config.js';
 import { decodeCursor, encodeCursor, type PageQuery } from '../store/cursor.js';
 import type { TableDeps } from '../store/dynamodb.js';
-import type { VersionChange } from '../store/items/secret-version.js';
+import type { KeptVersion, VersionChange } from '../store/items/secret-version.js';
 import { versionPrefix } from '../store/keys.js';
 import { MAX_TRANSACTION_ITEMS, type NamedItems, type TransactItem, transactWrite } from '../store/transactions.js';
 
@@ -11,11 +11,8 @@ import { MAX_TRANSACTION_ITEMS, type NamedItems, type TransactItem, transactWrit
  * how the list of versions pages, and when a trashed secret is purged.
  */
 
-/** A value version a secret keeps, and the VERSION# slot that holds it. */
-export interface KeptVersion {
-  version: number;
-  slot: number;
-}
+/** A value version a secret keeps and the slot that holds it, as its record stores it. */
+export type { KeptVersion };
 
 /** What a secret record says about its values: the current one and the earlier ones kept. */
 export interface Lineage {

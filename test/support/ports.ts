@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { assertPortFree, PortInUseError } from '../../infra/local/ports.js';
 
 /** Lowest port tried: clear of the well-known and registered services most machines run. */
 const LOWEST = 10_000;
@@ -29,10 +29,12 @@ function ephemeralRangeStart(): number {
 }
 
 /** Free on every interface, as Java binds it. */
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ port, host: '0.0.0.0', exclusive: true }, () => probe.close(() => resolve(true)));
-  });
+async function isFree(port: number): Promise<boolean> {
+  try {
+    await assertPortFree(port, '0.0.0.0');
+    return true;
+  } catch (error) {
+    if (error instanceof PortInUseError) return false;
+    throw error;
+  }
 }

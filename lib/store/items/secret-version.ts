@@ -19,7 +19,7 @@ import type { SealedValue } from './value-item.js';
 
 /** A value version a secret keeps, and the VERSION# slot that holds it. */
 const KeptVersion = z.object({ version: positiveInt, slot: nonNegativeInt });
-type KeptVersion = z.infer<typeof KeptVersion>;
+export type KeptVersion = z.infer<typeof KeptVersion>;
 
 /**
  * The kept versions as stored: one string of `<version>.<slot>` pairs, oldest first
