@@ -26,6 +26,7 @@ export default {
     'lib/secrets/names.ts',
     'lib/secrets/presets.ts',
     'lib/store/cursor.ts',
+    'lib/store/page-query.ts',
     'lib/store/expressions.ts',
     'lib/store/keys.ts',
     'lib/store/records.ts',

@@ -13,41 +13,39 @@ import { newSecretRecord } from '../lib/environments/secrets.js';
 import { valueBytes } from '../lib/quota/quota.js';
 import { MASK } from '../lib/secrets/masking.js';
 import { PRESET_NAMES, PRESET_PROVIDERS } from '../lib/secrets/presets.js';
-import { PageQuery } from '../lib/store/cursor.js';
 import { projection } from '../lib/store/expressions.js';
-import {
-  ENVIRONMENT_HEADER_ATTRIBUTES,
-  type EnvironmentHeaderRecord,
-  environmentHeaderItem,
-} from '../lib/store/items/environment-header.js';
+import * as environmentHeaderItem from '../lib/store/items/environment-header.js';
+import { ENVIRONMENT_HEADER_ATTRIBUTES, type EnvironmentHeaderRecord } from '../lib/store/items/environment-header.js';
+import * as environmentSecretItem from '../lib/store/items/environment-secret.js';
 import {
   ENVIRONMENT_SECRET_LIST_ATTRIBUTES,
   type EnvironmentSecretRecord,
-  environmentSecretItem,
   environmentSecretValueAttributes,
   ENVIRONMENT_SECRET_METADATA_ATTRIBUTES as SECRET_METADATA_ATTRIBUTES,
   trashedEnvironmentSecretItem,
 } from '../lib/store/items/environment-secret.js';
 import { MEMBER_ATTRIBUTES, MEMBERSHIP_ATTRIBUTES } from '../lib/store/items/member.js';
+import * as secretVersionItem from '../lib/store/items/secret-version.js';
 import {
   keptVersionsOf,
   type SecretVersionRecord,
   secretVersionAttributes,
-  secretVersionItem,
 } from '../lib/store/items/secret-version.js';
-import { ServiceTokenRecord, serviceTokenItem } from '../lib/store/items/service-token.js';
-import { ServiceTokenLookupRecord, serviceTokenLookupItem } from '../lib/store/items/service-token-lookup.js';
-import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
-import { trashedNameItem } from '../lib/store/items/trashed-name.js';
+import * as serviceTokenItem from '../lib/store/items/service-token.js';
+import { ServiceTokenRecord } from '../lib/store/items/service-token.js';
+import * as serviceTokenLookupItem from '../lib/store/items/service-token-lookup.js';
+import { ServiceTokenLookupRecord } from '../lib/store/items/service-token-lookup.js';
+import * as tenantHeaderItem from '../lib/store/items/tenant-header.js';
+import * as trashedNameItem from '../lib/store/items/trashed-name.js';
 import { TrashFields } from '../lib/store/items/trashed-secret.js';
+import * as userSecretItem from '../lib/store/items/user-secret.js';
 import {
   USER_SECRET_METADATA_ATTRIBUTES as METADATA_ATTRIBUTES,
   trashedUserSecretItem,
   UserSecretMetadataRecord,
   type UserSecretRecord,
-  userSecretItem,
 } from '../lib/store/items/user-secret.js';
-import { userSecretNameItem } from '../lib/store/items/user-secret-name.js';
+import * as userSecretNameItem from '../lib/store/items/user-secret-name.js';
 import type { SealedValue } from '../lib/store/items/value-item.js';
 import {
   ENVIRONMENT_TENANT_PREFIX,
@@ -59,6 +57,7 @@ import {
   SK_PREFIX,
   userTenant,
 } from '../lib/store/keys.js';
+import { PageQuery } from '../lib/store/page-query.js';
 import { TABLE_DEFINITION } from '../lib/store/table.js';
 import type { TransactItem } from '../lib/store/transactions.js';
 import type { CreateServiceTokenBody } from '../lib/tokens/schemas.js';

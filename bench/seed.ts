@@ -14,19 +14,19 @@ import { newSecretRecord, sealUnder } from '../lib/environments/secrets.js';
 import { valueBytes } from '../lib/quota/quota.js';
 import { type NewUserSecret, newUserSecret } from '../lib/secrets/user-secrets.js';
 import { createDocumentClient } from '../lib/store/dynamodb.js';
-import { type EnvironmentHeaderRecord, environmentHeaderItem } from '../lib/store/items/environment-header.js';
-import {
-  type EnvironmentSecretRecord,
-  environmentSecretItem,
-  trashedEnvironmentSecretItem,
-} from '../lib/store/items/environment-secret.js';
-import { memberItem } from '../lib/store/items/member.js';
-import { secretVersionItem } from '../lib/store/items/secret-version.js';
-import { type ServiceTokenRecord, serviceTokenItem } from '../lib/store/items/service-token.js';
-import { serviceTokenLookupItem } from '../lib/store/items/service-token-lookup.js';
-import { tenantHeaderItem } from '../lib/store/items/tenant-header.js';
-import { trashedNameItem } from '../lib/store/items/trashed-name.js';
-import { trashedUserSecretItem, type UserSecretRecord, userSecretItem } from '../lib/store/items/user-secret.js';
+import type { EnvironmentHeaderRecord } from '../lib/store/items/environment-header.js';
+import * as environmentHeaderItem from '../lib/store/items/environment-header.js';
+import * as environmentSecretItem from '../lib/store/items/environment-secret.js';
+import { type EnvironmentSecretRecord, trashedEnvironmentSecretItem } from '../lib/store/items/environment-secret.js';
+import * as memberItem from '../lib/store/items/member.js';
+import * as secretVersionItem from '../lib/store/items/secret-version.js';
+import type { ServiceTokenRecord } from '../lib/store/items/service-token.js';
+import * as serviceTokenItem from '../lib/store/items/service-token.js';
+import * as serviceTokenLookupItem from '../lib/store/items/service-token-lookup.js';
+import * as tenantHeaderItem from '../lib/store/items/tenant-header.js';
+import * as trashedNameItem from '../lib/store/items/trashed-name.js';
+import * as userSecretItem from '../lib/store/items/user-secret.js';
+import { trashedUserSecretItem, type UserSecretRecord } from '../lib/store/items/user-secret.js';
 import type { SealedValue } from '../lib/store/items/value-item.js';
 import { environmentTenant, userTenant } from '../lib/store/keys.js';
 import type { TransactItem } from '../lib/store/transactions.js';

@@ -3,7 +3,7 @@ import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { listDeletedSecrets } from '../../lib/environments/secret-trash.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
-import { PageQuery } from '../../lib/store/cursor.js';
+import { PageQuery } from '../../lib/store/page-query.js';
 
 const deps = storeDeps();
 

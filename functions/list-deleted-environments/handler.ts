@@ -2,7 +2,7 @@ import { storeDeps } from '../../lib/app/process-deps.js';
 import { listDeletedEnvironments } from '../../lib/environments/environments.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
-import { PageQuery } from '../../lib/store/cursor.js';
+import { PageQuery } from '../../lib/store/page-query.js';
 
 const deps = storeDeps();
 

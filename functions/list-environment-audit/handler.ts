@@ -3,7 +3,7 @@ import { listEnvironmentAudit } from '../../lib/environments/environments.js';
 import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
-import { PageQuery } from '../../lib/store/cursor.js';
+import { PageQuery } from '../../lib/store/page-query.js';
 
 const deps = storeDeps();
 

@@ -2,7 +2,7 @@ import { storeDeps } from '../../lib/app/process-deps.js';
 import { EnvironmentPath } from '../../lib/environments/paths.js';
 import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
-import { PageQuery } from '../../lib/store/cursor.js';
+import { PageQuery } from '../../lib/store/page-query.js';
 import { listServiceTokens } from '../../lib/tokens/tokens.js';
 
 const deps = storeDeps();

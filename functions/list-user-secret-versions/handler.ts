@@ -3,7 +3,7 @@ import { json } from '../../lib/http/responses.js';
 import { defineRoute } from '../../lib/http/route.js';
 import { SecretIdPath } from '../../lib/secrets/user-secret-schemas.js';
 import { listUserSecretVersions } from '../../lib/secrets/user-secret-versions.js';
-import { PageQuery } from '../../lib/store/cursor.js';
+import { PageQuery } from '../../lib/store/page-query.js';
 
 const deps = storeDeps();
 

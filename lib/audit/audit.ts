@@ -1,13 +1,8 @@
 import type { StoreDeps } from '../app/deps.js';
 import type { Config } from '../config.js';
-import type { PageQuery } from '../store/cursor.js';
-import {
-  type AccessAction,
-  type AuditAction,
-  auditEventItem,
-  type ChangeAction,
-  type StoredAuditEvent,
-} from '../store/items/audit-event.js';
+import type { AccessAction, AuditAction, ChangeAction, StoredAuditEvent } from '../store/items/audit-event.js';
+import * as auditEventItem from '../store/items/audit-event.js';
+import type { PageQuery } from '../store/page-query.js';
 import type { TransactItem } from '../store/transactions.js';
 import { ulid } from '../ulid.js';
 

@@ -2,8 +2,8 @@ import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { dataKeyItem } from '../store/items/data-key.js';
-import { tenantHeaderItem } from '../store/items/tenant-header.js';
+import * as dataKeyItem from '../store/items/data-key.js';
+import * as tenantHeaderItem from '../store/items/tenant-header.js';
 import { type FailureAnswer, TransactionConditionFailed, transactWrite } from '../store/transactions.js';
 import { dataKeyContext } from './kms.js';
 

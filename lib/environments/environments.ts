@@ -2,15 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { StoreDeps } from '../app/deps.js';
 import { type AuditEntry, auditChange, listAudit } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
-import type { PageQuery } from '../store/cursor.js';
-import {
-  type EnvironmentHeaderRecord,
-  environmentHeaderItem,
-  isLive,
-  isRestorable,
-} from '../store/items/environment-header.js';
-import { memberItem } from '../store/items/member.js';
+import * as environmentHeaderItem from '../store/items/environment-header.js';
+import { type EnvironmentHeaderRecord, isLive, isRestorable } from '../store/items/environment-header.js';
+import * as memberItem from '../store/items/member.js';
 import { environmentTenant } from '../store/keys.js';
+import type { PageQuery } from '../store/page-query.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { authorize } from './access.js';
 import type { CreateEnvironmentBody, UpdateEnvironmentBody } from './environment-requests.js';

@@ -1,10 +1,12 @@
 import type { StoreDeps } from '../app/deps.js';
 import { auditChange } from '../audit/audit.js';
 import { timestampOf } from '../clock.js';
-import type { PageQuery } from '../store/cursor.js';
-import { type EnvironmentHeaderRecord, environmentHeaderItem, isLive } from '../store/items/environment-header.js';
-import { type MemberRecord, memberItem, type Role } from '../store/items/member.js';
+import * as environmentHeaderItem from '../store/items/environment-header.js';
+import { type EnvironmentHeaderRecord, isLive } from '../store/items/environment-header.js';
+import type { MemberRecord, Role } from '../store/items/member.js';
+import * as memberItem from '../store/items/member.js';
 import { environmentTenant } from '../store/keys.js';
+import type { PageQuery } from '../store/page-query.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { authorize, ownerDelta, type Permission, removalPermission } from './access.js';
 import { environmentNotFound, lastOwner, memberNotFound } from './errors.js';

@@ -1,6 +1,6 @@
 import type { StoreDeps } from '../app/deps.js';
 import { timestampOf } from '../clock.js';
-import { environmentHeaderItem } from '../store/items/environment-header.js';
+import * as environmentHeaderItem from '../store/items/environment-header.js';
 import { deleteDueHeader, deleteItems, environmentsDueForPurge, purgeKeysOf } from '../store/purge.js';
 
 /**

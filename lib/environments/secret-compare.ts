@@ -1,7 +1,7 @@
 import type { ValueDeps } from '../app/deps.js';
 import { recordAccess } from '../audit/audit.js';
 import { valuesMatch } from '../crypto/compare.js';
-import { environmentSecretItem } from '../store/items/environment-secret.js';
+import * as environmentSecretItem from '../store/items/environment-secret.js';
 import { environmentTenant } from '../store/keys.js';
 import { secretNotFound } from './errors.js';
 import { authorizeMember } from './members.js';

@@ -1,10 +1,10 @@
 import type { StoreDeps, ValueDeps } from '../app/deps.js';
 import { recordAccess } from '../audit/audit.js';
 import type { Precondition } from '../precondition.js';
-import type { PageQuery } from '../store/cursor.js';
-import { environmentSecretItem } from '../store/items/environment-secret.js';
-import { secretVersionItem } from '../store/items/secret-version.js';
+import * as environmentSecretItem from '../store/items/environment-secret.js';
+import * as secretVersionItem from '../store/items/secret-version.js';
 import { environmentTenant } from '../store/keys.js';
+import type { PageQuery } from '../store/page-query.js';
 import type { CommitHook } from '../store/transactions.js';
 import { slotOf, versionsPage } from '../versions/history.js';
 import { secretNeverReveal, secretNotFound } from './errors.js';

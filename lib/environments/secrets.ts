@@ -6,16 +6,13 @@ import type { DataKey } from '../crypto/keyring.js';
 import { checkPrecondition, type Precondition } from '../precondition.js';
 import { quotaOrStaleKey, valueBytes, withinQuota } from '../quota/quota.js';
 import { MASK, maskValue } from '../secrets/masking.js';
-import type { PageQuery } from '../store/cursor.js';
-import {
-  type EnvironmentSecretRecord,
-  environmentSecretItem,
-  trashedEnvironmentSecretItem,
-} from '../store/items/environment-secret.js';
-import { secretVersionItem } from '../store/items/secret-version.js';
-import { tenantHeaderItem } from '../store/items/tenant-header.js';
+import * as environmentSecretItem from '../store/items/environment-secret.js';
+import { type EnvironmentSecretRecord, trashedEnvironmentSecretItem } from '../store/items/environment-secret.js';
+import * as secretVersionItem from '../store/items/secret-version.js';
+import * as tenantHeaderItem from '../store/items/tenant-header.js';
 import type { SealedValue } from '../store/items/value-item.js';
 import { environmentTenant } from '../store/keys.js';
+import type { PageQuery } from '../store/page-query.js';
 import { type CommitHook, retryConditionalWrite, transactWrite } from '../store/transactions.js';
 import { epochSeconds, supersede } from '../versions/history.js';
 import { openKeptVersion } from '../versions/sealing.js';

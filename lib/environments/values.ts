@@ -1,6 +1,7 @@
 import type { ValueDeps } from '../app/deps.js';
 import { type Actor, recordAccess } from '../audit/audit.js';
-import { type EnvironmentSecretValueRecord, environmentSecretItem } from '../store/items/environment-secret.js';
+import type { EnvironmentSecretValueRecord } from '../store/items/environment-secret.js';
+import * as environmentSecretItem from '../store/items/environment-secret.js';
 import { environmentTenant } from '../store/keys.js';
 import { openSlot } from '../versions/sealing.js';
 import { secretNeverReveal, secretNotFound } from './errors.js';

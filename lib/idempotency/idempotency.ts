@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreDeps } from '../app/deps.js';
 import { ConflictError, ValidationError } from '../errors.js';
-import {
-  type IdempotencyClaim,
-  idempotencyRecordItem,
-  type StoredResponse,
-} from '../store/items/idempotency-record.js';
+import type { IdempotencyClaim, StoredResponse } from '../store/items/idempotency-record.js';
+import * as idempotencyRecordItem from '../store/items/idempotency-record.js';
 import type { TransactItem } from '../store/transactions.js';
 
 export type { IdempotencyClaim, StoredResponse };

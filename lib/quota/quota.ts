@@ -1,7 +1,8 @@
 import type { ValueDeps } from '../app/deps.js';
 import { staleKeyRetry } from '../crypto/keyring.js';
 import { ConflictError } from '../errors.js';
-import { type TenantQuota, tenantHeaderItem, type UsageChange } from '../store/items/tenant-header.js';
+import type { TenantQuota, UsageChange } from '../store/items/tenant-header.js';
+import * as tenantHeaderItem from '../store/items/tenant-header.js';
 import type { FailureAnswer } from '../store/transactions.js';
 
 /**

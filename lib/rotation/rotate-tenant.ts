@@ -3,9 +3,11 @@ import type { ValueDeps } from '../app/deps.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
 import { type DataKey, generateDataKey } from '../crypto/keyring.js';
 import { dataKeyContext } from '../crypto/kms.js';
-import { dataKeyItem, dataKeyRotation } from '../store/items/data-key.js';
-import { tenantHeaderRotation } from '../store/items/tenant-header.js';
-import { type ValueItem, valueItem } from '../store/items/value-item.js';
+import * as dataKeyItem from '../store/items/data-key.js';
+import { dataKeyRotation } from '../store/items/data-key.js';
+import * as tenantHeaderRotation from '../store/items/tenant-header.js';
+import type { ValueItem } from '../store/items/value-item.js';
+import * as valueItem from '../store/items/value-item.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
 import type { EventPublisher, RotationEvent } from './events.js';
 

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { purgeDeletedEnvironments } from '../environments/purge.js';
 import { logger } from '../log.js';
 import { dataKeyRotation } from '../store/items/data-key.js';
-import { valueItem } from '../store/items/value-item.js';
+import * as valueItem from '../store/items/value-item.js';
 import { sealedRecordId, TENANT_PATTERN } from '../store/keys.js';
 import type { RotationEvent } from './events.js';
 import {

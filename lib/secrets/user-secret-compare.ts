@@ -1,7 +1,7 @@
 import type { ValueDeps } from '../app/deps.js';
 import { recordAccess } from '../audit/audit.js';
 import { valuesMatch } from '../crypto/compare.js';
-import { userSecretItem } from '../store/items/user-secret.js';
+import * as userSecretItem from '../store/items/user-secret.js';
 import { userTenant } from '../store/keys.js';
 import { openSlot } from '../versions/sealing.js';
 import { secretNotFound } from './user-secrets.js';

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { uuidParam, versionParam } from '../fields.js';
-import { PageQuery } from '../store/cursor.js';
 import type { UserSecretMetadataRecord } from '../store/items/user-secret.js';
+import { PageQuery } from '../store/page-query.js';
 import { secretValueSchema, variableNameSchema } from './names.js';
 import { PRESET_PROVIDERS } from './presets.js';
 

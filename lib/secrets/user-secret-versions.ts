@@ -1,9 +1,9 @@
 import type { StoreDeps, ValueDeps } from '../app/deps.js';
 import type { Precondition } from '../precondition.js';
-import type { PageQuery } from '../store/cursor.js';
-import { secretVersionItem } from '../store/items/secret-version.js';
-import { userSecretItem } from '../store/items/user-secret.js';
+import * as secretVersionItem from '../store/items/secret-version.js';
+import * as userSecretItem from '../store/items/user-secret.js';
 import { userTenant } from '../store/keys.js';
+import type { PageQuery } from '../store/page-query.js';
 import type { CommitHook } from '../store/transactions.js';
 import { slotOf, versionsPage } from '../versions/history.js';
 import type { UserSecretVersion } from './user-secret-schemas.js';

@@ -1,8 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, type PageQuery, pageOf } from './cursor.js';
+import { decodeCursor, pageOf } from './cursor.js';
 import type { TableDeps } from './dynamodb.js';
 import { projection } from './expressions.js';
 import { itemKeys, prefixEnd, SK_META } from './keys.js';
+import type { PageQuery } from './page-query.js';
 import { parseRecord } from './records.js';
 import { queryUpTo, type RecordShape } from './tenant-items.js';
 

@@ -1,12 +1,3 @@
-import * as z from 'zod/mini';
-
-/** Query of every paged list: `limit` (1–100, default 50) and the previous page's cursor. */
-export const PageQuery = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
-  cursor: z.optional(z.string().check(z.maxLength(1024))),
-});
-export type PageQuery = z.infer<typeof PageQuery>;
-
 /** A cursor that is not one this list handed out; the HTTP layer answers it as a located 422/400. */
 export class InvalidCursorError extends Error {
   constructor() {

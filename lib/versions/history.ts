@@ -1,9 +1,10 @@
 import { type Clock, timestampOf } from '../clock.js';
 import type { Config } from '../config.js';
-import { decodeCursor, encodeCursor, type PageQuery } from '../store/cursor.js';
+import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import type { TableDeps } from '../store/dynamodb.js';
 import type { KeptVersion, VersionChange } from '../store/items/secret-version.js';
 import { versionPrefix } from '../store/keys.js';
+import type { PageQuery } from '../store/page-query.js';
 import { MAX_TRANSACTION_ITEMS, type NamedItems, type TransactItem, transactWrite } from '../store/transactions.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { ValueDeps } from '../app/deps.js';
 import { openValue, sealValue } from '../crypto/envelope.js';
-import { secretVersionItem } from '../store/items/secret-version.js';
+import * as secretVersionItem from '../store/items/secret-version.js';
 import type { SealedValue, ValueSlot } from '../store/items/value-item.js';
 import { holdsVersion, type Lineage, slotOf } from './history.js';
 

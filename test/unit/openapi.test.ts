@@ -8,7 +8,7 @@ import { PUBLIC_ROUTES, ROUTES, SERVED_ROUTES } from '../../infra/routes.js';
 import { CreateSecretBody } from '../../lib/environments/secret-requests.js';
 import { SUCCESS } from '../../lib/openapi/responses.js';
 import { CreateUserSecretBody } from '../../lib/secrets/user-secret-schemas.js';
-import { PageQuery } from '../../lib/store/cursor.js';
+import { PageQuery } from '../../lib/store/page-query.js';
 import { checkAgainstSpec } from '../support/openapi-check.js';
 
 /**

@@ -1,8 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
+import type { PageQuery } from '../page-query.js';
 import { lazyShape, readTenantPage } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
 
@@ -60,28 +60,26 @@ export type AuditEventRecord = z.infer<ReturnType<typeof auditEventRecord>>;
 /** An event as stored: its ULID and when the table's TTL removes it. */
 export type StoredAuditEvent = AuditEventRecord & { id: string; expires_at: number };
 
-const auditShape = lazyShape('audit', () => ({ schema: auditEventRecord() }));
+const auditShape = /* @__PURE__ */ lazyShape('audit', () => ({ schema: auditEventRecord() }));
 
 const item = (tenant: string, { id, ...attributes }: StoredAuditEvent) => ({
   ...itemKeys.audit(tenant, id),
   ...attributes,
 });
 
-export const auditEventItem = {
-  /** An access on its own (the values are read, nothing else is written). */
-  async put({ ddb, config }: TableDeps, tenant: string, event: StoredAuditEvent): Promise<void> {
-    await ddb.send(new PutCommand({ TableName: config.tableName, Item: item(tenant, event) }));
-  },
+/** An access on its own (the values are read, nothing else is written). */
+export async function put({ ddb, config }: TableDeps, tenant: string, event: StoredAuditEvent): Promise<void> {
+  await ddb.send(new PutCommand({ TableName: config.tableName, Item: item(tenant, event) }));
+}
 
-  /** A change's event, as an item of the change's own transaction. */
-  putNew: (table: TableDeps, tenant: string, event: StoredAuditEvent): TransactItem =>
-    putIfNew(table, item(tenant, event)),
+/** A change's event, as an item of the change's own transaction. */
+export const putNew = (table: TableDeps, tenant: string, event: StoredAuditEvent): TransactItem =>
+  putIfNew(table, item(tenant, event));
 
-  /** One page, newest first. */
-  page: (
-    table: TableDeps,
-    tenant: string,
-    page: PageQuery,
-  ): Promise<{ items: AuditEventRecord[]; nextCursor: string | null }> =>
-    readTenantPage(table, tenant, SK_PREFIX.audit, page, auditShape, 'newest first'),
-};
+/** One page, newest first. */
+export const page = (
+  table: TableDeps,
+  tenant: string,
+  page: PageQuery,
+): Promise<{ items: AuditEventRecord[]; nextCursor: string | null }> =>
+  readTenantPage(table, tenant, SK_PREFIX.audit, page, auditShape, 'newest first');

@@ -24,30 +24,28 @@ export type DataKeyRecord = z.infer<typeof DataKeyRecord>;
 const shape = { schema: DataKeyRecord, type: 'data-key' };
 const INDEX = TABLE_DEFINITION.indexes[0].name;
 
-export const dataKeyItem = {
-  /** The item of a new, active key version. */
-  build(
-    tenant: string,
-    record: {
-      version: number;
-      wrapped_key: Uint8Array | undefined;
-      kms_key_id: string | undefined;
-      created_at: string;
-    },
-  ): Record<string, unknown> {
-    return {
-      ...itemKeys.dataKey(tenant, record.version),
-      ...dataKeyIndex.entry('active', record.created_at, tenant),
-      ...record,
-      status: 'active',
-    };
+/** The item of a new, active key version. */
+export function build(
+  tenant: string,
+  record: {
+    version: number;
+    wrapped_key: Uint8Array | undefined;
+    kms_key_id: string | undefined;
+    created_at: string;
   },
+): Record<string, unknown> {
+  return {
+    ...itemKeys.dataKey(tenant, record.version),
+    ...dataKeyIndex.entry('active', record.created_at, tenant),
+    ...record,
+    status: 'active',
+  };
+}
 
-  get: (table: TableDeps, tenant: string, version: number): Promise<DataKeyRecord | undefined> =>
-    getItem(table, itemKeys.dataKey(tenant, version), shape),
+export const get = (table: TableDeps, tenant: string, version: number): Promise<DataKeyRecord | undefined> =>
+  getItem(table, itemKeys.dataKey(tenant, version), shape);
 
-  putNew: putIfNew,
-};
+export const putNew = putIfNew;
 
 /**
  * What only rotation does to data keys: apart from what the keyring of every endpoint uses, so

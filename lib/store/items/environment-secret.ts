@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import { type CountedPage, queryCountedPage } from '../counted-page.js';
-import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { setAll } from '../expressions.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
+import type { PageQuery } from '../page-query.js';
 import { getItem, lazyShape, readTenantItems } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
 import { nonNegativeInt, positiveInt, sealedFields, timestamp } from './fields.js';
@@ -57,76 +57,89 @@ const metadataShape = {
   type: 'environment-secret',
   attributes: ENVIRONMENT_SECRET_METADATA_ATTRIBUTES,
 };
-const valueShape = lazyShape('environment-secret-value', () => {
+const valueShape = /* @__PURE__ */ lazyShape('environment-secret-value', () => {
   const schema = environmentSecretValueRecord();
   return { schema, attributes: Object.keys(schema.shape) };
 });
 /** What a value read fetches of an environment secret. */
 export const environmentSecretValueAttributes = (): readonly string[] => valueShape.attributes!;
 
-const withValueShape = lazyShape('environment-secret', () => ({
+const withValueShape = /* @__PURE__ */ lazyShape('environment-secret', () => ({
   schema: z.object({ ...EnvironmentSecretRecord.shape, ...sealedFields }),
 }));
 
 /** A deleted environment secret in the trash (SK = TRASH#<key>); it keeps its key reserved. */
-export const trashedEnvironmentSecretItem = trashedSecretItems(EnvironmentSecretRecord, 'environment-secret');
+export const trashedEnvironmentSecretItem = /* @__PURE__ */ trashedSecretItems(
+  EnvironmentSecretRecord,
+  'environment-secret',
+);
 
-export const environmentSecretItem = {
-  build: (tenant: string, record: EnvironmentSecretRecord, sealed: SealedValue): Record<string, unknown> => ({
-    ...itemKeys.environmentSecret(tenant, record.key),
-    ...storedLineage(record),
-    ...sealed,
-  }),
+export const build = (
+  tenant: string,
+  record: EnvironmentSecretRecord,
+  sealed: SealedValue,
+): Record<string, unknown> => ({
+  ...itemKeys.environmentSecret(tenant, record.key),
+  ...storedLineage(record),
+  ...sealed,
+});
 
-  get: (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretRecord | undefined> =>
-    getItem(table, itemKeys.environmentSecret(tenant, key), metadataShape),
+export const get = (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretRecord | undefined> =>
+  getItem(table, itemKeys.environmentSecret(tenant, key), metadataShape);
 
-  /** The record with its current value: what a write that keeps the value as a version reads. */
-  getWithValue: (table: TableDeps, tenant: string, key: string) =>
-    getItem(table, itemKeys.environmentSecret(tenant, key), withValueShape),
+/** The record with its current value: what a write that keeps the value as a version reads. */
+export const getWithValue = (table: TableDeps, tenant: string, key: string) =>
+  getItem(table, itemKeys.environmentSecret(tenant, key), withValueShape);
 
-  getValue: (table: TableDeps, tenant: string, key: string): Promise<EnvironmentSecretValueRecord | undefined> =>
-    getItem(table, itemKeys.environmentSecret(tenant, key), valueShape),
+export const getValue = (
+  table: TableDeps,
+  tenant: string,
+  key: string,
+): Promise<EnvironmentSecretValueRecord | undefined> =>
+  getItem(table, itemKeys.environmentSecret(tenant, key), valueShape);
 
-  values: (table: TableDeps, tenant: string): Promise<EnvironmentSecretValueRecord[]> =>
-    readTenantItems(table, tenant, SK_PREFIX.secret, valueShape),
+export const values = (table: TableDeps, tenant: string): Promise<EnvironmentSecretValueRecord[]> =>
+  readTenantItems(table, tenant, SK_PREFIX.secret, valueShape);
 
-  /** One page of metadata in key order, with the environment's exact `total`. */
-  page: (table: TableDeps, tenant: string, page: PageQuery): Promise<CountedPage<EnvironmentSecretMetadataRecord>> =>
-    queryCountedPage(table, tenant, SK_PREFIX.secret, page, listShape),
+/** One page of metadata in key order, with the environment's exact `total`. */
+export const page = (
+  table: TableDeps,
+  tenant: string,
+  page: PageQuery,
+): Promise<CountedPage<EnvironmentSecretMetadataRecord>> =>
+  queryCountedPage(table, tenant, SK_PREFIX.secret, page, listShape);
 
-  /** Fails when the key is taken. */
-  putNew: putIfNew,
+/** Fails when the key is taken. */
+export const putNew = putIfNew;
 
-  /** The record as `next` (and the value as `sealed`, if it changed), if still at `readVersion`. */
-  updateIfVersion(
-    { config }: TableDeps,
-    tenant: string,
-    next: EnvironmentSecretRecord,
-    sealed: SealedValue | undefined,
-    readVersion: number,
-  ): TransactItem {
-    const update = setAll({ ...storedLineage(next), ...sealed });
-    return {
-      Update: {
-        TableName: config.tableName,
-        Key: itemKeys.environmentSecret(tenant, next.key),
-        ...update,
-        ConditionExpression: '#version = :read',
-        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':read': readVersion },
-      },
-    };
-  },
+/** The record as `next` (and the value as `sealed`, if it changed), if still at `readVersion`. */
+export function updateIfVersion(
+  { config }: TableDeps,
+  tenant: string,
+  next: EnvironmentSecretRecord,
+  sealed: SealedValue | undefined,
+  readVersion: number,
+): TransactItem {
+  const update = setAll({ ...storedLineage(next), ...sealed });
+  return {
+    Update: {
+      TableName: config.tableName,
+      Key: itemKeys.environmentSecret(tenant, next.key),
+      ...update,
+      ConditionExpression: '#version = :read',
+      ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':read': readVersion },
+    },
+  };
+}
 
-  deleteIfVersion({ config }: TableDeps, tenant: string, key: string, version: number): TransactItem {
-    return {
-      Delete: {
-        TableName: config.tableName,
-        Key: itemKeys.environmentSecret(tenant, key),
-        ConditionExpression: '#version = :read',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':read': version },
-      },
-    };
-  },
-};
+export function deleteIfVersion({ config }: TableDeps, tenant: string, key: string, version: number): TransactItem {
+  return {
+    Delete: {
+      TableName: config.tableName,
+      Key: itemKeys.environmentSecret(tenant, key),
+      ConditionExpression: '#version = :read',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':read': version },
+    },
+  };
+}

@@ -1,9 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { decodeCursor, type PageQuery, pageOf } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { projection } from '../expressions.js';
 import { ENVIRONMENT_TENANT_PREFIX, environmentTenant, indexKeys, itemKeys, SK_PREFIX, userTenant } from '../keys.js';
+import type { PageQuery } from '../page-query.js';
 import { parseRecord } from '../records.js';
 import { TABLE_DEFINITION } from '../table.js';
 import { getItem, readTenantPage } from '../tenant-items.js';
@@ -45,73 +46,71 @@ const unchangedRole = (read: Role) => ({
   ExpressionAttributeValues: { ':read': read },
 });
 
-export const memberItem = {
-  build(environmentId: string, member: MemberRecord): Record<string, unknown> {
-    const tenant = environmentTenant(environmentId);
-    return {
-      ...itemKeys.member(tenant, member.user_id),
-      ...indexKeys.membership(member.user_id, tenant),
-      ...member,
-      environment_id: environmentId,
-    };
-  },
+export function build(environmentId: string, member: MemberRecord): Record<string, unknown> {
+  const tenant = environmentTenant(environmentId);
+  return {
+    ...itemKeys.member(tenant, member.user_id),
+    ...indexKeys.membership(member.user_id, tenant),
+    ...member,
+    environment_id: environmentId,
+  };
+}
 
-  get: (table: TableDeps, tenant: string, userId: string): Promise<MemberRecord | undefined> =>
-    getItem(table, itemKeys.member(tenant, userId), shape),
+export const get = (table: TableDeps, tenant: string, userId: string): Promise<MemberRecord | undefined> =>
+  getItem(table, itemKeys.member(tenant, userId), shape);
 
-  /** Writes the member if new (`readRole` undefined), else only if its role is still `readRole`. */
-  put({ config }: TableDeps, item: Record<string, unknown>, readRole: Role | undefined): TransactItem {
-    return {
-      Put: {
-        TableName: config.tableName,
-        Item: item,
-        ...(readRole ? unchangedRole(readRole) : { ConditionExpression: 'attribute_not_exists(PK)' }),
-      },
-    };
-  },
+/** Writes the member if new (`readRole` undefined), else only if its role is still `readRole`. */
+export function put({ config }: TableDeps, item: Record<string, unknown>, readRole: Role | undefined): TransactItem {
+  return {
+    Put: {
+      TableName: config.tableName,
+      Item: item,
+      ...(readRole ? unchangedRole(readRole) : { ConditionExpression: 'attribute_not_exists(PK)' }),
+    },
+  };
+}
 
-  /** One page of an environment's members in user id order, strongly consistent. */
-  page: (
-    table: TableDeps,
-    tenant: string,
-    page: PageQuery,
-  ): Promise<{ items: MemberRecord[]; nextCursor: string | null }> =>
-    readTenantPage(table, tenant, SK_PREFIX.member, page, shape),
+/** One page of an environment's members in user id order, strongly consistent. */
+export const page = (
+  table: TableDeps,
+  tenant: string,
+  page: PageQuery,
+): Promise<{ items: MemberRecord[]; nextCursor: string | null }> =>
+  readTenantPage(table, tenant, SK_PREFIX.member, page, shape);
 
-  deleteIfRole({ config }: TableDeps, tenant: string, userId: string, readRole: Role): TransactItem {
-    return {
-      Delete: { TableName: config.tableName, Key: itemKeys.member(tenant, userId), ...unchangedRole(readRole) },
-    };
-  },
+export function deleteIfRole({ config }: TableDeps, tenant: string, userId: string, readRole: Role): TransactItem {
+  return {
+    Delete: { TableName: config.tableName, Key: itemKeys.member(tenant, userId), ...unchangedRole(readRole) },
+  };
+}
 
-  /**
-   * One page of a user's memberships in environment id order, from GSI1. An index is
-   * eventually consistent, so a new membership may take a moment to show.
-   */
-  async membershipsOf(
-    { ddb, config }: TableDeps,
-    sub: string,
-    page: PageQuery,
-  ): Promise<{ items: MembershipRecord[]; nextCursor: string | null }> {
-    const after = decodeCursor(page.cursor, ENVIRONMENT_TENANT_PREFIX);
-    // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
-    const { Items = [] } = await ddb.send(
-      new QueryCommand({
-        TableName: config.tableName,
-        IndexName: INDEX,
-        KeyConditionExpression: 'GSI1PK = :user AND begins_with(GSI1SK, :prefix)',
-        ExpressionAttributeValues: { ':user': userTenant(sub), ':prefix': ENVIRONMENT_TENANT_PREFIX },
-        // The partition is always the caller's, so a cursor cannot reach another user's list.
-        ExclusiveStartKey:
-          after === undefined ? undefined : { ...itemKeys.member(after, sub), ...indexKeys.membership(sub, after) },
-        Limit: page.limit + 1,
-        ...projection(...MEMBERSHIP_ATTRIBUTES, 'GSI1SK'),
-      }),
-    );
-    const { shown, nextCursor } = pageOf(Items, page.limit, 'GSI1SK');
-    return {
-      items: shown.map((item) => parseRecord(MembershipRecord, item, 'environment-membership')),
-      nextCursor,
-    };
-  },
-};
+/**
+ * One page of a user's memberships in environment id order, from GSI1. An index is
+ * eventually consistent, so a new membership may take a moment to show.
+ */
+export async function membershipsOf(
+  { ddb, config }: TableDeps,
+  sub: string,
+  page: PageQuery,
+): Promise<{ items: MembershipRecord[]; nextCursor: string | null }> {
+  const after = decodeCursor(page.cursor, ENVIRONMENT_TENANT_PREFIX);
+  // Stryker disable next-line ArrayDeclaration: equivalent, a Query answer always holds Items
+  const { Items = [] } = await ddb.send(
+    new QueryCommand({
+      TableName: config.tableName,
+      IndexName: INDEX,
+      KeyConditionExpression: 'GSI1PK = :user AND begins_with(GSI1SK, :prefix)',
+      ExpressionAttributeValues: { ':user': userTenant(sub), ':prefix': ENVIRONMENT_TENANT_PREFIX },
+      // The partition is always the caller's, so a cursor cannot reach another user's list.
+      ExclusiveStartKey:
+        after === undefined ? undefined : { ...itemKeys.member(after, sub), ...indexKeys.membership(sub, after) },
+      Limit: page.limit + 1,
+      ...projection(...MEMBERSHIP_ATTRIBUTES, 'GSI1SK'),
+    }),
+  );
+  const { shown, nextCursor } = pageOf(Items, page.limit, 'GSI1SK');
+  return {
+    items: shown.map((item) => parseRecord(MembershipRecord, item, 'environment-membership')),
+    nextCursor,
+  };
+}

@@ -72,7 +72,7 @@ const secretVersionRecord = () =>
 export type SecretVersionRecord = z.infer<ReturnType<typeof secretVersionRecord>>;
 export type SecretVersionValueRecord = SecretVersionRecord & SealedValue;
 
-const metadataShape = lazyShape('secret-version', () => {
+const metadataShape = /* @__PURE__ */ lazyShape('secret-version', () => {
   const schema = secretVersionRecord();
   return { schema, attributes: Object.keys(schema.shape) };
 });
@@ -109,115 +109,115 @@ function versionUpdate(
   };
 }
 
-export const secretVersionItem = {
-  /** A version into its slot, over whatever the slot held (the version pruned, or a leftover of an earlier secret). */
-  put: (
-    { config }: TableDeps,
-    tenant: string,
-    { recordId, slot }: { recordId: string; slot: number },
-    record: SecretVersionRecord,
-    sealed: SealedValue,
-  ): TransactItem => ({
-    Put: {
-      TableName: config.tableName,
-      Item: { ...itemKeys.secretVersion(tenant, recordId, slot), ...record, ...sealed },
+/** A version into its slot, over whatever the slot held (the version pruned, or a leftover of an earlier secret). */
+export const put = (
+  { config }: TableDeps,
+  tenant: string,
+  { recordId, slot }: { recordId: string; slot: number },
+  record: SecretVersionRecord,
+  sealed: SealedValue,
+): TransactItem => ({
+  Put: {
+    TableName: config.tableName,
+    Item: { ...itemKeys.secretVersion(tenant, recordId, slot), ...record, ...sealed },
+  },
+});
+
+/**
+ * A secret's current value as the version it becomes when a new one replaces it: moved as
+ * sealed, since its AAD already names this record, name and version.
+ */
+export const putSuperseded = (
+  table: TableDeps,
+  tenant: string,
+  { recordId, name, slot }: { recordId: string; name: string; slot: number },
+  current: Lineage & SealedValue & { masked_value: string; value_bytes?: number },
+): TransactItem =>
+  put(
+    table,
+    tenant,
+    { recordId, slot },
+    {
+      value_version: current.value_version,
+      name,
+      masked_value: current.masked_value,
+      value_bytes: current.value_bytes ?? 0,
+      created_at: current.value_at,
+      created_by: current.value_by,
     },
-  }),
+    { kv: current.kv, ct: current.ct },
+  );
 
-  /**
-   * A secret's current value as the version it becomes when a new one replaces it: moved as
-   * sealed, since its AAD already names this record, name and version.
-   */
-  putSuperseded: (
-    table: TableDeps,
-    tenant: string,
-    { recordId, name, slot }: { recordId: string; name: string; slot: number },
-    current: Lineage & SealedValue & { masked_value: string; value_bytes?: number },
-  ): TransactItem =>
-    secretVersionItem.put(
-      table,
-      tenant,
-      { recordId, slot },
-      {
-        value_version: current.value_version,
-        name,
-        masked_value: current.masked_value,
-        value_bytes: current.value_bytes ?? 0,
-        created_at: current.value_at,
-        created_by: current.value_by,
-      },
-      { kv: current.kv, ct: current.ct },
-    ),
+export const deleteItem = ({ config }: TableDeps, tenant: string, recordId: string, slot: number): TransactItem => ({
+  Delete: { TableName: config.tableName, Key: itemKeys.secretVersion(tenant, recordId, slot) },
+});
 
-  delete: ({ config }: TableDeps, tenant: string, recordId: string, slot: number): TransactItem => ({
-    Delete: { TableName: config.tableName, Key: itemKeys.secretVersion(tenant, recordId, slot) },
-  }),
+/** Removal when its secret is purged. */
+export function remove(table: TableDeps, tenant: string, recordId: string, slot: number): VersionChange {
+  const transactItem = deleteItem(table, tenant, recordId, slot);
+  return { transactItem, send: async ({ ddb }) => void (await ddb.send(new DeleteCommand(transactItem.Delete!))) };
+}
 
-  /** Removal when its secret is purged. */
-  remove(table: TableDeps, tenant: string, recordId: string, slot: number): VersionChange {
-    const transactItem = secretVersionItem.delete(table, tenant, recordId, slot);
-    return { transactItem, send: async ({ ddb }) => void (await ddb.send(new DeleteCommand(transactItem.Delete!))) };
-  },
+/** The metadata of the versions in these slots; never a ciphertext. */
+export async function metadata(
+  table: TableDeps,
+  tenant: string,
+  recordId: string,
+  slots: readonly number[],
+): Promise<SecretVersionRecord[]> {
+  const keys = slots.map((slot) => itemKeys.secretVersion(tenant, recordId, slot));
+  const found = await getItems(table, keys, metadataShape);
+  return found.filter((record): record is SecretVersionRecord => record !== undefined);
+}
 
-  /** The metadata of the versions in these slots; never a ciphertext. */
-  async metadata(
-    table: TableDeps,
-    tenant: string,
-    recordId: string,
-    slots: readonly number[],
-  ): Promise<SecretVersionRecord[]> {
-    const keys = slots.map((slot) => itemKeys.secretVersion(tenant, recordId, slot));
-    const found = await getItems(table, keys, metadataShape);
-    return found.filter((record): record is SecretVersionRecord => record !== undefined);
-  },
+export const getValue = (
+  table: TableDeps,
+  tenant: string,
+  recordId: string,
+  slot: number,
+): Promise<SecretVersionValueRecord | undefined> =>
+  getItem(table, itemKeys.secretVersion(tenant, recordId, slot), valueShape);
 
-  getValue: (
-    table: TableDeps,
-    tenant: string,
-    recordId: string,
-    slot: number,
-  ): Promise<SecretVersionValueRecord | undefined> =>
-    getItem(table, itemKeys.secretVersion(tenant, recordId, slot), valueShape),
+/** The versions in these slots with their values, in their order (a rename re-seals them). */
+export async function values(
+  table: TableDeps,
+  tenant: string,
+  recordId: string,
+  slots: readonly number[],
+): Promise<SecretVersionValueRecord[]> {
+  const keys = slots.map((slot) => itemKeys.secretVersion(tenant, recordId, slot));
+  const found = await getItems(table, keys, valueShape);
+  return found.filter((record): record is SecretVersionValueRecord => record !== undefined);
+}
 
-  /** The versions in these slots with their values, in their order (a rename re-seals them). */
-  async values(
-    table: TableDeps,
-    tenant: string,
-    recordId: string,
-    slots: readonly number[],
-  ): Promise<SecretVersionValueRecord[]> {
-    const keys = slots.map((slot) => itemKeys.secretVersion(tenant, recordId, slot));
-    const found = await getItems(table, keys, valueShape);
-    return found.filter((record): record is SecretVersionValueRecord => record !== undefined);
-  },
+/** The version sealed anew for another name; a version pruned meanwhile stays gone. */
+export function rebind(
+  { config }: TableDeps,
+  tenant: string,
+  { recordId, slot }: { recordId: string; slot: number },
+  record: SecretVersionRecord & SealedValue,
+): VersionChange {
+  const { kv, ct, ...attributes } = record;
+  const put = {
+    TableName: config.tableName,
+    Item: { ...itemKeys.secretVersion(tenant, recordId, slot), ...attributes, kv, ct },
+    ConditionExpression: 'attribute_exists(PK)',
+  };
+  return {
+    transactItem: { Put: put },
+    send: async ({ ddb }) => void (await whenConditionHolds(ddb.send(new PutCommand(put)))),
+  };
+}
 
-  /** The version sealed anew for another name; a version pruned meanwhile stays gone. */
-  rebind(
-    { config }: TableDeps,
-    tenant: string,
-    { recordId, slot }: { recordId: string; slot: number },
-    record: SecretVersionRecord & SealedValue,
-  ): VersionChange {
-    const { kv, ct, ...attributes } = record;
-    const put = {
-      TableName: config.tableName,
-      Item: { ...itemKeys.secretVersion(tenant, recordId, slot), ...attributes, kv, ct },
-      ConditionExpression: 'attribute_exists(PK)',
-    };
-    return {
-      transactItem: { Put: put },
-      send: async ({ ddb }) => void (await whenConditionHolds(ddb.send(new PutCommand(put)))),
-    };
-  },
+/** Lets the table's TTL remove the version with its trashed secret. */
+export const expireAt = (table: TableDeps, tenant: string, recordId: string, slot: number, expiresAt: number) =>
+  versionUpdate(table, tenant, recordId, slot, {
+    UpdateExpression: 'SET expires_at = :at',
+    ExpressionAttributeValues: { ':at': expiresAt },
+  });
 
-  /** Lets the table's TTL remove the version with its trashed secret. */
-  expireAt: (table: TableDeps, tenant: string, recordId: string, slot: number, expiresAt: number) =>
-    versionUpdate(table, tenant, recordId, slot, {
-      UpdateExpression: 'SET expires_at = :at',
-      ExpressionAttributeValues: { ':at': expiresAt },
-    }),
+/** Keeps the version for good again, when its secret is restored. */
+export const keep = (table: TableDeps, tenant: string, recordId: string, slot: number) =>
+  versionUpdate(table, tenant, recordId, slot, { UpdateExpression: 'REMOVE expires_at' });
 
-  /** Keeps the version for good again, when its secret is restored. */
-  keep: (table: TableDeps, tenant: string, recordId: string, slot: number) =>
-    versionUpdate(table, tenant, recordId, slot, { UpdateExpression: 'REMOVE expires_at' }),
-};
+export { deleteItem as delete };

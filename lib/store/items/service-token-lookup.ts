@@ -25,35 +25,35 @@ const shape = {
   attributes: Object.keys(ServiceTokenLookupRecord.shape),
 };
 
-export const serviceTokenLookupItem = {
-  build: (tokenHash: string, record: ServiceTokenLookupRecord): Record<string, unknown> => ({
-    ...itemKeys.serviceTokenLookup(tokenHash),
-    ...record,
-    expires_at: Math.floor(Date.parse(record.expiry) / 1000),
-  }),
+export const build = (tokenHash: string, record: ServiceTokenLookupRecord): Record<string, unknown> => ({
+  ...itemKeys.serviceTokenLookup(tokenHash),
+  ...record,
+  expires_at: Math.floor(Date.parse(record.expiry) / 1000),
+});
 
-  putNew: putIfNew,
+export const putNew = putIfNew;
 
-  get: (table: TableDeps, tokenHash: string): Promise<ServiceTokenLookupRecord | undefined> =>
-    getItem(table, itemKeys.serviceTokenLookup(tokenHash), shape),
+export const get = (table: TableDeps, tokenHash: string): Promise<ServiceTokenLookupRecord | undefined> =>
+  getItem(table, itemKeys.serviceTokenLookup(tokenHash), shape);
 
-  /**
-   * Records a use at `usedAt` unless one was recorded since `since` (or by another request
-   * in between): concurrent uses write once.
-   */
-  touch({ config }: TableDeps, tokenHash: string, usedAt: string, since: string): TransactItem {
-    return {
-      Update: {
-        TableName: config.tableName,
-        Key: itemKeys.serviceTokenLookup(tokenHash),
-        UpdateExpression: 'SET last_used_at = :at',
-        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at < :since)',
-        ExpressionAttributeValues: { ':at': usedAt, ':since': since },
-      },
-    };
-  },
+/**
+ * Records a use at `usedAt` unless one was recorded since `since` (or by another request
+ * in between): concurrent uses write once.
+ */
+export function touch({ config }: TableDeps, tokenHash: string, usedAt: string, since: string): TransactItem {
+  return {
+    Update: {
+      TableName: config.tableName,
+      Key: itemKeys.serviceTokenLookup(tokenHash),
+      UpdateExpression: 'SET last_used_at = :at',
+      ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at < :since)',
+      ExpressionAttributeValues: { ':at': usedAt, ':since': since },
+    },
+  };
+}
 
-  delete({ config }: TableDeps, tokenHash: string): TransactItem {
-    return { Delete: { TableName: config.tableName, Key: itemKeys.serviceTokenLookup(tokenHash) } };
-  },
-};
+export function deleteItem({ config }: TableDeps, tokenHash: string): TransactItem {
+  return { Delete: { TableName: config.tableName, Key: itemKeys.serviceTokenLookup(tokenHash) } };
+}
+
+export { deleteItem as delete };

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
+import type { PageQuery } from '../page-query.js';
 import { getItem, readTenantPage } from '../tenant-items.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
 import { timestamp } from './fields.js';
@@ -28,47 +28,47 @@ const shape = {
   attributes: Object.keys(ServiceTokenRecord.shape),
 };
 
-export const serviceTokenItem = {
-  /** The item, expiring from the table (TTL) at the token's own expiry. */
-  build: (tenant: string, record: ServiceTokenRecord): Record<string, unknown> => ({
-    ...itemKeys.serviceToken(tenant, record.id),
-    ...record,
-    expires_at: Math.floor(Date.parse(record.expiry) / 1000),
-  }),
+/** The item, expiring from the table (TTL) at the token's own expiry. */
+export const build = (tenant: string, record: ServiceTokenRecord): Record<string, unknown> => ({
+  ...itemKeys.serviceToken(tenant, record.id),
+  ...record,
+  expires_at: Math.floor(Date.parse(record.expiry) / 1000),
+});
 
-  putNew: putIfNew,
+export const putNew = putIfNew;
 
-  get: (table: TableDeps, tenant: string, id: string): Promise<ServiceTokenRecord | undefined> =>
-    getItem(table, itemKeys.serviceToken(tenant, id), shape),
+export const get = (table: TableDeps, tenant: string, id: string): Promise<ServiceTokenRecord | undefined> =>
+  getItem(table, itemKeys.serviceToken(tenant, id), shape);
 
-  /** One page in id order. */
-  page: (
-    table: TableDeps,
-    tenant: string,
-    page: PageQuery,
-  ): Promise<{ items: ServiceTokenRecord[]; nextCursor: string | null }> =>
-    readTenantPage(table, tenant, SK_PREFIX.serviceToken, page, shape),
+/** One page in id order. */
+export const page = (
+  table: TableDeps,
+  tenant: string,
+  page: PageQuery,
+): Promise<{ items: ServiceTokenRecord[]; nextCursor: string | null }> =>
+  readTenantPage(table, tenant, SK_PREFIX.serviceToken, page, shape);
 
-  /** Records a use; only if the token still exists, so a use racing a revocation cannot bring it back. */
-  touch({ config }: TableDeps, tenant: string, id: string, usedAt: string): TransactItem {
-    return {
-      Update: {
-        TableName: config.tableName,
-        Key: itemKeys.serviceToken(tenant, id),
-        UpdateExpression: 'SET last_used_at = :at',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':at': usedAt },
-      },
-    };
-  },
+/** Records a use; only if the token still exists, so a use racing a revocation cannot bring it back. */
+export function touch({ config }: TableDeps, tenant: string, id: string, usedAt: string): TransactItem {
+  return {
+    Update: {
+      TableName: config.tableName,
+      Key: itemKeys.serviceToken(tenant, id),
+      UpdateExpression: 'SET last_used_at = :at',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':at': usedAt },
+    },
+  };
+}
 
-  delete({ config }: TableDeps, tenant: string, id: string): TransactItem {
-    return {
-      Delete: {
-        TableName: config.tableName,
-        Key: itemKeys.serviceToken(tenant, id),
-        ConditionExpression: 'attribute_exists(PK)',
-      },
-    };
-  },
-};
+export function deleteItem({ config }: TableDeps, tenant: string, id: string): TransactItem {
+  return {
+    Delete: {
+      TableName: config.tableName,
+      Key: itemKeys.serviceToken(tenant, id),
+      ConditionExpression: 'attribute_exists(PK)',
+    },
+  };
+}
+
+export { deleteItem as delete };

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
+import type { PageQuery } from '../page-query.js';
 import { getItem, lazyShape, readTenantPage } from '../tenant-items.js';
 import type { TransactItem } from '../transactions.js';
 import { epochSeconds, sealedFields, timestamp } from './fields.js';
@@ -27,6 +27,10 @@ type TrashInfo = { deleted_at: string; deleted_by: string; purge_at: string; exp
 /** Not yet past its expiry at `nowSeconds`: what a condition on a trashed item asks. */
 const LIVE = 'expires_at > :now';
 
+/**
+ * The trash operations of one kind of secret record. Built at module scope with `@__PURE__`, so
+ * a route that never touches the trash does not bundle them.
+ */
 export function trashedSecretItems<Shape extends z.core.$ZodShape, R extends { version: number }>(
   record: z.ZodMiniObject<Shape> & z.ZodMiniType<R>,
   type: string,

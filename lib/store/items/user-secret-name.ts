@@ -1,7 +1,7 @@
 import { type CountedPage, queryCountedPage } from '../counted-page.js';
-import type { PageQuery } from '../cursor.js';
 import type { TableDeps } from '../dynamodb.js';
 import { itemKeys, SK_PREFIX } from '../keys.js';
+import type { PageQuery } from '../page-query.js';
 import { putIfNew, type TransactItem } from '../transactions.js';
 import { UserSecretMetadataRecord } from './user-secret.js';
 
@@ -11,44 +11,46 @@ import { UserSecretMetadataRecord } from './user-secret.js';
  */
 const shape = { schema: UserSecretMetadataRecord, type: 'user-secret-name' };
 
-export const userSecretNameItem = {
-  build: (tenant: string, metadata: UserSecretMetadataRecord): Record<string, unknown> => ({
-    ...itemKeys.userSecretName(tenant, metadata.name),
-    ...metadata,
-  }),
+export const build = (tenant: string, metadata: UserSecretMetadataRecord): Record<string, unknown> => ({
+  ...itemKeys.userSecretName(tenant, metadata.name),
+  ...metadata,
+});
 
-  /** One page in name order, with the tenant's exact `total`. */
-  page: (table: TableDeps, tenant: string, page: PageQuery): Promise<CountedPage<UserSecretMetadataRecord>> =>
-    queryCountedPage(table, tenant, SK_PREFIX.userSecretName, page, shape),
+/** One page in name order, with the tenant's exact `total`. */
+export const page = (
+  table: TableDeps,
+  tenant: string,
+  page: PageQuery,
+): Promise<CountedPage<UserSecretMetadataRecord>> =>
+  queryCountedPage(table, tenant, SK_PREFIX.userSecretName, page, shape);
 
-  /** Fails when the name is taken. */
-  putNew: putIfNew,
+/** Fails when the name is taken. */
+export const putNew = putIfNew;
 
-  /** Copies a new masked value, on condition the name still belongs to secret `id`. */
-  updateMask(
-    { config }: TableDeps,
-    tenant: string,
-    change: { name: string; id: string; masked_value: string; updated_at: string },
-  ): TransactItem {
-    return {
-      Update: {
-        TableName: config.tableName,
-        Key: itemKeys.userSecretName(tenant, change.name),
-        UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
-        ConditionExpression: 'id = :id',
-        ExpressionAttributeValues: { ':masked': change.masked_value, ':now': change.updated_at, ':id': change.id },
-      },
-    };
-  },
+/** Copies a new masked value, on condition the name still belongs to secret `id`. */
+export function updateMask(
+  { config }: TableDeps,
+  tenant: string,
+  change: { name: string; id: string; masked_value: string; updated_at: string },
+): TransactItem {
+  return {
+    Update: {
+      TableName: config.tableName,
+      Key: itemKeys.userSecretName(tenant, change.name),
+      UpdateExpression: 'SET masked_value = :masked, updated_at = :now',
+      ConditionExpression: 'id = :id',
+      ExpressionAttributeValues: { ':masked': change.masked_value, ':now': change.updated_at, ':id': change.id },
+    },
+  };
+}
 
-  deleteIfOwnedBy({ config }: TableDeps, tenant: string, name: string, id: string): TransactItem {
-    return {
-      Delete: {
-        TableName: config.tableName,
-        Key: itemKeys.userSecretName(tenant, name),
-        ConditionExpression: 'id = :id',
-        ExpressionAttributeValues: { ':id': id },
-      },
-    };
-  },
-};
+export function deleteIfOwnedBy({ config }: TableDeps, tenant: string, name: string, id: string): TransactItem {
+  return {
+    Delete: {
+      TableName: config.tableName,
+      Key: itemKeys.userSecretName(tenant, name),
+      ConditionExpression: 'id = :id',
+      ExpressionAttributeValues: { ':id': id },
+    },
+  };
+}

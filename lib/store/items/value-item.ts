@@ -50,44 +50,47 @@ export type ValueAge = z.infer<typeof ValueAgeRecord>;
 
 const SWEEP_PAGE_SIZE = 500;
 
-export const valueItem = {
-  /** Where the value belongs, as its AAD names it (all but the tenant and key version). */
-  slot: (item: ValueItem): ValueSlot => ({
-    recordId: sealedRecordId(item.SK),
-    name: item.name ?? item.key ?? '',
-    valueVersion: item.value_version,
-  }),
+/** Where the value belongs, as its AAD names it (all but the tenant and key version). */
+export const slot = (item: ValueItem): ValueSlot => ({
+  recordId: sealedRecordId(item.SK),
+  name: item.name ?? item.key ?? '',
+  valueVersion: item.value_version,
+});
 
-  /** Every sealed value of the tenant: current values, kept versions and the trash. */
-  all: async (table: TableDeps, tenant: string): Promise<ValueItem[]> =>
-    (
-      await Promise.all(
-        SEALED_VALUE_PREFIXES.map((prefix) => readTenantItems(table, tenant, prefix, shape, SWEEP_PAGE_SIZE)),
-      )
-    ).flat(),
+/** Every sealed value of the tenant: current values, kept versions and the trash. */
+export const all = async (table: TableDeps, tenant: string): Promise<ValueItem[]> =>
+  (
+    await Promise.all(
+      SEALED_VALUE_PREFIXES.map((prefix) => readTenantItems(table, tenant, prefix, shape, SWEEP_PAGE_SIZE)),
+    )
+  ).flat();
 
-  get: (table: TableDeps, tenant: string, sortKey: string): Promise<ValueItem | undefined> =>
-    getItem(table, { PK: tenant, SK: sortKey }, shape),
+export const get = (table: TableDeps, tenant: string, sortKey: string): Promise<ValueItem | undefined> =>
+  getItem(table, { PK: tenant, SK: sortKey }, shape);
 
-  ages: (table: TableDeps, tenant: string): Promise<ValueAge[]> =>
-    readTenantItems(table, tenant, SK_PREFIX.secret, {
-      schema: ValueAgeRecord,
-      type: 'secret-age',
-      attributes: ['SK', 'name', 'updated_at', 'updatedAt'],
-    }),
+export const ages = (table: TableDeps, tenant: string): Promise<ValueAge[]> =>
+  readTenantItems(table, tenant, SK_PREFIX.secret, {
+    schema: ValueAgeRecord,
+    type: 'secret-age',
+    attributes: ['SK', 'name', 'updated_at', 'updatedAt'],
+  });
 
-  /** Stores the value re-sealed; `false` when a concurrent write or delete changed it first. */
-  reseal: ({ ddb, config }: TableDeps, tenant: string, read: ValueItem, sealed: SealedValue): Promise<boolean> =>
-    whenConditionHolds(
-      ddb.send(
-        new UpdateCommand({
-          TableName: config.tableName,
-          Key: { PK: tenant, SK: read.SK },
-          UpdateExpression: 'SET ct = :ct, kv = :to',
-          // Still exactly the ciphertext read (each has its own IV): any write in between wins.
-          ConditionExpression: 'ct = :read AND kv = :from',
-          ExpressionAttributeValues: { ':ct': sealed.ct, ':to': sealed.kv, ':read': read.ct, ':from': read.kv },
-        }),
-      ),
+/** Stores the value re-sealed; `false` when a concurrent write or delete changed it first. */
+export const reseal = (
+  { ddb, config }: TableDeps,
+  tenant: string,
+  read: ValueItem,
+  sealed: SealedValue,
+): Promise<boolean> =>
+  whenConditionHolds(
+    ddb.send(
+      new UpdateCommand({
+        TableName: config.tableName,
+        Key: { PK: tenant, SK: read.SK },
+        UpdateExpression: 'SET ct = :ct, kv = :to',
+        // Still exactly the ciphertext read (each has its own IV): any write in between wins.
+        ConditionExpression: 'ct = :read AND kv = :from',
+        ExpressionAttributeValues: { ':ct': sealed.ct, ':to': sealed.kv, ':read': read.ct, ':from': read.kv },
+      }),
     ),
-};
+  );
