@@ -4,8 +4,7 @@ import { openValue, sealValue } from '../crypto/envelope.js';
 import { type DataKey, generateDataKey } from '../crypto/keyring.js';
 import { dataKeyContext } from '../crypto/kms.js';
 import * as dataKeyItem from '../store/items/data-key.js';
-import { dataKeyRotation } from '../store/items/data-key.js';
-import * as tenantHeaderRotation from '../store/items/tenant-header.js';
+import * as tenantHeaderItem from '../store/items/tenant-header.js';
 import type { ValueItem } from '../store/items/value-item.js';
 import * as valueItem from '../store/items/value-item.js';
 import { TransactionConditionFailed, transactWrite } from '../store/transactions.js';
@@ -45,7 +44,7 @@ export async function rotateTenantKey(
   tenant: string,
   options: { rotationId: string; onProgress?: RotationProgress },
 ): Promise<TenantRotation> {
-  const meta = await tenantHeaderRotation.rotationState(deps, tenant);
+  const meta = await tenantHeaderItem.rotationState(deps, tenant);
   if (!meta.key_version) return { tenant, outcome: 'no-key', reencrypted: 0, secrets: 0 };
   if (!meta.rotating_from && meta.rotation_id === options.rotationId) {
     // A redelivered event: this rotation already finished.
@@ -80,14 +79,14 @@ async function startRotation(deps: RotationDeps, tenant: string, from: number, r
   try {
     await transactWrite(deps.ddb, {
       newKey: dataKeyItem.putNew(deps, generated.item),
-      oldKey: dataKeyRotation.markRetiring(deps, tenant, from),
-      header: tenantHeaderRotation.startRotation(deps, tenant, { from, to, rotationId }),
+      oldKey: dataKeyItem.markRetiring(deps, tenant, from),
+      header: tenantHeaderItem.startRotation(deps, tenant, { from, to, rotationId }),
     });
     return { from, to, newKey: generated.dataKey as DataKey | undefined };
   } catch (error) {
     if (!(error instanceof TransactionConditionFailed)) throw error;
     // Another run started this tenant's rotation first: join it.
-    const meta = await tenantHeaderRotation.rotationState(deps, tenant);
+    const meta = await tenantHeaderItem.rotationState(deps, tenant);
     if (!meta.rotating_from || !meta.key_version)
       throw new Error(`Rotation of ${tenant} raced and could not be joined`);
     return { from: meta.rotating_from, to: meta.key_version, newKey: undefined };
@@ -147,8 +146,8 @@ async function reencryptValue(deps: RotationDeps, tenant: string, newKey: DataKe
 async function finishRotation(deps: RotationDeps, tenant: string, from: number): Promise<void> {
   try {
     await transactWrite(deps.ddb, {
-      oldKey: dataKeyRotation.markRetired(deps, tenant, from, deps.clock.now().toISOString()),
-      header: tenantHeaderRotation.finishRotation(deps, tenant, from),
+      oldKey: dataKeyItem.markRetired(deps, tenant, from, deps.clock.now().toISOString()),
+      header: tenantHeaderItem.finishRotation(deps, tenant, from),
     });
   } catch (error) {
     // A concurrent run finished it already.
@@ -169,7 +168,7 @@ export async function currentKmsKeyArn({ kms, config }: Pick<RotationDeps, 'kms'
  */
 export async function rewrapTenantDataKeys(deps: RotationDeps, tenant: string, targetKeyArn: string): Promise<number> {
   let rewrapped = 0;
-  for (const record of await dataKeyRotation.all(deps, tenant)) {
+  for (const record of await dataKeyItem.all(deps, tenant)) {
     if (record.kms_key_id === targetKeyArn) continue;
     const context = dataKeyContext(tenant);
     const result = await deps.kms.send(
@@ -181,7 +180,7 @@ export async function rewrapTenantDataKeys(deps: RotationDeps, tenant: string, t
         DestinationEncryptionContext: context,
       }),
     );
-    const stored = await dataKeyRotation.rewrap(deps, tenant, record, {
+    const stored = await dataKeyItem.rewrap(deps, tenant, record, {
       wrapped_key: result.CiphertextBlob,
       kms_key_id: result.KeyId,
     });

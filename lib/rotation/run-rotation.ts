@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { purgeDeletedEnvironments } from '../environments/purge.js';
 import { logger } from '../log.js';
-import { dataKeyRotation } from '../store/items/data-key.js';
+import * as dataKeyItem from '../store/items/data-key.js';
 import * as valueItem from '../store/items/value-item.js';
 import { sealedRecordId, TENANT_PATTERN } from '../store/keys.js';
 import type { RotationEvent } from './events.js';
@@ -67,13 +67,13 @@ export async function runRotation(
   const toRotate = new Set<string>();
   if (trigger['detail-type'] === 'RotateTenantKey') toRotate.add(trigger.detail.tenant);
   else if (trigger['detail-type'] === 'RotateAll') {
-    for (const tenant of await dataKeyRotation.tenantsWith(deps, 'active')) toRotate.add(tenant);
-    for (const tenant of await dataKeyRotation.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
+    for (const tenant of await dataKeyItem.tenantsWith(deps, 'active')) toRotate.add(tenant);
+    for (const tenant of await dataKeyItem.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
   } else {
     // Scheduled: resume interrupted rotations, rotate keys past their age.
-    for (const tenant of await dataKeyRotation.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
+    for (const tenant of await dataKeyItem.tenantsWith(deps, 'retiring')) toRotate.add(tenant);
     const cutoff = new Date(now - deps.config.keyMaxAgeDays * DAY_MS).toISOString();
-    for (const tenant of await dataKeyRotation.tenantsWith(deps, 'active', cutoff)) toRotate.add(tenant);
+    for (const tenant of await dataKeyItem.tenantsWith(deps, 'active', cutoff)) toRotate.add(tenant);
   }
 
   const everyTenant = trigger['detail-type'] === 'RotateTenantKey' ? [...toRotate] : await allTenants(deps);
@@ -100,8 +100,8 @@ export async function runRotation(
 async function allTenants(deps: RotationDeps): Promise<string[]> {
   return [
     ...new Set([
-      ...(await dataKeyRotation.tenantsWith(deps, 'active')),
-      ...(await dataKeyRotation.tenantsWith(deps, 'retiring')),
+      ...(await dataKeyItem.tenantsWith(deps, 'active')),
+      ...(await dataKeyItem.tenantsWith(deps, 'retiring')),
     ]),
   ];
 }

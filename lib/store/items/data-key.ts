@@ -47,82 +47,83 @@ export const get = (table: TableDeps, tenant: string, version: number): Promise<
 
 export const putNew = putIfNew;
 
-/**
- * What only rotation does to data keys: apart from what the keyring of every endpoint uses, so
- * that endpoint bundles (which tree-shake unused exports) do not carry it.
- */
-export const dataKeyRotation = {
-  all: (table: TableDeps, tenant: string): Promise<DataKeyRecord[]> =>
-    readTenantItems(table, tenant, SK_PREFIX.dataKey, shape),
+// Rotation's own operations follow; endpoint bundles drop them, as they drop every operation
+// their route does not call.
 
-  markRetiring({ config }: TableDeps, tenant: string, version: number): TransactItem {
-    return {
-      Update: {
+export const all = (table: TableDeps, tenant: string): Promise<DataKeyRecord[]> =>
+  readTenantItems(table, tenant, SK_PREFIX.dataKey, shape);
+
+export function markRetiring({ config }: TableDeps, tenant: string, version: number): TransactItem {
+  return {
+    Update: {
+      TableName: config.tableName,
+      Key: itemKeys.dataKey(tenant, version),
+      UpdateExpression: 'SET #status = :retiring, GSI1PK = :partition',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':retiring': 'retiring', ':partition': dataKeyIndex.partition('retiring') },
+    },
+  };
+}
+
+/** Retired keys leave the index but stay readable, for values a rotation has not reached. */
+export function markRetired({ config }: TableDeps, tenant: string, version: number, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: config.tableName,
+      Key: itemKeys.dataKey(tenant, version),
+      UpdateExpression: 'SET #status = :retired, retired_at = :now REMOVE GSI1PK, GSI1SK',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':retired': 'retired', ':now': at },
+    },
+  };
+}
+
+/** Stores a key re-wrapped under another KMS key; `false` when someone re-wrapped it first. */
+export function rewrap(
+  { ddb, config }: TableDeps,
+  tenant: string,
+  record: DataKeyRecord,
+  rewrapped: { wrapped_key: Uint8Array | undefined; kms_key_id: string | undefined },
+): Promise<boolean> {
+  return whenConditionHolds(
+    ddb.send(
+      new UpdateCommand({
         TableName: config.tableName,
-        Key: itemKeys.dataKey(tenant, version),
-        UpdateExpression: 'SET #status = :retiring, GSI1PK = :partition',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':retiring': 'retiring', ':partition': dataKeyIndex.partition('retiring') },
-      },
-    };
-  },
-
-  /** Retired keys leave the index but stay readable, for values a rotation has not reached. */
-  markRetired({ config }: TableDeps, tenant: string, version: number, at: string): TransactItem {
-    return {
-      Update: {
-        TableName: config.tableName,
-        Key: itemKeys.dataKey(tenant, version),
-        UpdateExpression: 'SET #status = :retired, retired_at = :now REMOVE GSI1PK, GSI1SK',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':retired': 'retired', ':now': at },
-      },
-    };
-  },
-
-  /** Stores a key re-wrapped under another KMS key; `false` when someone re-wrapped it first. */
-  rewrap(
-    { ddb, config }: TableDeps,
-    tenant: string,
-    record: DataKeyRecord,
-    rewrapped: { wrapped_key: Uint8Array | undefined; kms_key_id: string | undefined },
-  ): Promise<boolean> {
-    return whenConditionHolds(
-      ddb.send(
-        new UpdateCommand({
-          TableName: config.tableName,
-          Key: itemKeys.dataKey(tenant, record.version),
-          UpdateExpression: 'SET wrapped_key = :wrapped, kms_key_id = :key',
-          ConditionExpression: 'wrapped_key = :old',
-          ExpressionAttributeValues: {
-            ':wrapped': rewrapped.wrapped_key,
-            ':key': rewrapped.kms_key_id,
-            ':old': record.wrapped_key,
-          },
-        }),
-      ),
-    );
-  },
-
-  /** Tenants with a key of `status` created before `createdBefore`, oldest first, via GSI1. */
-  async tenantsWith({ ddb, config }: TableDeps, status: DataKeyIndexStatus, createdBefore?: string): Promise<string[]> {
-    const tenants: string[] = [];
-    const pages = paginateQuery(
-      { client: ddb },
-      {
-        TableName: config.tableName,
-        IndexName: INDEX,
-        KeyConditionExpression: createdBefore ? 'GSI1PK = :pk AND GSI1SK < :before' : 'GSI1PK = :pk',
+        Key: itemKeys.dataKey(tenant, record.version),
+        UpdateExpression: 'SET wrapped_key = :wrapped, kms_key_id = :key',
+        ConditionExpression: 'wrapped_key = :old',
         ExpressionAttributeValues: {
-          ':pk': dataKeyIndex.partition(status),
-          ...(createdBefore ? { ':before': createdBefore } : {}),
+          ':wrapped': rewrapped.wrapped_key,
+          ':key': rewrapped.kms_key_id,
+          ':old': record.wrapped_key,
         },
-        ProjectionExpression: 'PK',
+      }),
+    ),
+  );
+}
+
+/** Tenants with a key of `status` created before `createdBefore`, oldest first, via GSI1. */
+export async function tenantsWith(
+  { ddb, config }: TableDeps,
+  status: DataKeyIndexStatus,
+  createdBefore?: string,
+): Promise<string[]> {
+  const tenants: string[] = [];
+  const pages = paginateQuery(
+    { client: ddb },
+    {
+      TableName: config.tableName,
+      IndexName: INDEX,
+      KeyConditionExpression: createdBefore ? 'GSI1PK = :pk AND GSI1SK < :before' : 'GSI1PK = :pk',
+      ExpressionAttributeValues: {
+        ':pk': dataKeyIndex.partition(status),
+        ...(createdBefore ? { ':before': createdBefore } : {}),
       },
-    );
-    for await (const page of pages) for (const item of page.Items ?? []) tenants.push(String(item.PK));
-    return tenants;
-  },
-};
+      ProjectionExpression: 'PK',
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) tenants.push(String(item.PK));
+  return tenants;
+}

@@ -127,10 +127,10 @@ export async function usage(table: TableDeps, tenant: string): Promise<TenantUsa
   return { secrets: usage?.total ?? 0, valueBytes: usage?.value_bytes ?? 0 };
 }
 
-/**
- * What only rotation does to the header: apart from the operations every write uses, so that
- * endpoint bundles (which tree-shake unused exports) do not carry it.
- */
+// Rotation's own operations follow; endpoint bundles drop them, as they drop every operation
+// their route does not call.
+
+/** The active key version and the rotation in progress, if any. */
 export async function rotationState(table: TableDeps, tenant: string): Promise<RotationState> {
   const state = await getItem(table, itemKeys.tenantMeta(tenant), rotationStateShape);
   return state ?? {};
