@@ -37,7 +37,7 @@ export function scaleLabel({ route, secrets, versions, trashed }: Omit<ScalePoin
 /** Whose secrets a point reads: a user's own, or an environment's. */
 type Holder = 'user' | 'environment';
 
-/** A point with history is measured together with the same point without (alternating slices). */
+/** The points of one route are measured together, in alternating slices. */
 const SCALE_POINTS: readonly { route: string; holder: Holder; secrets: number; history: boolean }[] = [
   { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10, history: false },
   { route: 'GET /api/v1/user/secrets', holder: 'user', secrets: 10, history: true },
@@ -95,46 +95,42 @@ export async function measureScale(
     warmupSeconds: ctx.options.scaleWarmupSeconds,
   };
   const points: ScalePoint[] = [];
-  for (const { route, holder, secrets, history } of SCALE_POINTS) {
-    // A point with history is measured together with its twin without.
-    if (history) continue;
+  // Every point of a route (at 10, with history, at the large count) runs in one set of
+  // alternating lanes: the ratios between them are what the targets judge, and points measured
+  // one after another would also compare the host's state at two moments.
+  for (const route of new Set(SCALE_POINTS.map((point) => point.route))) {
+    const routePoints = SCALE_POINTS.filter((point) => point.route === route);
     const entry = routeBench(route)!;
-    const source = (withHistory: boolean): CallSource => {
+    const source = ({ holder, secrets, history }: (typeof routePoints)[number]): CallSource => {
       const call: BenchCall = {
-        ...users.get(holderKey(holder, secrets, withHistory))!,
+        ...users.get(holderKey(holder, secrets, history))!,
         query: route.endsWith('/env') ? undefined : query,
       };
       return { subs: [call.sub], next: () => call };
     };
-    const twin = SCALE_POINTS.some((p) => p.history && p.route === route && p.secrets === secrets);
-    // The twins' four loads alternate slice by slice, so that the two tenants are compared side by side.
     const lanes = await measureLanes(
       ctx,
       entry,
-      {
-        floor: { side: 'floor', source: source(false) },
-        gateway: { side: 'gateway', source: source(false) },
-        ...(twin
-          ? {
-              historyFloor: { side: 'floor', source: source(true) },
-              historyGateway: { side: 'gateway', source: source(true) },
-            }
-          : {}),
-      } as Record<string, Lane>,
+      Object.fromEntries(
+        routePoints.flatMap((point, index) => [
+          [`${index}/floor`, { side: 'floor', source: source(point) }],
+          [`${index}/gateway`, { side: 'gateway', source: source(point) }],
+        ]),
+      ) as Record<string, Lane>,
       settings,
     );
-    const measured = [{ history: false, floor: lanes.floor!, gateway: lanes.gateway! }];
-    if (twin) measured.push({ history: true, floor: lanes.historyFloor!, gateway: lanes.historyGateway! });
-    for (const { history: withHistory, floor, gateway } of measured) {
+    routePoints.forEach(({ secrets, history }, index) => {
       const point = {
         route,
         secrets,
-        versions: withHistory ? ctx.seeder.deps.config.maxVersions : 1,
-        trashed: withHistory ? TRASHED_BESIDE : 0,
+        versions: history ? ctx.seeder.deps.config.maxVersions : 1,
+        trashed: history ? TRASHED_BESIDE : 0,
       };
+      const gateway = lanes[`${index}/gateway`]!;
+      const floor = lanes[`${index}/floor`]!;
       log(`${scaleLabel(point)}: p50 ${gateway.p50.toFixed(2)} ms (floor ${floor.p50.toFixed(2)} ms)`);
       points.push({ ...point, gateway, floor });
-    }
+    });
   }
   return points;
 }
