@@ -123,21 +123,8 @@ export async function release({ ddb, config }: TableDeps, claim: IdempotencyClai
 }
 
 /** Completes the record on its own; false when it was already completed (or the claim lost). */
-export async function complete(
-  { ddb, config }: TableDeps,
-  claim: IdempotencyClaim,
-  response: StoredResponse,
-): Promise<boolean> {
-  return whenConditionHolds(
-    ddb.send(
-      new UpdateCommand({
-        TableName: config.tableName,
-        Key: itemKeys.idempotency(claim.sub, claim.key),
-        ...COMPLETE,
-        ExpressionAttributeValues: completeValues(claim, response),
-      }),
-    ),
-  );
+export async function complete(table: TableDeps, claim: IdempotencyClaim, response: StoredResponse): Promise<boolean> {
+  return whenConditionHolds(table.ddb.send(new UpdateCommand(completeItem(table, claim, response).Update!)));
 }
 
 function completeValues(claim: IdempotencyClaim, response: StoredResponse): Record<string, unknown> {
