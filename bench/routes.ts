@@ -915,17 +915,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     // The access check, then one page of member items.
     floor: async (store, { sub, params, query }) => {
       const { tenant } = await floorAuthorize(store, sub, params!.id!);
-      const { Items = [] } = await store.ddb.send(
-        new QueryCommand({
-          TableName: store.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.member },
-          Limit: pageLimit(query) + 1,
-          ConsistentRead: true,
-          ...projection('SK', ...MEMBER_ATTRIBUTES),
-        }),
-      );
-      return Items;
+      return floorPage(store, tenant, SK_PREFIX.member, pageLimit(query), MEMBER_ATTRIBUTES);
     },
   },
   {
@@ -1006,17 +996,7 @@ export const ROUTE_BENCHES: readonly RouteBench[] = [
     // The access check, then one page of token items.
     floor: async (store, { sub, params, query }) => {
       const { tenant } = await floorAuthorize(store, sub, params!.id!);
-      const { Items = [] } = await store.ddb.send(
-        new QueryCommand({
-          TableName: store.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': tenant, ':prefix': SK_PREFIX.serviceToken },
-          Limit: pageLimit(query) + 1,
-          ConsistentRead: true,
-          ...projection('SK', ...SERVICE_TOKEN_ATTRIBUTES),
-        }),
-      );
-      return Items;
+      return floorPage(store, tenant, SK_PREFIX.serviceToken, pageLimit(query), SERVICE_TOKEN_ATTRIBUTES);
     },
   },
   {
@@ -1443,6 +1423,27 @@ function floorVersionPage(
     versions.flatMap((n) => slotOf(lineage, n) ?? []).map((slot) => itemKeys.secretVersion(tenant, recordId, slot)),
     SECRET_VERSION_ATTRIBUTES,
   );
+}
+
+/** One page of a tenant's items under a sort-key prefix, and one more that tells whether another page exists. */
+async function floorPage(
+  { ddb, tableName }: FloorStore,
+  tenant: string,
+  prefix: string,
+  limit: number,
+  attributes: readonly string[],
+) {
+  const { Items = [] } = await ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenant, ':prefix': prefix },
+      Limit: limit + 1,
+      ConsistentRead: true,
+      ...projection('SK', ...attributes),
+    }),
+  );
+  return Items;
 }
 
 /** One page of a tenant's trash, without values, leaving out what is past its window. */
