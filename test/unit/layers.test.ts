@@ -73,3 +73,15 @@ describe('layering', () => {
     expect(importsOf('lib/app/deps.ts')).toContain('../crypto/keyring.js');
   });
 });
+
+describe('item modules', () => {
+  it('export each operation on its own, so that a bundle keeps only the operations its route calls', () => {
+    const objectsOfOperations = sourcesUnder('lib/store/items').flatMap((module) =>
+      [...readFileSync(join(PROJECT_ROOT, module), 'utf8').matchAll(/^export const (\w+) = \{\n([\s\S]*?)^\};/gm)]
+        .filter(([, , body]) => /^ {2}(?:async )?\w+(?:\(|: (?:async )?\()/m.test(body!))
+        .map(([, name]) => `${module}: ${name}`),
+    );
+    expect(objectsOfOperations).toEqual([]);
+    expect(sourcesUnder('lib/store/items').length).toBeGreaterThan(10);
+  });
+});
