@@ -170,7 +170,7 @@ function removeJavaRecord(recordFile: string, java: ProcessRef): void {
 /**
  * `setpriv --pdeathsig SIGTERM` (util-linux) has the kernel send Java SIGTERM when Node dies,
  * even by SIGKILL. SIGTERM, not SIGKILL: DynamoDB Local then runs the transaction commits it
- * has acknowledged but not yet written (see the README, "The local stack").
+ * has acknowledged but not yet written (see docs/local-stack.md).
  */
 function parentDeathSignalPrefix(): string[] {
   const prefix = ['setpriv', '--pdeathsig', 'SIGTERM', '--'];
