@@ -21,7 +21,7 @@ export interface RotationGrantTargets extends GrantTargets {
   eventBusArn: string;
   /**
    * KMS keys data keys may still be wrapped under after the data key was replaced; rotation
-   * re-wraps them away from these with ReEncrypt (see the README, `rotationSourceKeyArns`).
+   * re-wraps them away from these with ReEncrypt (see docs/deploying.md, `rotationSourceKeyArns`).
    */
   sourceKeyArns?: readonly string[];
 }
