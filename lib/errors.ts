@@ -19,7 +19,7 @@ export type ErrorKind =
   | 'bad_gateway'
   | 'gateway_timeout';
 
-/** The v1 envelope's `type` values, one per kind; the README's v1 error table lists exactly these. */
+/** The v1 envelope's `type` values, one per kind; the v1 error table of docs/api.md lists exactly these. */
 export const V1_ERROR_TYPES = [
   'invalid_request_error',
   'authentication_error',
@@ -38,7 +38,7 @@ export const V1_ERROR_TYPES = [
 ] as const;
 export type V1ErrorType = (typeof V1_ERROR_TYPES)[number];
 
-/** The environments envelope's string codes; the README's error table lists exactly these. */
+/** The environments envelope's string codes; the error table of docs/api.md lists exactly these. */
 export const ENVIRONMENT_ERROR_CODES = [
   'INVALID_JSON',
   'VALIDATION_ERROR',
